@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The application side of socks-client: one struct conn per accepted
+ * application connection, from the first byte (SOCKS5 or HTTP CONNECT)
+ * through the carrier's SOCKS5 handshake with the far end to the relay.
+ */
+#ifndef PW_PROXY_H
+#define PW_PROXY_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "carrier.h"
+
+struct proxy {
+	struct ev_loop *loop;
+	const struct carrier *carriers;
+	size_t ncarriers;
+	size_t max_conns;
+	double handshake_timeout; /* application must finish its request */
+	double connect_timeout;   /* far end must answer CONNECT */
+	double idle_timeout;      /* relay idle timeout; 0 = none */
+	size_t nconns;
+	struct conn *conns; /* list, for shutdown */
+	void (*on_idle)(struct proxy *px); /* nconns dropped to 0 */
+};
+
+/* Take over an accepted application connection. */
+void proxy_accept(struct proxy *px, int fd, const struct sockaddr_storage *peer);
+
+/* Abort every connection (second signal, drain timeout). */
+void proxy_abort_all(struct proxy *px);
+
+#endif

@@ -140,9 +140,13 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PW_BIN=$(CURDIR)/$(BIN) PW_HELPERS=$(CURDIR)/$(B)/t bench/run
 
+MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
+SH_SCRIPTS := $(wildcard scripts/install-deps scripts/demo scripts/smoketest-* t/run-* t/lib.sh \
+	t/sh/*.t bench/run bench/*.sh .ci/run)
+
 lint:
-	$(Q)mandoc -Tlint -Wwarning man/*.[1-8]
-	$(Q)shellcheck -s sh scripts/install-deps scripts/demo t/run-unit t/run-sh t/sh/*.t t/lib.sh bench/run bench/*.sh .ci/run
+	$(Q)mandoc -Tlint -Wwarning $(MAN_PAGES)
+	$(Q)shellcheck -s sh $(SH_SCRIPTS)
 
 # --- fuzzing (clang libFuzzer) -------------------------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
@@ -172,7 +176,6 @@ fuzz-smoke: $(FUZZ_BINS)
 	$(Q)t/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 # --- install -------------------------------------------------------------
-MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
 install: $(PROG_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin

@@ -63,6 +63,9 @@ buf_append(struct buf *b, const void *p, size_t n)
 
 	if (n > buf_room(b))
 		return -1;
+	/* memcpy with a NULL source is undefined even for 0 bytes. */
+	if (n == 0)
+		return 0;
 	w = buf_wptr(b, &room);
 	if (room < n) {
 		memmove(b->data, b->data + b->off, b->len);

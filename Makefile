@@ -173,7 +173,7 @@ fuzz: $(FUZZ_BINS)
 # Each target briefly, from its seed corpus; crashes land in $(BF)/crashes.
 FUZZ_SECONDS ?= 10
 fuzz-smoke: $(FUZZ_BINS)
-	$(Q)t/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
+	$(Q)t/run-fuzz $(BF) $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 # --- install -------------------------------------------------------------
 install: $(PROG_BINS)

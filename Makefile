@@ -77,6 +77,8 @@ FUZZ_BINS := $(patsubst t/fuzz/%.c,$(BF)/%,$(FUZZ_SRCS))
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
 .SECONDEXPANSION:
+# Keep per-folder objects after archiving them, or every build recompiles them.
+.SECONDARY:
 .PHONY: all deps check check-run unit sh demo lint fuzz fuzz-smoke bench install clean
 .DEFAULT_GOAL := all
 

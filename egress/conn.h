@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One client connection of the egress, from accept to close:
+ *
+ *   sniff ─┬─ PROXY v2 header (trusted listeners only) ─▶ sniff again
+ *          ├─ SOCKS5 ─▶ greeting ─▶ request ─▶ resolve ─▶ connect ─▶ relay
+ *          ├─ Turbo Tunnel token ─▶ (not yet: close)
+ *          └─ anything else ─▶ close
+ *
+ * A stream exists from a parsed CONNECT request on: it gets an "accept"
+ * event then and exactly one "close" event when it ends, whatever the
+ * path. Limits: CONN_HS_MAX handshake bytes (bytes read past the request
+ * are early data and go to the destination first), the handshake
+ * timeout until the request is complete, the connect timeout per step
+ * of the destination phase.
+ */
+#ifndef PW_EGRESS_CONN_H
+#define PW_EGRESS_CONN_H
+
+#include <sys/socket.h>
+
+#include "egress.h"
+
+#define CONN_HS_MAX 4096 /* PROXY v2 (<= 1024) + greeting + request + early data */
+
+/* Take ownership of an accepted fd; closes it at once over --max-conns. */
+void conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, socklen_t len,
+                 int trusted);
+
+/* Close every connection now (drain timeout, second signal). */
+void conn_abort_all(struct egress *eg);
+
+#endif

@@ -520,6 +520,21 @@ pw_httpd() {
 	httpd_port=$pw_port httpd_pid=$pw_pid
 }
 
+# pw_tunnel BYTES [EGRESS-ARG…]: pw_httpd BYTES, then an egress allowed to
+# reach it and a socks-client carrying to that egress over tcp: (sets
+# egress_pid, egress_ep, egress_port, client_pid, client_port, url).
+pw_tunnel() {
+	pw_httpd "$1"
+	shift
+	pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 "$@" \
+		--allow "127.0.0.1:$httpd_port"
+	# shellcheck disable=SC2034 # for the tests
+	egress_pid=$pw_pid egress_ep=$pw_ep egress_port=$pw_port
+	pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+	# shellcheck disable=SC2034 # for the tests
+	client_pid=$pw_pid client_port=$pw_port url="http://127.0.0.1:$httpd_port"
+}
+
 # pw_fetch LABEL FILE CURL-ARG…: download with curl to $T/LABEL.got and
 # compare with $T/www/FILE by sha256.
 pw_fetch() {

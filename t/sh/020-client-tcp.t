@@ -4,12 +4,7 @@
 # sha256 equal; a small file; four transfers at once; names unresolved.
 . "$PW_TOP/t/lib.sh"
 
-pw_httpd 50000000
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --allow "127.0.0.1:$httpd_port"
-egress_ep=$pw_ep
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
-client_port=$pw_port
-url="http://127.0.0.1:$httpd_port"
+pw_tunnel 50000000
 px="127.0.0.1:$client_port"
 
 pw_fetch big big.bin --socks5-hostname "$px" "$url/big.bin"

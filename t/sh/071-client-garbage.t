@@ -5,11 +5,7 @@
 # answers or closes, and keeps serving the next good client.
 . "$PW_TOP/t/lib.sh"
 
-pw_httpd 100000
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --allow "127.0.0.1:$httpd_port"
-egress_ep=$pw_ep
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
-client_port=$pw_port
+pw_tunnel 100000
 C="127.0.0.1:$client_port"
 H=$httpd_port
 dst=$(pw_v4 "$H")

@@ -7,11 +7,7 @@
 
 N=200000000
 LIMIT_KB=10240
-pw_httpd 1000
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --allow "127.0.0.1:$httpd_port"
-egress_pid=$pw_pid egress_ep=$pw_ep egress_port=$pw_port
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
-client_pid=$pw_pid client_port=$pw_port
+pw_tunnel 1000
 want=$(head -c "$N" /dev/zero | sha256sum | cut -d' ' -f1)
 
 # Warm up both programs so the baseline includes their steady state.

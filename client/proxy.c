@@ -2,11 +2,13 @@
 /*
  * Per-connection state machine of socks-client (per-connection mode):
  *
- *   HEAD     read the application's SOCKS5 greeting+request or HTTP
- *            CONNECT head (the first byte tells: 0x05 or a letter)
- *   DIAL     open carrier i (connect in progress or child started) and
- *            write the far-end SOCKS5 greeting
- *   REPLY    read the far end's method choice, send CONNECT, read the reply
+ *   application side: read the SOCKS5 greeting+request or HTTP CONNECT
+ *            head (the first byte tells: 0x05 or a letter)
+ *   far side, started at accept so that it overlaps the above:
+ *     DIAL   open carrier i (connect in progress or child started)
+ *     METHOD send the SOCKS5 greeting, read the method choice
+ *     READY  wait for the application's request
+ *     REPLY  send CONNECT, read the reply
  *   relay    hand both fds to the relay module; the conn is freed
  *
  * A carrier that fails before the far end has replied is replaced by
@@ -36,13 +38,21 @@
 #define CONN_IN_MAX (HTTP_HEAD_MAX + 4096)
 #define CONN_FAR_MAX 1024
 
-enum conn_state { ST_HEAD, ST_DIAL, ST_REPLY };
+/* The far side, which runs concurrently with the application's HEAD. */
+enum far_state {
+	FAR_DIAL,   /* carrier connecting (or child starting) */
+	FAR_METHOD, /* greeting sent, waiting for the method choice */
+	FAR_READY,  /* no-auth accepted; waiting for the application's request */
+	FAR_REPLY,  /* CONNECT sent, waiting for the reply */
+	FAR_FAILED, /* every carrier failed; answer once the request is in */
+};
 enum conn_kind { KIND_UNKNOWN, KIND_SOCKS5, KIND_HTTP };
 
 struct conn {
 	struct proxy *px;
 	struct conn *next, **prevp;
-	enum conn_state state;
+	int head_done; /* the application's request is parsed */
+	enum far_state far_st;
 	enum conn_kind kind;
 	int app_fd;
 	int car_fd;
@@ -54,7 +64,6 @@ struct conn {
 	ev_child child;
 	struct relay *relay; /* set once relaying; then the relay owns the fds */
 	int greeted;         /* SOCKS5 method reply sent */
-	int far_method_ok;
 	size_t head_len; /* bytes of in[] that are the request */
 	struct socksaddr dst;
 	char peer[NET_ADDRSTR_MAX];
@@ -64,6 +73,14 @@ struct conn {
 };
 
 static void conn_dial(struct conn *c);
+
+static void
+conn_arm_timer(struct conn *c, double after)
+{
+	ev_timer_stop(c->px->loop, &c->timer);
+	ev_timer_set(&c->timer, after, 0);
+	ev_timer_start(c->px->loop, &c->timer);
+}
 
 static void
 conn_stop_carrier(struct conn *c)
@@ -81,7 +98,6 @@ conn_stop_carrier(struct conn *c)
 		c->pid = 0;
 	}
 	c->farlen = 0;
-	c->far_method_ok = 0;
 }
 
 static void
@@ -213,11 +229,19 @@ conn_next_carrier(struct conn *c, const char *why)
 	log_info("%s: carrier %s: %s", c->peer, c->px->carriers[c->carrier_idx].spec, why);
 	conn_stop_carrier(c);
 	c->carrier_idx++;
-	if (c->carrier_idx >= c->px->ncarriers) {
-		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, "no carrier worked");
-		return;
-	}
 	conn_dial(c);
+}
+
+/*
+ * No carrier left. Before the application's request is in there is no
+ * one to answer yet; conn_head_done() answers then.
+ */
+static void
+conn_carriers_exhausted(struct conn *c)
+{
+	c->far_st = FAR_FAILED;
+	if (c->head_done)
+		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, "no carrier worked");
 }
 
 /* Send the CONNECT request once the far end has accepted no-auth. */
@@ -232,6 +256,7 @@ conn_far_request(struct conn *c)
 		conn_next_carrier(c, n < 0 ? "bad destination" : strerror(errno));
 		return -1;
 	}
+	c->far_st = FAR_REPLY;
 	return 0;
 }
 
@@ -249,7 +274,7 @@ conn_far_read(struct conn *c)
 	if (n == -1)
 		return;
 	c->farlen += (size_t)n;
-	if (!c->far_method_ok) {
+	if (c->far_st == FAR_METHOD) {
 		r = socks5_parse_method(c->far, c->farlen, &method);
 		if (r == 0)
 			return;
@@ -257,15 +282,21 @@ conn_far_read(struct conn *c)
 			conn_next_carrier(c, "far end refused no-auth SOCKS5");
 			return;
 		}
-		c->far_method_ok = 1;
+		c->far_st = FAR_READY;
 		memmove(c->far, c->far + r, c->farlen - (size_t)r);
 		c->farlen -= (size_t)r;
 		/*
 		 * Not pipelined with the greeting: some servers (microsocks)
 		 * read the greeting and drop whatever followed it.
 		 */
-		if (conn_far_request(c) == -1)
+		if (c->head_done && conn_far_request(c) == -1)
 			return;
+	}
+	if (c->far_st == FAR_READY) {
+		/* Nothing may come before we ask. */
+		if (c->farlen > 0)
+			conn_next_carrier(c, "far end spoke out of turn");
+		return;
 	}
 	r = socks5_parse_reply(c->far, c->farlen, &rep, NULL);
 	if (r == 0) {
@@ -294,7 +325,7 @@ conn_car_cb(struct ev_loop *loop, ev_io *w, int revents)
 	uint8_t out[3];
 	int err;
 
-	if (c->state == ST_DIAL && (revents & EV_WRITE)) {
+	if (c->far_st == FAR_DIAL && (revents & EV_WRITE)) {
 		/* Connected, or the child is up. */
 		if (c->pid == 0 && (err = net_connect_result(c->car_fd)) != 0) {
 			conn_next_carrier(c, strerror(err));
@@ -305,13 +336,13 @@ conn_car_cb(struct ev_loop *loop, ev_io *w, int revents)
 			conn_next_carrier(c, strerror(errno));
 			return;
 		}
-		c->state = ST_REPLY;
+		c->far_st = FAR_METHOD;
 		ev_io_stop(loop, &c->car_io);
 		ev_io_set(&c->car_io, c->car_fd, EV_READ);
 		ev_io_start(loop, &c->car_io);
 		return;
 	}
-	if (c->state == ST_REPLY && (revents & EV_READ))
+	if (c->far_st != FAR_DIAL && (revents & EV_READ))
 		conn_far_read(c);
 }
 
@@ -341,7 +372,7 @@ conn_dial(struct conn *c)
 		log_warn("%s: carrier %s", c->peer, car->spec);
 	}
 	if (c->car_fd == -1) {
-		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, "no carrier could be opened");
+		conn_carriers_exhausted(c);
 		return;
 	}
 	if (c->pid > 0) {
@@ -349,13 +380,13 @@ conn_dial(struct conn *c)
 		c->child.data = c;
 		ev_child_start(loop, &c->child);
 	}
-	c->state = ST_DIAL;
+	c->far_st = FAR_DIAL;
 	ev_io_init(&c->car_io, conn_car_cb, c->car_fd, EV_WRITE);
 	c->car_io.data = c;
 	ev_io_start(loop, &c->car_io);
-	ev_timer_stop(loop, &c->timer);
-	ev_timer_set(&c->timer, c->px->connect_timeout, 0);
-	ev_timer_start(loop, &c->timer);
+	/* Each carrier gets the full connect timeout once the request is in. */
+	if (c->head_done)
+		conn_arm_timer(c, c->px->connect_timeout);
 }
 
 /* Parse what the application sent so far. 0: need more, 1: dialling, -1: closed. */
@@ -449,7 +480,7 @@ conn_app_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int r;
 
 	(void)revents;
-	if (c->state != ST_HEAD) {
+	if (c->head_done) {
 		/* Only watched during HEAD; EOF later is seen by the relay. */
 		ev_io_stop(loop, w);
 		return;
@@ -482,7 +513,12 @@ conn_app_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	/* Stop reading the application until the far end has answered. */
 	ev_io_stop(loop, w);
-	conn_dial(c);
+	c->head_done = 1;
+	conn_arm_timer(c, c->px->connect_timeout);
+	if (c->far_st == FAR_READY)
+		(void)conn_far_request(c);
+	else if (c->far_st == FAR_FAILED)
+		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, "no carrier worked");
 }
 
 static void
@@ -492,7 +528,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (c->state == ST_HEAD)
+	if (!c->head_done)
 		conn_close(c, "handshake timeout");
 	else
 		conn_fail(c, SOCKS5_REP_TTL_EXPIRED, "far end did not answer in time");
@@ -530,6 +566,13 @@ proxy_accept(struct proxy *px, int fd, const struct sockaddr_storage *peer)
 	ev_timer_init(&c->timer, conn_timer_cb, px->handshake_timeout, 0);
 	c->timer.data = c;
 	ev_timer_start(px->loop, &c->timer);
+	/*
+	 * Dial now: the carrier's connect and SOCKS5 greeting overlap the
+	 * application's own handshake, which saves a round trip per
+	 * connection. A connection that never completes its request costs
+	 * one carrier, closed with it.
+	 */
+	conn_dial(c);
 }
 
 void

@@ -41,6 +41,7 @@ struct options {
 
 static struct proxy px;
 static struct listener listeners[LISTEN_MAX];
+static struct endpoint listen_eps[LISTEN_MAX];
 static size_t nlisteners;
 static ev_signal sig_term, sig_int;
 static ev_timer drain_timer;
@@ -150,20 +151,21 @@ on_accept(struct listener *l, int fd, const struct sockaddr_storage *peer, sockl
 static void
 open_listeners(struct ev_loop *loop, const struct options *o)
 {
-	struct endpoint ep;
 	char err[128], name[ENDPOINT_STR_MAX];
 	size_t i;
 	int fd;
 
 	for (i = 0; i < o->nlisten; i++) {
-		if (endpoint_parse(o->listen[i], &ep, err, sizeof(err)) == -1)
+		struct endpoint *ep = &listen_eps[i];
+
+		if (endpoint_parse(o->listen[i], ep, err, sizeof(err)) == -1)
 			fatalx(EX_PW_USAGE, "-l %s: %s", o->listen[i], err);
-		if (ep.kind != EP_TCP && ep.kind != EP_UNIX)
+		if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
 			fatalx(EX_PW_USAGE, "-l %s: only tcp: and unix: can listen", o->listen[i]);
-		fd = net_listen(&ep, 128);
+		fd = net_listen(ep, 128);
 		if (fd == -1)
 			fatal(EX_PW_TEMP, "listen %s", o->listen[i]);
-		if (net_listen_name(fd, &ep, name, sizeof(name)) == -1)
+		if (net_listen_name(fd, ep, name, sizeof(name)) == -1)
 			fatal(EX_PW_INTERNAL, "getsockname");
 		listener_start(loop, &listeners[nlisteners++], fd, on_accept, NULL);
 		net_print_ready(name);
@@ -243,8 +245,11 @@ main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	proxy_abort_all(&px);
-	for (size_t i = 0; i < nlisteners; i++)
+	for (size_t i = 0; i < nlisteners; i++) {
 		listener_stop(&listeners[i]);
+		if (listen_eps[i].kind == EP_UNIX)
+			(void)unlink(listen_eps[i].path);
+	}
 	ev_loop_destroy(loop);
 	return EX_PW_OK;
 }

@@ -142,7 +142,8 @@ ep_url(struct endpoint *ep, const char *s, size_t n, char *err, size_t errlen)
 	if (ep_hostport(ep, s, alen, 0, err, errlen) == -1)
 		return -1;
 	if (slash == NULL) {
-		strcpy(ep->path, "/");
+		ep->path[0] = '/';
+		ep->path[1] = '\0';
 		return 0;
 	}
 	plen = n - alen;

@@ -32,29 +32,39 @@ socks5_parse_greeting(const uint8_t *p, size_t n, int *noauth)
 	return (ssize_t)(2 + nm);
 }
 
-ssize_t
-socks5_parse_request(const uint8_t *p, size_t n, struct socks5_request *req, uint8_t *reply)
+/*
+ * Requests and replies share one shape, VER CODE RSV ATYP ADDR PORT; RSV
+ * is ignored, as common implementations do.
+ */
+static ssize_t
+socks5_parse_msg(const uint8_t *p, size_t n, uint8_t *code, struct socksaddr *sa)
 {
 	ssize_t k;
 
-	*reply = SOCKS5_REP_GENERAL_FAILURE;
 	if (n < 1)
 		return 0;
 	if (p[0] != SOCKS5_VERSION)
 		return -1;
 	if (n < 4)
 		return 0;
-	k = socksaddr_decode(p + 3, n - 3, &req->dst);
-	if (k < 0) {
-		if (p[3] != SOCKS_ATYP_IPV4 && p[3] != SOCKS_ATYP_IPV6 &&
-		    p[3] != SOCKS_ATYP_DOMAIN)
-			*reply = SOCKS5_REP_ATYP_UNSUPPORTED;
-		return -1;
-	}
-	if (k == 0)
-		return 0;
-	req->cmd = p[1];
+	k = socksaddr_decode(p + 3, n - 3, sa);
+	if (k <= 0)
+		return k;
+	*code = p[1];
 	return 3 + k;
+}
+
+ssize_t
+socks5_parse_request(const uint8_t *p, size_t n, struct socks5_request *req, uint8_t *reply)
+{
+	ssize_t k;
+
+	*reply = SOCKS5_REP_GENERAL_FAILURE;
+	k = socks5_parse_msg(p, n, &req->cmd, &req->dst);
+	if (k < 0 && n >= 4 && p[0] == SOCKS5_VERSION && p[3] != SOCKS_ATYP_IPV4 &&
+	    p[3] != SOCKS_ATYP_IPV6 && p[3] != SOCKS_ATYP_DOMAIN)
+		*reply = SOCKS5_REP_ATYP_UNSUPPORTED;
+	return k;
 }
 
 size_t
@@ -127,19 +137,8 @@ ssize_t
 socks5_parse_reply(const uint8_t *p, size_t n, uint8_t *rep, struct socksaddr *bnd)
 {
 	struct socksaddr tmp;
-	ssize_t k;
 
-	if (n < 1)
-		return 0;
-	if (p[0] != SOCKS5_VERSION)
-		return -1;
-	if (n < 4)
-		return 0;
-	k = socksaddr_decode(p + 3, n - 3, bnd ? bnd : &tmp);
-	if (k <= 0)
-		return k;
-	*rep = p[1];
-	return 3 + k;
+	return socks5_parse_msg(p, n, rep, bnd ? bnd : &tmp);
 }
 
 const char *

@@ -12,8 +12,8 @@
  * what we already read past the request is handed to the relay first,
  * so early (pipelined) data keeps its order and is never dropped.
  *
- * The destination policy is applied to resolved addresses only, so a
- * name that resolves to a denied address is refused like the address.
+ * The destination phase (resolution, policy, connect attempts) is
+ * dial.c's, shared with session streams.
  */
 #include "conn.h"
 
@@ -28,9 +28,9 @@
 #include "events.h"
 #include "evsink.h"
 #include "log.h"
+#include "dial.h"
 #include "proxyv2.h"
 #include "relay.h"
-#include "resolver.h"
 #include "sniff.h"
 #include "socks5.h"
 
@@ -40,8 +40,7 @@ enum conn_state {
 	CONN_SNIFF,    /* what protocol is this? */
 	CONN_GREETING, /* SOCKS5 method negotiation */
 	CONN_REQUEST,  /* SOCKS5 request */
-	CONN_RESOLVE,  /* waiting for c-ares */
-	CONN_CONNECT,  /* one connect attempt in flight */
+	CONN_DIAL,     /* destination phase (dial.c) */
 	CONN_RELAY,    /* the relay owns both fds */
 };
 
@@ -49,28 +48,21 @@ struct conn {
 	struct conn *prev, *next;
 	struct egress *eg;
 	enum conn_state st;
-	int fd;  /* client; -1 once the relay owns it */
-	int dfd; /* destination attempt; -1 when none */
+	int fd; /* client; -1 once the relay owns it */
 	int trusted, proxied;
 	ev_io io;       /* client readable, handshake only */
-	ev_io dio;      /* destination writable: connect finished */
-	ev_timer timer; /* handshake, resolution or attempt deadline */
+	ev_timer timer; /* handshake deadline */
 	struct buf in;  /* handshake bytes, then early data */
 	struct sockaddr_storage src;
 	char source[NET_ADDRSTR_MAX];
 	char dest[SOCKSADDR_STR_MAX];
 	int has_source;
-	struct resolver_query *q;
-	struct resolver_result addrs;
-	size_t next_addr;
-	int best_err;        /* most telling connect error so far */
-	ev_tstamp t_stream;  /* 0 until the CONNECT request: no stream, no events */
-	ev_tstamp deadline;  /* end of the whole destination phase */
+	struct dial *dial;
+	ev_tstamp t_stream; /* 0 until the CONNECT request: no stream, no events */
 	struct relay *relay;
 };
 
 static void conn_advance(struct conn *c);
-static void conn_connect_next(struct conn *c);
 
 /* --- lifetime ----------------------------------------------------------- */
 
@@ -128,11 +120,8 @@ static void
 conn_close(struct conn *c, enum events_result result)
 {
 	ev_io_stop(c->eg->loop, &c->io);
-	ev_io_stop(c->eg->loop, &c->dio);
 	ev_timer_stop(c->eg->loop, &c->timer);
-	resolver_cancel(c->q);
-	if (c->dfd != -1)
-		close(c->dfd);
+	dial_cancel(c->dial);
 	if (c->fd != -1)
 		close(c->fd);
 	conn_event_close(c, 0, 0, result);
@@ -192,7 +181,7 @@ conn_relay_done(struct relay *r, const struct relay_stats *st, void *arg)
 }
 
 static void
-conn_established(struct conn *c)
+conn_established(struct conn *c, int dfd)
 {
 	struct relay_opts opts = { 0, c->eg->idle_timeout };
 	struct sockaddr_storage ss;
@@ -202,25 +191,24 @@ conn_established(struct conn *c)
 	ssize_t n;
 	struct relay *r;
 
-	ev_io_stop(c->eg->loop, &c->dio);
-	ev_timer_stop(c->eg->loop, &c->timer);
-	if (getsockname(c->dfd, (struct sockaddr *)&ss, &len) == 0 &&
+	if (getsockname(dfd, (struct sockaddr *)&ss, &len) == 0 &&
 	    socksaddr_from_sockaddr(&bnd, (struct sockaddr *)&ss) == 0)
 		bp = &bnd;
 	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, bp, out, sizeof(out));
 	if (n <= 0 || conn_send(c, out, (size_t)n) == -1) {
+		close(dfd);
 		conn_close(c, EVENTS_ERROR);
 		return;
 	}
-	if ((r = relay_new(c->eg->loop, c->fd, c->dfd, &opts, conn_relay_done, c)) == NULL) {
+	if ((r = relay_new(c->eg->loop, c->fd, dfd, &opts, conn_relay_done, c)) == NULL) {
 		log_warnx("%s: out of memory for the relay", c->dest);
+		close(dfd);
 		conn_close(c, EVENTS_ERROR);
 		return;
 	}
-	c->fd = c->dfd = -1;
+	c->fd = -1;
 	c->relay = r;
 	c->st = CONN_RELAY;
-	log_debug("%s -> %s: connected", c->has_source ? c->source : "unix", c->dest);
 	/* Early data fits: CONN_HS_MAX is far below any relay buffer. */
 	if (buf_len(&c->in) > 0 &&
 	    relay_preload_a_to_b(r, buf_rptr(&c->in), buf_len(&c->in)) == -1) {
@@ -230,157 +218,16 @@ conn_established(struct conn *c)
 	buf_free(&c->in);
 }
 
-/* --- destination phase -------------------------------------------------- */
-
-static int
-conn_err_rank(int err)
-{
-	switch (err) {
-	case ECONNREFUSED:
-		return 5;
-	case ETIMEDOUT:
-		return 4;
-	case EHOSTUNREACH:
-		return 3;
-	case ENETUNREACH:
-		return 2;
-	case 0:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-/* Several addresses may fail differently: report the most telling error. */
 static void
-conn_note_err(struct conn *c, int err)
-{
-	if (conn_err_rank(err) > conn_err_rank(c->best_err))
-		c->best_err = err;
-}
-
-static void
-conn_fail_connect(struct conn *c)
-{
-	switch (c->best_err) {
-	case ECONNREFUSED:
-		conn_fail(c, SOCKS5_REP_REFUSED, EVENTS_REFUSED);
-		break;
-	case ENETUNREACH:
-		conn_fail(c, SOCKS5_REP_NET_UNREACHABLE, EVENTS_UNREACHABLE);
-		break;
-	case EHOSTUNREACH:
-		conn_fail(c, SOCKS5_REP_HOST_UNREACHABLE, EVENTS_UNREACHABLE);
-		break;
-	case ETIMEDOUT:
-		conn_fail(c, SOCKS5_REP_TTL_EXPIRED, EVENTS_TIMEOUT);
-		break;
-	case EACCES:
-	case EPERM: /* a local firewall said no */
-		conn_fail(c, SOCKS5_REP_NOT_ALLOWED, EVENTS_REFUSED);
-		break;
-	default:
-		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, EVENTS_ERROR);
-	}
-}
-
-static void
-conn_dest_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, dio));
-	int err = net_connect_result(c->dfd);
-
-	(void)loop;
-	(void)revents;
-	if (err == 0) {
-		conn_established(c);
-		return;
-	}
-	ev_io_stop(c->eg->loop, &c->dio);
-	close(c->dfd);
-	c->dfd = -1;
-	conn_note_err(c, err);
-	conn_connect_next(c);
-}
-
-static socklen_t
-conn_addr_len(const union resolver_addr *a)
-{
-	return a->sa.sa_family == AF_INET ? sizeof(a->sin) : sizeof(a->sin6);
-}
-
-static void
-conn_connect_next(struct conn *c)
-{
-	ev_tstamp now = ev_now(c->eg->loop);
-	double left;
-	int fd;
-
-	while (c->next_addr < c->addrs.n) {
-		const union resolver_addr *a = &c->addrs.addr[c->next_addr++];
-
-		if ((left = c->deadline - now) <= 0) {
-			conn_note_err(c, ETIMEDOUT);
-			break;
-		}
-		if ((fd = net_connect_addr(&a->sa, conn_addr_len(a))) == -1) {
-			conn_note_err(c, errno);
-			continue;
-		}
-		c->dfd = fd;
-		c->st = CONN_CONNECT;
-		ev_io_set(&c->dio, fd, EV_WRITE);
-		ev_io_start(c->eg->loop, &c->dio);
-		conn_timer(c, left < c->eg->connect_timeout ? left : c->eg->connect_timeout);
-		return;
-	}
-	conn_fail_connect(c);
-}
-
-/* Keep the allowed addresses, in order; refuse when none is left. */
-static void
-conn_apply_policy(struct conn *c)
-{
-	char a[NET_ADDRSTR_MAX];
-	size_t i, n = 0;
-
-	for (i = 0; i < c->addrs.n; i++) {
-		if (policy_allows_sa(&c->eg->policy, &c->addrs.addr[i].sa))
-			c->addrs.addr[n++] = c->addrs.addr[i];
-		else if (log_get_level() >= LOG_LVL_INFO) {
-			net_addr_format(&c->addrs.addr[i].sa, a, sizeof(a));
-			log_info("%s -> %s: %s denied by policy",
-			         c->has_source ? c->source : "unix", c->dest, a);
-		}
-	}
-	c->addrs.n = n;
-	c->next_addr = 0;
-	if (n == 0) {
-		conn_fail(c, SOCKS5_REP_NOT_ALLOWED, EVENTS_REFUSED);
-		return;
-	}
-	conn_connect_next(c);
-}
-
-static void
-conn_resolved(void *arg, enum resolver_status st, const struct resolver_result *res)
+conn_dialled(void *arg, int fd, uint8_t rep, enum events_result result)
 {
 	struct conn *c = arg;
 
-	c->q = NULL;
-	ev_timer_stop(c->eg->loop, &c->timer);
-	switch (st) {
-	case RESOLVER_OK:
-		c->addrs = *res;
-		conn_apply_policy(c);
-		return;
-	case RESOLVER_TIMEOUT:
-		conn_fail(c, SOCKS5_REP_TTL_EXPIRED, EVENTS_TIMEOUT);
-		return;
-	default:
-		conn_fail(c, SOCKS5_REP_HOST_UNREACHABLE, EVENTS_UNREACHABLE);
-		return;
-	}
+	c->dial = NULL;
+	if (fd == -1)
+		conn_fail(c, rep, result);
+	else
+		conn_established(c, fd);
 }
 
 /* A CONNECT request was parsed: from here on this is a stream. */
@@ -388,33 +235,17 @@ static void
 conn_stream_start(struct conn *c, const struct socksaddr *dst)
 {
 	struct egress *eg = c->eg;
-	struct sockaddr_storage ss;
-	socklen_t len;
 
 	ev_io_stop(eg->loop, &c->io);
+	ev_timer_stop(eg->loop, &c->timer);
 	if (socksaddr_format(dst, c->dest, sizeof(c->dest)) == -1)
 		snprintf(c->dest, sizeof(c->dest), "?");
 	c->t_stream = ev_now(eg->loop);
-	c->deadline = c->t_stream + eg->connect_timeout * EGRESS_CONNECT_BUDGET;
 	conn_event(c, NULL);
-
-	if (dst->atyp != SOCKS_ATYP_DOMAIN) {
-		if (socksaddr_to_sockaddr(dst, &ss, &len) == -1) {
-			conn_fail(c, SOCKS5_REP_ATYP_UNSUPPORTED, EVENTS_ERROR);
-			return;
-		}
-		memcpy(&c->addrs.addr[0], &ss, len);
-		c->addrs.n = 1;
-		conn_apply_policy(c);
-		return;
-	}
-	c->st = CONN_RESOLVE;
-	c->q = resolver_lookup(eg->resolver, dst->name, dst->port, conn_resolved, c);
-	if (c->q == NULL) {
+	c->st = CONN_DIAL;
+	c->dial = dial_start(eg, dst, c->has_source ? c->source : "unix", conn_dialled, c);
+	if (c->dial == NULL)
 		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, EVENTS_ERROR);
-		return;
-	}
-	conn_timer(c, eg->connect_timeout);
 }
 
 /* --- handshake ---------------------------------------------------------- */
@@ -574,22 +405,8 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	switch (c->st) {
-	case CONN_RESOLVE:
-		conn_fail(c, SOCKS5_REP_TTL_EXPIRED, EVENTS_TIMEOUT);
-		return;
-	case CONN_CONNECT:
-		ev_io_stop(c->eg->loop, &c->dio);
-		close(c->dfd);
-		c->dfd = -1;
-		conn_note_err(c, ETIMEDOUT);
-		conn_connect_next(c);
-		return;
-	default:
-		log_debug("handshake timeout: closing");
-		conn_close(c, EVENTS_TIMEOUT);
-		return;
-	}
+	log_debug("handshake timeout: closing");
+	conn_close(c, EVENTS_TIMEOUT);
 }
 
 /* --- entry points ------------------------------------------------------- */
@@ -618,7 +435,6 @@ conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, sock
 	}
 	c->eg = eg;
 	c->fd = fd;
-	c->dfd = -1;
 	c->trusted = trusted;
 	c->st = CONN_SNIFF;
 	if (len <= sizeof(c->src))
@@ -633,7 +449,6 @@ conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, sock
 	eg->conns = c;
 	eg->nconns++;
 	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
-	ev_init(&c->dio, conn_dest_cb);
 	ev_init(&c->timer, conn_timer_cb);
 	ev_io_start(eg->loop, &c->io);
 	conn_timer(c, eg->handshake_timeout);

@@ -55,9 +55,10 @@ LLHTTP_SRCS := $(addprefix $(LLHTTP_SRC)/,llhttp.c api.c http.c)
 
 # program name -> folder; its main is FOLDER/NAME.c; the other .c files of
 # the folder form a per-folder archive, so each program links only what it uses.
-PROGS := socks-client egress
+PROGS := socks-client egress peerconn-watch
 dir_socks-client := client
 dir_egress := egress
+dir_peerconn-watch := egress
 
 PROG_DIRS := client egress server
 MAINS := $(foreach p,$(PROGS),$(dir_$(p))/$(p).c)

@@ -1,0 +1,1084 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * KCP: segment codec vectors (t/data/kcp/vectors.txt), then two engines
+ * joined by a simulated link (seeded PRNG, simulated clock, loss,
+ * duplication and reordering) driven only by kcp_check/kcp_update, the way
+ * an event loop would drive them. Byte streams are patterned, so every
+ * byte is checked in order. Malformed datagrams are checked against a
+ * snapshot of the whole engine: rejection must change nothing.
+ */
+#include "kcp.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kcp_int.h"
+#include "vec.h"
+
+/* For hot loops: every ck_assert is a write(2) to the runner. */
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) \
+			ck_abort_msg("%s:%d: %s", __FILE__, __LINE__, #cond); \
+	} while (0)
+
+/* --- codec ---------------------------------------------------------------- */
+
+static ssize_t
+parse_seg(const uint8_t *p, size_t n, void *ctx)
+{
+	struct kcp_seghdr h;
+
+	(void)ctx;
+	return kcp_seg_decode(p, n, &h);
+}
+
+START_TEST(test_vectors)
+{
+	size_t nv, i;
+	struct vec *v = vec_load("kcp/vectors.txt", &nv);
+
+	for (i = 0; i < nv; i++) {
+		const struct vec *x = &v[i];
+		struct kcp_seghdr h, w;
+		uint8_t out[KCP_OVERHEAD];
+		uint32_t conv;
+
+		vec_check_stream(x, parse_seg, NULL);
+		if (strcmp(x->result, "ok") != 0)
+			continue;
+		ck_assert_int_eq(kcp_seg_decode(x->bytes, x->len, &h), (ssize_t)x->len);
+		w.conv = (uint32_t)vec_num(x, "conv");
+		w.cmd = (uint8_t)vec_num(x, "cmd");
+		w.frg = (uint8_t)vec_num(x, "frg");
+		w.wnd = (uint16_t)vec_num(x, "wnd");
+		w.ts = (uint32_t)vec_num(x, "ts");
+		w.sn = (uint32_t)vec_num(x, "sn");
+		w.una = (uint32_t)vec_num(x, "una");
+		w.len = (uint32_t)vec_num(x, "len");
+		ck_assert_msg(h.conv == w.conv && h.cmd == w.cmd && h.frg == w.frg &&
+		    h.wnd == w.wnd && h.ts == w.ts && h.sn == w.sn && h.una == w.una &&
+		    h.len == w.len, "line %d: fields", x->lineno);
+		ck_assert_int_eq(kcp_seg_encode(&w, out, sizeof(out)), KCP_OVERHEAD);
+		ck_assert_msg(memcmp(out, x->bytes, KCP_OVERHEAD) == 0, "line %d: encode", x->lineno);
+		ck_assert_int_eq(kcp_peek_conv(x->bytes, x->len, &conv), 0);
+		ck_assert_uint_eq(conv, w.conv);
+	}
+	free(v);
+}
+END_TEST
+
+START_TEST(test_codec_roundtrip)
+{
+	uint64_t r = 88172645463325252ULL;
+	uint8_t out[KCP_OVERHEAD + 4];
+	int i;
+
+	for (i = 0; i < 100000; i++) {
+		struct kcp_seghdr h, g;
+
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		h.conv = (uint32_t)r;
+		h.cmd = (uint8_t)(KCP_CMD_PUSH + (r >> 32) % 4);
+		h.frg = (uint8_t)(r >> 36);
+		h.wnd = (uint16_t)(r >> 44);
+		h.ts = (uint32_t)(r >> 20);
+		h.sn = (uint32_t)(r >> 25);
+		h.una = (uint32_t)(r >> 30);
+		h.len = (uint32_t)(r >> 60) % 5;
+		memset(out, 0, sizeof(out));
+		if (kcp_seg_encode(&h, out, sizeof(out)) != KCP_OVERHEAD ||
+		    kcp_seg_decode(out, KCP_OVERHEAD + h.len, &g) != (ssize_t)(KCP_OVERHEAD + h.len) ||
+		    memcmp(&g, &h, sizeof(h)) != 0)
+			ck_abort_msg("round trip %d", i);
+	}
+	ck_assert_int_eq(kcp_seg_encode(&(struct kcp_seghdr){ 0 }, out, KCP_OVERHEAD - 1), -1);
+}
+END_TEST
+
+START_TEST(test_peek_conv)
+{
+	uint8_t p[KCP_OVERHEAD] = { 0x78, 0x56, 0x34, 0x12, KCP_CMD_ACK };
+	uint32_t conv = 0;
+
+	ck_assert_int_eq(kcp_peek_conv(p, sizeof(p), &conv), 0);
+	ck_assert_uint_eq(conv, 0x12345678);
+	ck_assert_int_eq(kcp_peek_conv(p, sizeof(p) - 1, &conv), -1);
+	p[4] = 0;
+	ck_assert_int_eq(kcp_peek_conv(p, sizeof(p), &conv), -1);
+}
+END_TEST
+
+/* --- simulated link ------------------------------------------------------- */
+
+struct spkt {
+	uint32_t at;
+	uint64_t seq;
+	int to;
+	size_t len;
+	uint8_t data[KCP_MTU_MAX];
+};
+
+struct sim;
+
+struct side {
+	struct sim *sim;
+	int id;
+	struct kcp *k;
+	uint64_t sent, rcvd, want; /* stream bytes written, read, to write */
+	uint64_t pkts;
+	uint32_t wins_drop;        /* drop this many datagrams holding a WINS */
+	int drop_all;              /* this side's output vanishes */
+	int no_read;
+	uint32_t push_times[64];   /* PUSH transmission times, for backoff tests */
+	int npush;
+};
+
+struct sim {
+	struct side s[2];
+	uint64_t rng, seq;
+	unsigned loss, dup, reorder; /* per mille */
+	uint32_t delay, now;
+	uint32_t until;              /* when set, sim_step never goes past it */
+	struct spkt **heap;
+	size_t nheap, capheap;
+};
+
+static uint32_t
+rnd(struct sim *m)
+{
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 7;
+	m->rng ^= m->rng << 17;
+	return (uint32_t)(m->rng >> 16);
+}
+
+static int
+pkt_before(const struct spkt *a, const struct spkt *b)
+{
+	return a->at != b->at ? kcp_diff(a->at, b->at) < 0 : a->seq < b->seq;
+}
+
+static void
+heap_push_pkt(struct sim *m, struct spkt *p)
+{
+	size_t i;
+
+	if (m->nheap == m->capheap) {
+		m->capheap = m->capheap ? 2 * m->capheap : 1024;
+		m->heap = realloc(m->heap, m->capheap * sizeof(*m->heap));
+		CHECK(m->heap != NULL);
+	}
+	i = m->nheap++;
+	while (i > 0 && pkt_before(p, m->heap[(i - 1) / 2])) {
+		m->heap[i] = m->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	m->heap[i] = p;
+}
+
+static struct spkt *
+heap_pop_pkt(struct sim *m)
+{
+	struct spkt *top = m->heap[0], *last = m->heap[--m->nheap];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= m->nheap)
+			break;
+		if (c + 1 < m->nheap && pkt_before(m->heap[c + 1], m->heap[c]))
+			c++;
+		if (!pkt_before(m->heap[c], last))
+			break;
+		m->heap[i] = m->heap[c];
+		i = c;
+	}
+	if (m->nheap > 0)
+		m->heap[i] = last;
+	return top;
+}
+
+static int
+has_cmd(const uint8_t *p, size_t n, uint8_t cmd)
+{
+	struct kcp_seghdr h;
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n && (r = kcp_seg_decode(p + off, n - off, &h)) > 0) {
+		if (h.cmd == cmd)
+			return 1;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+static void
+sim_queue(struct sim *m, int to, const uint8_t *pkt, size_t len, uint32_t extra)
+{
+	struct spkt *p = malloc(sizeof(*p));
+
+	CHECK(p != NULL);
+	p->at = m->now + m->delay + extra;
+	p->seq = m->seq++;
+	p->to = to;
+	p->len = len;
+	memcpy(p->data, pkt, len);
+	heap_push_pkt(m, p);
+}
+
+static void
+sim_output(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct side *sd = arg;
+	struct sim *m = sd->sim;
+	struct kcp_seghdr h;
+
+	if (len == 0 || len > sd->k->mtu)
+		ck_abort_msg("output of %zu bytes", len);
+	sd->pkts++;
+	if (kcp_seg_decode(pkt, len, &h) > 0 && h.cmd == KCP_CMD_PUSH && sd->npush < 64)
+		sd->push_times[sd->npush++] = m->now;
+	if (sd->drop_all)
+		return;
+	if (sd->wins_drop > 0 && has_cmd(pkt, len, KCP_CMD_WINS)) {
+		sd->wins_drop--;
+		return;
+	}
+	if (m->loss && rnd(m) % 1000 < m->loss)
+		return;
+	sim_queue(m, 1 - sd->id, pkt, len,
+	    m->reorder && rnd(m) % 1000 < m->reorder ? 1 + rnd(m) % (2 * m->delay + 1) : 0);
+	if (m->dup && rnd(m) % 1000 < m->dup)
+		sim_queue(m, 1 - sd->id, pkt, len, rnd(m) % (m->delay + 1));
+}
+
+static void
+sim_init(struct sim *m, uint64_t seed, unsigned loss, unsigned dup, unsigned reorder,
+    uint32_t delay)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->rng = seed * 2654435761ULL + 1;
+	m->loss = loss;
+	m->dup = dup;
+	m->reorder = reorder;
+	m->delay = delay;
+	m->now = 1000;
+	for (i = 0; i < 2; i++) {
+		m->s[i].sim = m;
+		m->s[i].id = i;
+		m->s[i].k = kcp_new(0x5eed0000u + (uint32_t)seed, sim_output, &m->s[i]);
+		ck_assert_ptr_nonnull(m->s[i].k);
+	}
+}
+
+static void
+sim_free(struct sim *m)
+{
+	while (m->nheap > 0)
+		free(heap_pop_pkt(m));
+	free(m->heap);
+	kcp_free(m->s[0].k);
+	kcp_free(m->s[1].k);
+}
+
+/* Byte i of the stream from side id. */
+static uint8_t
+pattern(int id, uint64_t i)
+{
+	return (uint8_t)((i * 2654435761u >> 13) + (uint64_t)id * 77 + (i >> 20));
+}
+
+static void
+app_io(struct sim *m)
+{
+	static uint8_t buf[65536];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct side *sd = &m->s[i], *peer = &m->s[1 - i];
+		ssize_t n;
+		size_t j;
+
+		while (sd->sent < sd->want) {
+			size_t len = sd->want - sd->sent < sizeof(buf) ? sd->want - sd->sent : sizeof(buf);
+
+			for (j = 0; j < len; j++)
+				buf[j] = pattern(i, sd->sent + j);
+			n = kcp_send(sd->k, buf, len);
+			CHECK(n >= 0);
+			sd->sent += (uint64_t)n;
+			if ((size_t)n < len)
+				break;
+		}
+		while (!sd->no_read && (n = kcp_recv(sd->k, buf, sizeof(buf))) > 0) {
+			for (j = 0; j < (size_t)n; j++)
+				if (buf[j] != pattern(1 - i, sd->rcvd + j))
+					ck_abort_msg("side %d: byte %llu wrong", i,
+					    (unsigned long long)(sd->rcvd + j));
+			sd->rcvd += (uint64_t)n;
+			CHECK(sd->rcvd <= peer->want);
+		}
+	}
+}
+
+/*
+ * One event: advance to the earliest of both kcp_check answers and the
+ * next delivery, deliver what is due, update both, let the apps run.
+ */
+static void
+sim_step(struct sim *m)
+{
+	uint32_t next = kcp_check(m->s[0].k, m->now);
+	uint32_t c1 = kcp_check(m->s[1].k, m->now);
+	int i;
+
+	if (kcp_diff(c1, next) < 0)
+		next = c1;
+	if (m->nheap > 0 && kcp_diff(m->heap[0]->at, next) < 0)
+		next = m->heap[0]->at;
+	if (m->until && kcp_diff(next, m->until) > 0)
+		next = m->until;
+	CHECK(kcp_diff(next, m->now) >= 0);
+	m->now = next;
+	while (m->nheap > 0 && kcp_diff(m->heap[0]->at, m->now) <= 0) {
+		struct spkt *p = heap_pop_pkt(m);
+
+		CHECK(kcp_input(m->s[p->to].k, p->data, p->len) == 0);
+		free(p);
+	}
+	app_io(m);
+	for (i = 0; i < 2; i++)
+		kcp_update(m->s[i].k, m->now);
+	app_io(m);
+}
+
+static int
+sim_done(const struct sim *m)
+{
+	return m->s[0].rcvd == m->s[1].want && m->s[1].rcvd == m->s[0].want;
+}
+
+/* Run until both streams are through; return the simulated time taken. */
+static uint32_t
+sim_run(struct sim *m, uint32_t limit_ms)
+{
+	uint32_t start = m->now;
+
+	app_io(m);
+	while (!sim_done(m)) {
+		sim_step(m);
+		CHECK(!kcp_dead(m->s[0].k) && !kcp_dead(m->s[1].k));
+		if (kcp_diff(m->now, start) >= (int32_t)limit_ms)
+			ck_abort_msg("stalled: %llu/%llu and %llu/%llu bytes after %u ms",
+			    (unsigned long long)m->s[1].rcvd, (unsigned long long)m->s[0].want,
+			    (unsigned long long)m->s[0].rcvd, (unsigned long long)m->s[1].want,
+			    limit_ms);
+	}
+	return m->now - start;
+}
+
+static void
+lossy_transfer(uint64_t seed, unsigned permille, uint64_t bytes, int resend)
+{
+	struct sim m;
+	struct kcp_stats st0, st1;
+	uint32_t t;
+
+	sim_init(&m, seed, permille, permille, permille, 40);
+	if (resend) {
+		kcp_nodelay(m.s[0].k, -1, -1, resend, -1);
+		kcp_nodelay(m.s[1].k, -1, -1, resend, -1);
+	}
+	m.s[0].want = bytes;
+	m.s[1].want = bytes / 4;
+	t = sim_run(&m, 600000);
+	kcp_stats(m.s[0].k, &st0);
+	kcp_stats(m.s[1].k, &st1);
+	fprintf(stderr, "kcp loss %u‰ seed %llu resend %d: %llu+%llu bytes in %u ms sim, "
+	    "%llu rto + %llu fast retrans, %llu dup, srtt %u\n", permille,
+	    (unsigned long long)seed, resend, (unsigned long long)bytes,
+	    (unsigned long long)bytes / 4, t, (unsigned long long)st0.rto_retrans,
+	    (unsigned long long)st0.fast_retrans, (unsigned long long)st1.dup_segs, st0.srtt);
+	/* Everything acknowledged in the end, both ways. */
+	while (kcp_pending(m.s[0].k) > 0 || kcp_pending(m.s[1].k) > 0)
+		sim_step(&m);
+	sim_free(&m);
+}
+
+START_TEST(test_lossless)
+{
+	lossy_transfer(1, 0, 16u << 20, 0);
+}
+END_TEST
+
+START_TEST(test_loss_1)
+{
+	lossy_transfer(2, 10, 16u << 20, 0);
+	lossy_transfer(3, 10, 4u << 20, 2);
+}
+END_TEST
+
+START_TEST(test_loss_5)
+{
+	lossy_transfer(4, 50, 8u << 20, 0);
+	lossy_transfer(5, 50, 4u << 20, 2);
+}
+END_TEST
+
+START_TEST(test_loss_20)
+{
+	lossy_transfer(6, 200, 4u << 20, 0);
+	lossy_transfer(7, 200, 4u << 20, 2);
+}
+END_TEST
+
+/* Same seed, same everything: the engine has no hidden clock or randomness. */
+START_TEST(test_deterministic)
+{
+	uint64_t pkts[2][2];
+	uint32_t t[2];
+	int r;
+
+	for (r = 0; r < 2; r++) {
+		struct sim m;
+
+		sim_init(&m, 9, 50, 20, 50, 25);
+		kcp_nodelay(m.s[0].k, -1, -1, 2, -1);
+		m.s[0].want = 1u << 20;
+		m.s[1].want = 1u << 18;
+		t[r] = sim_run(&m, 600000);
+		pkts[r][0] = m.s[0].pkts;
+		pkts[r][1] = m.s[1].pkts;
+		sim_free(&m);
+	}
+	ck_assert_uint_eq(t[0], t[1]);
+	ck_assert(pkts[0][0] == pkts[1][0] && pkts[0][1] == pkts[1][1]);
+}
+END_TEST
+
+/* The receiver does not read: the sender fills exactly the advertised window and waits. */
+static void
+zero_window(uint32_t wins_drop)
+{
+	struct sim m;
+	struct kcp_stats sa, sb;
+	uint32_t mss = KCP_MTU_DEFAULT - KCP_OVERHEAD, t0, t1, waited;
+
+	sim_init(&m, 11, 0, 0, 0, 20);
+	kcp_wndsize(m.s[1].k, 0, 128);
+	m.s[0].want = 1u << 20;
+	m.s[1].no_read = 1;
+	m.s[1].wins_drop = wins_drop;
+	app_io(&m);
+	m.until = 1000 + 3000;
+	while (m.now != m.until)
+		sim_step(&m);
+	m.until = 0;
+	kcp_stats(m.s[0].k, &sa);
+	kcp_stats(m.s[1].k, &sb);
+	ck_assert_uint_eq(kcp_readable(m.s[1].k), 128 * mss);
+	ck_assert_uint_eq(sa.rmt_wnd, 0);
+	ck_assert_uint_eq(sb.win_drops, 0);
+	ck_assert_uint_eq(sa.rto_retrans, 0);
+	ck_assert_uint_eq(kcp_pending(m.s[0].k), m.s[0].sent / mss + !!(m.s[0].sent % mss) - 128);
+	ck_assert_uint_eq(m.s[0].k->snd_nxt, 128);
+	ck_assert(!kcp_dead(m.s[0].k));
+
+	/* Reading reopens the window; the WINS (or, if lost, the probe) restarts the sender. */
+	t0 = m.now;
+	m.s[1].no_read = 0;
+	sim_run(&m, 60000);
+	t1 = m.now;
+	waited = t1 - t0;
+	fprintf(stderr, "kcp zero window, %u WINS dropped: resumed and done in %u ms\n",
+	    wins_drop, waited);
+	if (wins_drop == 0)
+		ck_assert_uint_lt(waited, 1000);
+	else
+		ck_assert_uint_ge(waited, 3000); /* the probe fires 7 s after the stall began */
+	sim_free(&m);
+}
+
+START_TEST(test_zero_window_tell)
+{
+	zero_window(0);
+}
+END_TEST
+
+START_TEST(test_zero_window_probe)
+{
+	zero_window(1);
+}
+END_TEST
+
+/* Small windows: the sender never has more in flight than the peer allows. */
+START_TEST(test_window_limits_flight)
+{
+	struct sim m;
+	uint32_t maxflight = 0;
+
+	sim_init(&m, 12, 0, 0, 0, 30);
+	kcp_wndsize(m.s[0].k, 40, 0);
+	m.s[0].want = 2u << 20;
+	app_io(&m);
+	while (!sim_done(&m)) {
+		uint32_t f = m.s[0].k->snd_nxt - m.s[0].k->snd_una;
+
+		if (f > maxflight)
+			maxflight = f;
+		sim_step(&m);
+	}
+	ck_assert_uint_eq(maxflight, 40);
+	sim_free(&m);
+}
+END_TEST
+
+/* A link that drops everything: linear backoff, then dead after dead_link sends. */
+static void
+dead_link(unsigned n, int nodelay)
+{
+	struct sim m;
+	int i;
+
+	sim_init(&m, 13, 0, 0, 0, 20);
+	if (n)
+		kcp_setdeadlink(m.s[0].k, n);
+	else
+		n = KCP_DEADLINK_DEFAULT;
+	if (nodelay)
+		kcp_nodelay(m.s[0].k, 1, 10, -1, -1);
+	m.s[0].drop_all = 1;
+	m.s[0].want = 100;
+	app_io(&m);
+	while (!kcp_dead(m.s[0].k)) {
+		sim_step(&m);
+		CHECK(kcp_diff(m.now, 1000) < 3600 * 1000);
+	}
+	ck_assert_int_eq(m.s[0].npush, (int)n);
+	for (i = 2; i < m.s[0].npush; i++) {
+		uint32_t a = m.s[0].push_times[i - 1] - m.s[0].push_times[i - 2];
+		uint32_t b = m.s[0].push_times[i] - m.s[0].push_times[i - 1];
+
+		ck_assert_msg(b > a || (a >= KCP_RTO_MAX && b >= KCP_RTO_MAX - 10),
+		    "gap %d: %u then %u ms", i, a, b);
+	}
+	fprintf(stderr, "kcp dead link after %d sends, %u ms (first gap %u ms)\n",
+	    m.s[0].npush, m.now - m.s[0].push_times[0],
+	    m.s[0].push_times[1] - m.s[0].push_times[0]);
+	if (n == KCP_DEADLINK_DEFAULT && !nodelay) {
+		/* 200 ms * (1 + 2 + ... + 19) = 38 s, on a 10 ms flush grid */
+		ck_assert_uint_ge(m.now - m.s[0].push_times[0], 37000);
+		ck_assert_uint_le(m.now - m.s[0].push_times[0], 40000);
+	}
+	sim_free(&m);
+}
+
+START_TEST(test_dead_link)
+{
+	dead_link(0, 0);
+	dead_link(5, 0);
+	dead_link(8, 1);
+}
+END_TEST
+
+/*
+ * RTO-only versus fast retransmit (resend 2) on the same lossy links. The
+ * link is short (20 ms RTT) and the window small, as on a LAN hop: each
+ * loss then stalls the window for the 100 ms minimum RTO without fast
+ * retransmit and for about one RTT with it. (On a long link with a
+ * steady RTT the RTO tracks the RTT closely and the two are nearer.)
+ */
+#define FR_LOSS 20 /* per mille, both ways */
+#define FR_DELAY 10
+#define FR_WND 256
+
+START_TEST(test_fast_retransmit_faster)
+{
+	uint32_t t[2] = { 0, 0 };
+	unsigned seed;
+	int r;
+
+	for (seed = 0; seed < 3; seed++) {
+		for (r = 0; r < 2; r++) {
+			struct sim m;
+			uint32_t d;
+
+			sim_init(&m, 14 + seed, FR_LOSS, 0, 0, FR_DELAY);
+			kcp_wndsize(m.s[0].k, FR_WND, 0);
+			if (r)
+				kcp_nodelay(m.s[0].k, -1, -1, 2, -1);
+			m.s[0].want = 4u << 20;
+			d = sim_run(&m, 600000);
+			t[r] += d;
+			sim_free(&m);
+		}
+	}
+	fprintf(stderr, "kcp 3 x 4 MiB, %u permille loss, window %u: %u ms RTO only, "
+	    "%u ms fast resend\n", FR_LOSS, FR_WND, t[0], t[1]);
+	ck_assert_uint_lt(t[1], t[0] / 2);
+}
+END_TEST
+
+/* Sequence numbers and timestamps crossing 2^32 mid-transfer. */
+START_TEST(test_wraparound)
+{
+	struct sim m;
+	int i;
+
+	sim_init(&m, 21, 30, 10, 30, 20);
+	m.now = 0xffffff00u; /* the clock wraps too */
+	for (i = 0; i < 2; i++) {
+		struct kcp *k = m.s[i].k;
+
+		k->snd_una = k->snd_nxt = 0xfffffc00u;
+		m.s[1 - i].k->rcv_nxt = 0xfffffc00u;
+	}
+	kcp_nodelay(m.s[0].k, -1, -1, 2, -1);
+	m.s[0].want = 4u << 20;
+	m.s[1].want = 1u << 20;
+	sim_run(&m, 600000);
+	ck_assert_int_gt(kcp_diff(m.s[0].k->snd_nxt, 0), 0);
+	ck_assert_uint_lt(m.s[0].k->snd_nxt, 0x10000);
+	sim_free(&m);
+}
+END_TEST
+
+/* Congestion control on (nc 0) still gets everything through. */
+START_TEST(test_congestion_control)
+{
+	struct sim m;
+
+	sim_init(&m, 15, 30, 10, 30, 20);
+	kcp_nodelay(m.s[0].k, -1, -1, 2, 0);
+	kcp_nodelay(m.s[1].k, -1, -1, 2, 0);
+	m.s[0].want = 2u << 20;
+	m.s[1].want = 1u << 20;
+	sim_run(&m, 600000);
+	ck_assert_uint_ge(m.s[0].k->cwnd, 1);
+	sim_free(&m);
+}
+END_TEST
+
+/* --- application side ------------------------------------------------------ */
+
+static uint8_t big[1 << 20];
+
+START_TEST(test_backpressure)
+{
+	struct sim m;
+	uint32_t mss = KCP_MTU_DEFAULT - KCP_OVERHEAD;
+	ssize_t n;
+
+	sim_init(&m, 16, 0, 0, 0, 10);
+	m.s[1].no_read = 1;
+	kcp_setsendcap(m.s[0].k, 10);
+	ck_assert_uint_eq(kcp_send_room(m.s[0].k), 10 * mss);
+	n = kcp_send(m.s[0].k, big, 100);
+	ck_assert_int_eq(n, 100);
+	ck_assert_uint_eq(kcp_send_room(m.s[0].k), 10 * mss - 100);
+	n = kcp_send(m.s[0].k, big, sizeof(big));
+	ck_assert_int_eq(n, 10 * mss - 100);
+	ck_assert_int_eq(kcp_send(m.s[0].k, big, 1), 0);
+	ck_assert_uint_eq(kcp_send_room(m.s[0].k), 0);
+	ck_assert_uint_eq(kcp_pending(m.s[0].k), 10);
+	/* Once acknowledged, room comes back. */
+	while (kcp_pending(m.s[0].k) > 0)
+		sim_step(&m);
+	ck_assert_uint_eq(kcp_send_room(m.s[0].k), 10 * mss);
+	ck_assert_uint_eq(kcp_readable(m.s[1].k), 10 * mss);
+	sim_free(&m);
+}
+END_TEST
+
+/* Tiny writes leave as full segments. */
+START_TEST(test_stream_coalesce)
+{
+	struct sim m;
+	struct kcp_seghdr h;
+	uint8_t buf[4000];
+	int i;
+
+	sim_init(&m, 17, 0, 0, 0, 10);
+	m.s[1].no_read = 1;
+	for (i = 0; i < 3000; i++)
+		ck_assert_int_eq(kcp_send(m.s[0].k, (const uint8_t *)"x", 1), 1);
+	ck_assert_uint_eq(kcp_pending(m.s[0].k), 3);
+	kcp_update(m.s[0].k, m.now);
+	ck_assert_uint_eq(m.nheap, 3);
+	for (i = 0; i < 3; i++) {
+		struct spkt *p = m.heap[i];
+
+		ck_assert_int_gt(kcp_seg_decode(p->data, p->len, &h), 0);
+		ck_assert_uint_eq(h.frg, 0);
+		ck_assert(h.len == 1376 || h.len == 3000 - 2 * 1376);
+	}
+	while (kcp_readable(m.s[1].k) < 3000)
+		sim_step(&m);
+	ck_assert_int_eq(kcp_recv(m.s[1].k, buf, sizeof(buf)), 3000);
+	sim_free(&m);
+}
+END_TEST
+
+START_TEST(test_message_mode)
+{
+	static const size_t sizes[] = { 1, 1375, 1376, 1377, 5000, 128 * 1376, 7, 2 * 1376 };
+	static uint8_t out[128 * 1376 + 1];
+	struct sim m;
+	size_t i, j, got = 0;
+	ssize_t n;
+
+	sim_init(&m, 18, 50, 20, 50, 20);
+	m.s[0].no_read = m.s[1].no_read = 1;
+	ck_assert_int_eq(kcp_stream(m.s[0].k, 0), 0);
+	ck_assert_int_eq(kcp_stream(m.s[1].k, 0), 0);
+	for (j = 0; j < sizeof(big); j++)
+		big[j] = (uint8_t)(j * 31 + (j >> 8));
+	ck_assert_int_eq(kcp_send(m.s[0].k, big, 0), -1);
+	ck_assert_int_eq(kcp_send(m.s[0].k, big, 128 * 1376 + 1), -1);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		ck_assert_int_eq(kcp_send(m.s[0].k, big + i, sizes[i]), (ssize_t)sizes[i]);
+	while (got < sizeof(sizes) / sizeof(sizes[0])) {
+		sim_step(&m);
+		while (kcp_readable(m.s[1].k) > 0) {
+			size_t want = sizes[got];
+
+			ck_assert_uint_eq(kcp_readable(m.s[1].k), want);
+			if (want > 1)
+				ck_assert_int_eq(kcp_recv(m.s[1].k, out, want - 1), -1);
+			n = kcp_recv(m.s[1].k, out, sizeof(out));
+			ck_assert_int_eq(n, (ssize_t)want);
+			ck_assert(memcmp(out, big + got, want) == 0);
+			got++;
+		}
+	}
+	ck_assert_int_eq(kcp_recv(m.s[1].k, out, sizeof(out)), 0);
+	sim_free(&m);
+}
+END_TEST
+
+START_TEST(test_settings)
+{
+	struct kcp *k = kcp_new(1, sim_output, NULL);
+
+	ck_assert_int_eq(kcp_setmtu(k, KCP_MTU_MIN - 1), -1);
+	ck_assert_int_eq(kcp_setmtu(k, KCP_MTU_MAX + 1), -1);
+	ck_assert_int_eq(kcp_setmtu(k, 576), 0);
+	ck_assert_uint_eq(kcp_send_room(k), (size_t)2 * 65535 * (576 - 24));
+	ck_assert_int_eq(kcp_send(k, big, 10), 10);
+	ck_assert_int_eq(kcp_setmtu(k, 1400), -1); /* not with data queued */
+	ck_assert_int_eq(kcp_stream(k, 0), -1);
+	kcp_wndsize(k, 100000, 5);
+	ck_assert_uint_eq(k->snd_wnd, 65535);
+	ck_assert_uint_eq(k->rcv_wnd, 128);
+	kcp_nodelay(k, 1, 1, 3, 0);
+	ck_assert_uint_eq(k->interval, 10);
+	ck_assert_uint_eq(k->rx_minrto, 30);
+	kcp_nodelay(k, 0, 100000, -1, -1);
+	ck_assert_uint_eq(k->interval, KCP_INTERVAL_MAX);
+	ck_assert_uint_eq(k->fastresend, 3);
+	ck_assert_uint_eq(kcp_conv(k), 1);
+	kcp_free(k);
+	kcp_free(NULL);
+}
+END_TEST
+
+/* An idle engine is small, and gives back what a transfer made it allocate. */
+START_TEST(test_idle_memory)
+{
+	struct sim m;
+	size_t fresh, busy;
+	int i;
+
+	sim_init(&m, 19, 30, 0, 30, 20);
+	fresh = kcp_memory(m.s[0].k);
+	m.s[0].want = 8u << 20;
+	m.s[1].want = 1u << 20;
+	app_io(&m);
+	for (i = 0; i < 50; i++)
+		sim_step(&m);
+	busy = kcp_memory(m.s[0].k);
+	sim_run(&m, 600000);
+	while (kcp_pending(m.s[0].k) > 0 || kcp_pending(m.s[1].k) > 0)
+		sim_step(&m);
+	for (i = 0; i < 300; i++) /* idle: only timers, a few seconds */
+		sim_step(&m);
+	fprintf(stderr, "kcp memory: fresh %zu, busy %zu, idle after 9 MiB %zu / %zu bytes\n",
+	    fresh, busy, kcp_memory(m.s[0].k), kcp_memory(m.s[1].k));
+	ck_assert_uint_le(fresh, 1024);
+	ck_assert_uint_le(kcp_memory(m.s[0].k), 1024);
+	ck_assert_uint_le(kcp_memory(m.s[1].k), 1024);
+	/* Idle means no wake-ups either: kcp_check looks 10 s ahead. */
+	ck_assert_int_ge(kcp_diff(kcp_check(m.s[0].k, m.now), m.now), 5000);
+	sim_free(&m);
+}
+END_TEST
+
+/* --- malformed input ------------------------------------------------------- */
+
+static struct kcp snap;
+
+static void
+take_snap(const struct kcp *k)
+{
+	memcpy(&snap, k, sizeof(snap));
+}
+
+/* Rejected: -1 and not one byte of the engine changed but the counter. */
+static void
+expect_rejected(struct kcp *k, const uint8_t *p, size_t n, const char *what, size_t cut)
+{
+	uint64_t bad;
+
+	take_snap(k);
+	bad = snap.st.in_bad;
+	if (kcp_input(k, p, n) != -1)
+		ck_abort_msg("%s (%zu): accepted", what, cut);
+	CHECK(k->st.in_bad == bad + 1);
+	snap.st.in_bad = bad + 1;
+	if (memcmp(&snap, k, sizeof(snap)) != 0)
+		ck_abort_msg("%s (%zu): state changed", what, cut);
+}
+
+/* A mid-transfer engine and one of the datagrams its peer sends it. */
+static void
+busy_pair(struct sim *m, uint8_t *pkt, size_t *len, int want_multi)
+{
+	sim_init(m, 20, 0, 0, 0, 20);
+	m->s[0].want = 1u << 20;
+	m->s[1].want = 1u << 20;
+	app_io(m);
+	for (;;) {
+		struct kcp_seghdr h;
+		size_t i;
+
+		sim_step(m);
+		CHECK(!sim_done(m));
+		for (i = 0; i < m->nheap; i++) {
+			struct spkt *p = m->heap[i];
+
+			if (p->to != 0)
+				continue;
+			/* Several segments, so that cuts land mid-header and mid-data. */
+			if (want_multi && kcp_seg_decode(p->data, p->len, &h) == (ssize_t)p->len)
+				continue;
+			memcpy(pkt, p->data, p->len);
+			*len = p->len;
+			return;
+		}
+	}
+}
+
+START_TEST(test_cut_at_every_length)
+{
+	static uint8_t pkt[KCP_MTU_MAX];
+	struct sim m;
+	size_t len, cut, off = 0, bounds[64], nb = 0, b;
+	struct kcp_seghdr h;
+	ssize_t r;
+
+	busy_pair(&m, pkt, &len, 1);
+	while (off < len && (r = kcp_seg_decode(pkt + off, len - off, &h)) > 0) {
+		off += (size_t)r;
+		bounds[nb++] = off;
+	}
+	ck_assert_uint_eq(off, len);
+	ck_assert_uint_ge(nb, 2);
+	for (cut = 0; cut < len; cut++) {
+		int at_bound = 0;
+
+		for (b = 0; b < nb; b++)
+			at_bound |= bounds[b] == cut;
+		if (!at_bound)
+			expect_rejected(m.s[0].k, pkt, cut, "cut", cut);
+	}
+	/* Whole: accepted. With trailing bytes: refused. */
+	pkt[len] = 0;
+	for (cut = 1; cut < KCP_OVERHEAD && len + cut <= KCP_MTU_MAX; cut++)
+		expect_rejected(m.s[0].k, pkt, len + cut, "trailing", cut);
+	ck_assert_int_eq(kcp_input(m.s[0].k, pkt, len), 0);
+	sim_free(&m);
+}
+END_TEST
+
+START_TEST(test_garbage)
+{
+	static uint8_t pkt[2 * KCP_MTU_MAX], good[KCP_MTU_MAX];
+	struct sim m;
+	size_t len, glen, i, accepted = 0;
+	uint64_t r = 0x9e3779b97f4a7c15ULL;
+
+	busy_pair(&m, good, &glen, 0);
+	for (i = 0; i < 20000; i++) {
+		size_t j;
+		uint64_t before;
+
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		if (i % 2 == 0) {
+			/* Noise, often with the right conv so the later checks are reached. */
+			len = (size_t)(r % sizeof(pkt));
+			for (j = 0; j < len; j++) {
+				r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+				pkt[j] = (uint8_t)r;
+			}
+			if (len >= 4 && (r & 1))
+				memcpy(pkt, good, 4);
+		} else {
+			/* A real datagram with a few bytes flipped. */
+			len = glen;
+			memcpy(pkt, good, glen);
+			for (j = 0; j < 1 + r % 4; j++)
+				pkt[(r >> (8 * j + 8)) % glen] ^= (uint8_t)(1u << (j + (r >> 40) % 5));
+		}
+		take_snap(m.s[0].k);
+		before = snap.st.in_bad;
+		if (kcp_input(m.s[0].k, pkt, len) == 0) {
+			accepted++;
+			continue;
+		}
+		snap.st.in_bad = before + 1;
+		if (memcmp(&snap, m.s[0].k, sizeof(snap)) != 0)
+			ck_abort_msg("garbage %zu changed state", i);
+	}
+	fprintf(stderr, "kcp garbage: %zu of 20000 accepted (flipped fields that stay valid)\n",
+	    accepted);
+	sim_free(&m);
+}
+END_TEST
+
+START_TEST(test_bad_datagrams)
+{
+	static uint8_t pkt[KCP_MTU_MAX + 100];
+	struct sim m;
+	struct kcp_seghdr h = { 0 };
+	size_t glen;
+
+	busy_pair(&m, pkt, &glen, 0);
+	h.conv = kcp_conv(m.s[0].k);
+	h.cmd = KCP_CMD_PUSH;
+	h.wnd = 100;
+	h.sn = m.s[0].k->rcv_nxt;
+	h.una = m.s[0].k->snd_una;
+
+	/* Wrong conv. */
+	h.conv ^= 1;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	expect_rejected(m.s[0].k, pkt, KCP_OVERHEAD, "conv", 0);
+	h.conv ^= 1;
+	/* Empty and tiny. */
+	expect_rejected(m.s[0].k, pkt, 0, "empty", 0);
+	expect_rejected(m.s[0].k, pkt, 1, "tiny", 0);
+	/* Over KCP_MTU_MAX, even though well formed. */
+	h.len = KCP_MTU_MAX + 1 - KCP_OVERHEAD;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	memset(pkt + KCP_OVERHEAD, 'z', h.len);
+	expect_rejected(m.s[0].k, pkt, KCP_MTU_MAX + 1, "oversized", 0);
+	/* A bad second segment spoils the first. */
+	h.len = 0;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	memcpy(pkt + KCP_OVERHEAD, pkt, KCP_OVERHEAD);
+	pkt[KCP_OVERHEAD + 4] = 99;
+	expect_rejected(m.s[0].k, pkt, 2 * KCP_OVERHEAD, "second cmd", 0);
+	/* len pointing past the end. */
+	h.len = 1000;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	expect_rejected(m.s[0].k, pkt, KCP_OVERHEAD + 999, "short data", 0);
+	/* The KCP_MTU_MAX datagram itself is fine. */
+	h.len = KCP_MTU_MAX - KCP_OVERHEAD;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(m.s[0].k, pkt, KCP_MTU_MAX), 0);
+	sim_free(&m);
+}
+END_TEST
+
+/* A PUSH far outside the window is ignored, not ACKed, not stored. */
+START_TEST(test_out_of_window)
+{
+	struct kcp *k = kcp_new(7, sim_output, NULL);
+	struct kcp_seghdr h = { 7, KCP_CMD_PUSH, 0, 10, 0, 65535, 0, 1 };
+	uint8_t pkt[KCP_OVERHEAD + 1] = { 0 };
+	size_t mem = kcp_memory(k);
+
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), 0);
+	ck_assert_uint_eq(k->nack, 0);
+	ck_assert_uint_eq(k->st.win_drops, 1);
+	ck_assert_uint_eq(kcp_memory(k), mem);
+	h.sn = 0x80000000u; /* and from "the past", by wrap-around: a duplicate */
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), 0);
+	ck_assert_uint_eq(kcp_readable(k), 0);
+	/* ACKs for what was never sent change nothing. */
+	h.cmd = KCP_CMD_ACK;
+	h.len = 0;
+	h.una = 12345;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, KCP_OVERHEAD), 0);
+	ck_assert_uint_eq(k->snd_una, 0);
+	kcp_free(k);
+}
+END_TEST
+
+static Suite *
+kcp_suite(void)
+{
+	Suite *s = suite_create("kcp");
+	TCase *tc = tcase_create("codec");
+
+	tcase_add_test(tc, test_vectors);
+	tcase_add_test(tc, test_codec_roundtrip);
+	tcase_add_test(tc, test_peek_conv);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("input");
+	tcase_add_test(tc, test_cut_at_every_length);
+	tcase_add_test(tc, test_garbage);
+	tcase_add_test(tc, test_bad_datagrams);
+	tcase_add_test(tc, test_out_of_window);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("app");
+	tcase_add_test(tc, test_backpressure);
+	tcase_add_test(tc, test_stream_coalesce);
+	tcase_add_test(tc, test_message_mode);
+	tcase_add_test(tc, test_settings);
+	tcase_add_test(tc, test_idle_memory);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("link");
+	tcase_add_test(tc, test_lossless);
+	tcase_add_test(tc, test_loss_1);
+	tcase_add_test(tc, test_loss_5);
+	tcase_add_test(tc, test_loss_20);
+	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_zero_window_tell);
+	tcase_add_test(tc, test_zero_window_probe);
+	tcase_add_test(tc, test_window_limits_flight);
+	tcase_add_test(tc, test_dead_link);
+	tcase_add_test(tc, test_fast_retransmit_faster);
+	tcase_add_test(tc, test_congestion_control);
+	tcase_add_test(tc, test_wraparound);
+	tcase_set_timeout(tc, 300);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(kcp_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -33,6 +33,7 @@
 #include "relay.h"
 #include "sniff.h"
 #include "socks5.h"
+#include "tt.h"
 
 #define CONN_FULL_LOG_INTERVAL 10.0
 
@@ -250,11 +251,16 @@ conn_stream_start(struct conn *c, const struct socksaddr *dst)
 
 /* --- handshake ---------------------------------------------------------- */
 
-/* The next issue puts the Turbo Tunnel session here. */
+/* A session carrier: tt.c takes the fd and every byte read so far. */
 static void
 conn_turbo(struct conn *c)
 {
-	log_debug("turbo tunnel preamble: not supported yet");
+	int fd = c->fd;
+
+	ev_io_stop(c->eg->loop, &c->io);
+	ev_timer_stop(c->eg->loop, &c->timer);
+	c->fd = -1;
+	tt_carrier(c->eg, fd, buf_rptr(&c->in), buf_len(&c->in), c->has_source ? c->source : NULL);
 	conn_close(c, EVENTS_ERROR);
 }
 

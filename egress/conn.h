@@ -4,7 +4,7 @@
  *
  *   sniff ─┬─ PROXY v2 header (trusted listeners only) ─▶ sniff again
  *          ├─ SOCKS5 ─▶ greeting ─▶ request ─▶ resolve ─▶ connect ─▶ relay
- *          ├─ Turbo Tunnel token ─▶ (not yet: close)
+ *          ├─ Turbo Tunnel token ─▶ tt.c (session carrier)
  *          └─ anything else ─▶ close
  *
  * A stream exists from a parsed CONNECT request on: it gets an "accept"

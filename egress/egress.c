@@ -2,9 +2,10 @@
 /*
  * egress: the exit of a pipeworks tunnel. Listens on tcp: and unix:
  * endpoints, serves SOCKS5 CONNECT to destinations the policy allows,
- * and reports every stream to --events. This file is options, wiring
- * and shutdown; connections live in conn.c, the policy in policy.c,
- * events in events.c and evsink.c, name resolution in resolver.c.
+ * and Turbo Tunnel sessions (tt.c), and reports every stream to
+ * --events. This file is options, wiring and shutdown; connections live
+ * in conn.c, destinations in dial.c, the policy in policy.c, events in
+ * events.c and evsink.c, name resolution in resolver.c.
  *
  * Shutdown: the first SIGTERM/SIGINT closes the listeners and lets open
  * connections finish, for at most --drain-timeout seconds; a second
@@ -26,6 +27,7 @@
 #include "net.h"
 #include "num.h"
 #include "resolver.h"
+#include "tt.h"
 
 #define EGRESS_BACKLOG 512
 #define EGRESS_TIMEOUT_MAX_MS (86400 * 1000ULL)
@@ -36,7 +38,7 @@ static const char usage_str[] =
 	"usage: egress [-hqv] -l ENDPOINT[,trusted] ... [--allow RULE] ... [--deny RULE] ...\n"
 	"              [--events ENDPOINT] [--max-conns N] [--connect-timeout SECONDS]\n"
 	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
-	"              [--drain-timeout SECONDS]\n";
+	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n";
 
 /* Long-only options: their values are not in the getopt string. */
 static const struct option longopts[] = {
@@ -49,6 +51,8 @@ static const struct option longopts[] = {
 	{ "handshake-timeout", required_argument, NULL, 'H' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "drain-timeout", required_argument, NULL, 'T' },
+	{ "max-sessions", required_argument, NULL, 'S' },
+	{ "upstream", required_argument, NULL, 'U' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -60,6 +64,7 @@ static const int egress_signals[3] = { SIGTERM, SIGINT, SIGHUP };
 struct egress_main {
 	struct egress eg;
 	struct endpoint ep[EGRESS_LISTEN_MAX];
+	struct endpoint upstream;
 	ev_signal sig[3];
 	ev_timer drain;
 	int hard_exit;
@@ -158,6 +163,23 @@ parse(struct egress_main *m, int argc, char **argv)
 		case 'T':
 			eg->drain_timeout = parse_seconds("--drain-timeout", optarg, 1);
 			break;
+		case 'S':
+			if (num_parse_u64(optarg, 1, EGRESS_MAX_CONNS_MAX, &v) == -1)
+				fatalx(EX_PW_USAGE, "--max-sessions: want 1..%d, not '%s'",
+				       EGRESS_MAX_CONNS_MAX, optarg);
+			eg->max_sessions = (size_t)v;
+			break;
+		case 'U': {
+			char err[128];
+
+			if (endpoint_parse(optarg, &m->upstream, err, sizeof(err)) == -1)
+				fatalx(EX_PW_USAGE, "--upstream %s: %s", optarg, err);
+			if ((m->upstream.kind != EP_TCP && m->upstream.kind != EP_UNIX) ||
+			    (m->upstream.kind == EP_TCP && m->upstream.port == 0))
+				fatalx(EX_PW_USAGE, "--upstream %s: want tcp:HOST:PORT or unix:PATH", optarg);
+			eg->upstream = &m->upstream;
+			break;
+		}
 		case 'v':
 			level = level < LOG_LVL_DEBUG ? level + 1 : level;
 			break;
@@ -206,6 +228,8 @@ acquire(struct egress_main *m)
 	}
 	if ((eg->resolver = resolver_new(eg->loop, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "resolver: %s", err);
+	if (tt_init(eg) == -1)
+		fatalx(EX_PW_INTERNAL, "out of memory");
 	if (eg->events_spec != NULL &&
 	    (eg->events = evsink_open(eg->loop, eg->events_spec, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_USAGE, "--events %s: %s", eg->events_spec, err);
@@ -228,6 +252,7 @@ on_drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	log_info("drain timeout: closing %zu connections", m->eg.nconns);
 	conn_abort_all(&m->eg);
+	tt_abort_all(&m->eg);
 }
 
 static void
@@ -247,11 +272,13 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		log_info("second signal: closing %zu connections now", eg->nconns);
 		m->hard_exit = 1;
 		conn_abort_all(eg);
+		tt_abort_all(eg);
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
 	log_info("signal %d: draining %zu connections", w->signum, eg->nconns);
 	eg->draining = 1;
+	tt_drain(eg);
 	for (i = 0; i < eg->nlisten; i++)
 		listener_stop(&eg->listen[i].l);
 	if (eg->nconns == 0) {
@@ -292,6 +319,7 @@ teardown(struct egress_main *m)
 	size_t i;
 
 	conn_abort_all(eg);
+	tt_free(eg);
 	for (i = 0; i < eg->nlisten; i++) {
 		listener_stop(&eg->listen[i].l);
 		if (m->ep[i].kind == EP_UNIX)

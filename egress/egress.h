@@ -26,6 +26,7 @@
 struct conn;
 struct evsink;
 struct resolver;
+struct tt;
 
 struct egress_listen {
 	struct listener l;
@@ -42,6 +43,8 @@ struct egress {
 	size_t max_conns;
 	double connect_timeout, handshake_timeout, idle_timeout, drain_timeout;
 	const char *events_spec;
+	const struct endpoint *upstream; /* --upstream: session streams carry no prefix */
+	size_t max_sessions;
 
 	/* live objects */
 	struct egress_listen listen[EGRESS_LISTEN_MAX];
@@ -49,8 +52,9 @@ struct egress {
 	struct resolver *resolver;
 	struct evsink *events; /* NULL without --events */
 	struct conn *conns;    /* every open connection, for drain and abort */
-	size_t nconns;
+	size_t nconns;         /* SOCKS5 connections and session streams */
 	int draining;          /* no longer accepting; break the loop at zero conns */
+	struct tt *tt;         /* Turbo Tunnel clients and carriers */
 	ev_tstamp last_full_log;
 };
 

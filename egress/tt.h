@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The egress end of Turbo Tunnel (DESIGN.md §3, tor.md §1.4–1.8).
+ *
+ *   carrier ── preamble (token, ClientID) ── encapsulated KCP datagrams
+ *      │                                           │
+ *      └── ClientMap: ClientID → client ───────────┘
+ *              client: send queue (512), tunnel (KCP + smux server)
+ *                  stream: ATYP ADDR PORT → dial → status byte → relay
+ *
+ * A client outlives its carriers: packets toward it wait in its bounded
+ * queue and leave on the carrier that most recently delivered its
+ * packets; a client with no carrier for TT_IDLE_MS is forgotten. A
+ * session starts only on a datagram that carries KCP segment 0, so
+ * packets of a session this egress no longer knows (after a restart)
+ * are ignored rather than answered, and the client notices the silence.
+ */
+#ifndef PW_EGRESS_TT_H
+#define PW_EGRESS_TT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "egress.h"
+
+#define TT_SESSIONS_MAX_DEFAULT 4096
+#define TT_QUEUE 512             /* packets queued per client (Snowflake) */
+#define TT_IDLE_MS 60000         /* a client with no carrier is forgotten */
+#define TT_CARRIER_BUF 65536     /* per carrier, encapsulated bytes each way */
+#define TT_PREFIX_MAX 4096       /* stream prefix plus early data read before dialling */
+
+/* 0, or -1 when out of memory. */
+int tt_init(struct egress *eg);
+void tt_free(struct egress *eg);
+
+/*
+ * Take over a connection that started with the Turbo Tunnel token: fd,
+ * the bytes already read (the preamble or part of it, maybe more), and
+ * the client's address for events (NULL when unknown).
+ */
+void tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source);
+
+/* Close every stream and carrier now (drain timeout, second signal). */
+void tt_abort_all(struct egress *eg);
+
+/*
+ * Draining starts: streams of clients with no carrier cannot finish, so
+ * they end now; the others end as their carriers go.
+ */
+void tt_drain(struct egress *eg);
+
+#endif

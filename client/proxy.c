@@ -33,6 +33,7 @@
 #include "net.h"
 #include "relay.h"
 #include "socks5.h"
+#include "tstream.h"
 
 /* Application head: SOCKS5 greeting + request, or an HTTP head, plus early data. */
 #define CONN_IN_MAX (HTTP_HEAD_MAX + 4096)
@@ -52,6 +53,7 @@ struct conn {
 	struct proxy *px;
 	struct conn *next, **prevp;
 	int head_done; /* the application's request is parsed */
+	int answered;  /* session mode: the application has its reply */
 	enum far_state far_st;
 	enum conn_kind kind;
 	int app_fd;
@@ -63,6 +65,9 @@ struct conn {
 	ev_timer timer;
 	ev_child child;
 	struct relay *relay; /* set once relaying; then the relay owns the fds */
+	struct tstream *ts;  /* session mode: set once the stream is open; it owns app_fd */
+	struct tunnel *tun;
+	int retries;         /* session mode: reopened on a new session after a loss */
 	int greeted;         /* SOCKS5 method reply sent */
 	size_t head_len; /* bytes of in[] that are the request */
 	struct socksaddr dst;
@@ -73,6 +78,7 @@ struct conn {
 };
 
 static void conn_dial(struct conn *c);
+static void conn_session_start(struct conn *c);
 
 static void
 conn_arm_timer(struct conn *c, double after)
@@ -472,6 +478,86 @@ conn_parse_http(struct conn *c)
 	return 1;
 }
 
+/* --- session mode ------------------------------------------------------- */
+
+/* The egress's status byte: the application's answer, unless already given. */
+static int
+conn_ts_status(struct tstream *ts, int status, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)ts;
+	ev_timer_stop(c->px->loop, &c->timer);
+	if (c->px->optimistic || c->answered)
+		return status == 0 ? 0 : -1;
+	c->answered = 1;
+	if (status == 0)
+		return conn_answer(c, SOCKS5_REP_SUCCEEDED) == 0 ? 0 : -1;
+	(void)conn_answer(c, status > 0 ? (uint8_t)status : SOCKS5_REP_GENERAL_FAILURE);
+	log_info("%s: far end: %s", c->peer,
+	         status > 0 ? socks5_reply_str((uint8_t)status) : "session lost");
+	return -1;
+}
+
+static void
+conn_ts_done(struct tstream *ts, const struct tstream_stats *st, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)ts;
+	log_info("%s: done, %llu up, %llu down%s", c->peer, (unsigned long long)st->up,
+	         (unsigned long long)st->down, st->aborted ? " (aborted)" : "");
+	ev_timer_stop(c->px->loop, &c->timer);
+	conn_unlink(c);
+}
+
+/* Open a stream: destination prefix and early data first, then relay. */
+static void
+conn_session_start(struct conn *c)
+{
+	static const struct tstream_cb tcb = { conn_ts_status, conn_ts_done };
+	struct proxy *px = c->px;
+	uint8_t prefix[SOCKSADDR_WIRE_MAX];
+	struct tunnel *t;
+	struct tstream *ts;
+	unsigned flags = TSTREAM_STATUS | (px->optimistic ? TSTREAM_OPTIMISTIC : 0);
+	ssize_t n;
+	uint32_t sid;
+
+	if ((t = csession_tunnel(px->sess)) == NULL || tunnel_open(t, &sid) == -1) {
+		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, "cannot open a stream");
+		return;
+	}
+	ts = tstream_new(px->loop, t, sid, c->app_fd, flags, px->idle_timeout, &tcb, c);
+	if (ts == NULL) {
+		tunnel_close(t, sid);
+		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE, "out of memory");
+		return;
+	}
+	/* The stream owns the fd now; replies still go out on it before any data. */
+	c->ts = ts;
+	c->tun = t;
+	if (tunnel_set_user(t, sid, c) == -1) {
+		tstream_abort(ts);
+		return;
+	}
+	n = socksaddr_encode(&c->dst, prefix, sizeof(prefix));
+	if (n < 0 || tstream_preload_up(ts, prefix, (size_t)n) == -1 ||
+	    tstream_preload_up(ts, c->in + c->head_len, c->inlen - c->head_len) == -1) {
+		tstream_abort(ts);
+		return;
+	}
+	if (px->optimistic) {
+		c->answered = 1;
+		ev_timer_stop(px->loop, &c->timer);
+		if (conn_answer(c, SOCKS5_REP_SUCCEEDED) == -1) {
+			tstream_abort(ts);
+			return;
+		}
+	}
+	tstream_start(ts);
+}
+
 static void
 conn_app_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -515,6 +601,10 @@ conn_app_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_stop(loop, w);
 	c->head_done = 1;
 	conn_arm_timer(c, c->px->connect_timeout);
+	if (c->px->sess != NULL) {
+		conn_session_start(c);
+		return;
+	}
 	if (c->far_st == FAR_READY)
 		(void)conn_far_request(c);
 	else if (c->far_st == FAR_FAILED)
@@ -530,6 +620,16 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (!c->head_done)
 		conn_close(c, "handshake timeout");
+	else if (c->ts == NULL && c->px->sess != NULL) {
+		/* A retry after a lost session. */
+		conn_arm_timer(c, c->px->connect_timeout);
+		conn_session_start(c);
+	}
+	else if (c->ts != NULL) {
+		(void)conn_answer(c, SOCKS5_REP_TTL_EXPIRED);
+		c->answered = 1;
+		tstream_abort(c->ts);
+	}
 	else
 		conn_fail(c, SOCKS5_REP_TTL_EXPIRED, "far end did not answer in time");
 }
@@ -570,9 +670,11 @@ proxy_accept(struct proxy *px, int fd, const struct sockaddr_storage *peer)
 	 * Dial now: the carrier's connect and SOCKS5 greeting overlap the
 	 * application's own handshake, which saves a round trip per
 	 * connection. A connection that never completes its request costs
-	 * one carrier, closed with it.
+	 * one carrier, closed with it. Session mode needs no carrier per
+	 * connection.
 	 */
-	conn_dial(c);
+	if (px->sess == NULL)
+		conn_dial(c);
 }
 
 void
@@ -581,7 +683,76 @@ proxy_abort_all(struct proxy *px)
 	while (px->conns) {
 		if (px->conns->relay)
 			relay_abort(px->conns->relay);
+		else if (px->conns->ts)
+			tstream_abort(px->conns->ts);
 		else
 			conn_close(px->conns, NULL);
 	}
+}
+
+/*
+ * The session is gone. A stream the egress never answered has had
+ * nothing delivered either way but what conn->in still holds (without
+ * --optimistic the application is not read before the answer), so it
+ * is reopened, once, on the next session; the others fail.
+ */
+void
+proxy_session_lost(void *arg, struct tunnel *t)
+{
+	struct proxy *px = arg;
+	struct conn *c, *next;
+
+	for (c = px->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->ts == NULL || c->tun != t)
+			continue;
+		if (!px->optimistic && !c->answered && c->retries == 0) {
+			c->retries++;
+			c->app_fd = tstream_release(c->ts);
+			c->ts = NULL;
+			c->tun = NULL;
+			/* From the loop, once the old session is gone. */
+			conn_arm_timer(c, 0);
+			continue;
+		}
+		tstream_abort(c->ts);
+	}
+}
+
+/* Carriers keep failing: answer the streams still waiting instead of making them wait. */
+void
+proxy_session_stalled(void *arg, struct tunnel *t)
+{
+	struct proxy *px = arg;
+	struct conn *c, *next;
+
+	for (c = px->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->ts == NULL || c->tun != t || c->answered)
+			continue;
+		(void)conn_answer(c, SOCKS5_REP_GENERAL_FAILURE);
+		c->answered = 1;
+		log_info("%s: no carrier works", c->peer);
+		tstream_abort(c->ts);
+	}
+}
+
+void
+proxy_stream_readable(void *arg, struct tunnel *t, uint32_t sid)
+{
+	struct conn *c = tunnel_user(t, sid);
+
+	(void)arg;
+	if (c != NULL && c->ts != NULL)
+		tstream_readable(c->ts);
+}
+
+void
+proxy_stream_writable(void *arg, struct tunnel *t, uint32_t sid)
+{
+	struct conn *c = tunnel_user(t, sid);
+
+	(void)arg;
+	if (c != NULL && c->ts != NULL)
+		tstream_writable(c->ts);
 }

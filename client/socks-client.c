@@ -26,8 +26,9 @@
 
 static const char usage_text[] =
     "usage: socks-client [-qv] [-l endpoint]... -C carrier [-C carrier]...\n"
-    "                    [--max-conns n] [--connect-timeout seconds]\n"
-    "                    [--idle-timeout seconds] [--drain-timeout seconds]\n";
+    "                    [--per-connection | --optimistic] [--max-conns n]\n"
+    "                    [--connect-timeout seconds] [--idle-timeout seconds]\n"
+    "                    [--drain-timeout seconds]\n";
 
 struct options {
 	const char *listen[LISTEN_MAX];
@@ -36,6 +37,7 @@ struct options {
 	size_t ncarriers;
 	uint64_t max_conns;
 	uint64_t connect_ms, idle_ms, drain_ms;
+	int per_connection, optimistic;
 	int verbosity;
 };
 
@@ -70,13 +72,15 @@ parse_timeout(const char *name, const char *arg, uint64_t *ms)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_MAXCONNS = 256, OPT_CONNECT, OPT_IDLE, OPT_DRAIN };
+	enum { OPT_MAXCONNS = 256, OPT_CONNECT, OPT_IDLE, OPT_DRAIN, OPT_PERCONN, OPT_OPTIMISTIC };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
+		{ "per-connection", no_argument, NULL, OPT_PERCONN },
+		{ "optimistic", no_argument, NULL, OPT_OPTIMISTIC },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[128];
@@ -122,6 +126,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_DRAIN:
 			parse_timeout("drain-timeout", optarg, &o->drain_ms);
 			break;
+		case OPT_PERCONN:
+			o->per_connection = 1;
+			break;
+		case OPT_OPTIMISTIC:
+			o->optimistic = 1;
+			break;
 		default:
 			usage(EX_PW_USAGE);
 		}
@@ -134,6 +144,8 @@ parse_options(int argc, char **argv, struct options *o)
 		log_warnx("at least one -C carrier is required");
 		usage(EX_PW_USAGE);
 	}
+	if (o->per_connection && o->optimistic)
+		fatalx(EX_PW_USAGE, "--optimistic needs session mode, not --per-connection");
 	if (o->connect_ms == 0)
 		fatalx(EX_PW_USAGE, "--connect-timeout must be positive");
 	if (o->nlisten == 0)
@@ -234,6 +246,17 @@ main(int argc, char **argv)
 	px.connect_timeout = ms_to_s(o.connect_ms);
 	px.idle_timeout = ms_to_s(o.idle_ms);
 	px.on_idle = on_idle;
+	px.optimistic = o.optimistic;
+	if (!o.per_connection) {
+		static const struct csession_cb scb = {
+			proxy_session_lost, proxy_session_stalled, proxy_stream_readable,
+			proxy_stream_writable,
+		};
+
+		px.sess = csession_new(loop, o.carriers, o.ncarriers, &scb, &px);
+		if (px.sess == NULL)
+			fatalx(EX_PW_INTERNAL, "out of memory");
+	}
 
 	open_listeners(loop, &o);
 	ev_signal_init(&sig_term, on_signal, SIGTERM);
@@ -245,6 +268,7 @@ main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	proxy_abort_all(&px);
+	csession_free(px.sess);
 	for (size_t i = 0; i < nlisteners; i++) {
 		listener_stop(&listeners[i]);
 		if (listen_eps[i].kind == EP_UNIX)

@@ -362,6 +362,7 @@ EOF
 #   --rate MBPS    read no faster than this
 #   --rss PID,…    sample these PIDs' VmRSS (kB) and print "rss PID base max"
 #                  (base taken after the stall begins, max over the transfer)
+#   --mark B[,B…]  print "mark" each time that many body bytes have arrived
 #   --markfile F   write "mark" to F (a fifo) instead of stdout
 cat >"$T/get.py" <<'EOF'
 import hashlib, socket, sys, time
@@ -377,7 +378,8 @@ for a in it:
         args.append(a)
 proxy, host, port, path = args
 ph, _, pp = proxy.rpartition(":")
-stall, rate, mark = float(opts["stall"]), float(opts["rate"]), int(opts["mark"])
+stall, rate = float(opts["stall"]), float(opts["rate"])
+marks = sorted(int(m) for m in str(opts["mark"]).split(",") if int(m) >= 0)
 pids = [p for p in opts["rss"].split(",") if p]
 
 def rss(pid):
@@ -455,8 +457,8 @@ while True:
         break
     h.update(c)
     total += len(c)
-    if 0 <= mark <= total:
-        mark = -1
+    while marks and marks[0] <= total:
+        marks.pop(0)
         if opts["markfile"]:
             with open(opts["markfile"], "w") as m:
                 m.write("mark\n")

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# socks-client with microsocks as the far end: a SOCKS5 server no one here
+# socks-client (--per-connection: microsocks speaks no Turbo Tunnel) with
+# microsocks as the far end: a SOCKS5 server no one here
 # wrote. The carrier is a plain tcp: connection to it.
 . "$PW_TOP/t/lib.sh"
 
@@ -9,7 +10,8 @@ pw_httpd 50000000
 pw_start_bg micro microsocks -i 127.0.0.1 -p 0
 micro_pid=$pw_pid
 micro_port=$(pw_listen_port "$micro_pid") || fail "microsocks is not listening"
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "tcp:127.0.0.1:$micro_port"
+pw_start client 1 "$PW_BIN/socks-client" --per-connection -l tcp:127.0.0.1:0 \
+	-C "tcp:127.0.0.1:$micro_port"
 client_port=$pw_port
 url="http://127.0.0.1:$httpd_port"
 

@@ -95,15 +95,16 @@ pw_raw vanish "$C" s:050100 x:0500 "s:050100$dst" rep \
 	"s:$(pw_hex 'GET /zero/50000000 HTTP/1.0\r\n\r\n')" r:1000
 good drip
 
-# Far ends that answer garbage, a bad reply, or exit at once: the
+# Far ends that answer garbage, a bad reply, or exit at once (per-connection
+# mode, which speaks SOCKS5 to them; 120-session covers session mode): the
 # application gets an error, the client lives on.
-pw_start bad 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 \
+pw_start bad 1 "$PW_BIN/socks-client" --per-connection -l tcp:127.0.0.1:0 \
 	-C 'head -c 1000000 /dev/urandom'
 bad_port=$pw_port
-pw_start badrep 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 \
+pw_start badrep 1 "$PW_BIN/socks-client" --per-connection -l tcp:127.0.0.1:0 \
 	-C "printf '\\005\\000\\005\\000\\000\\011\\001\\002'; cat >/dev/null"
 badrep_port=$pw_port
-pw_start gone 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C 'exit 0'
+pw_start gone 1 "$PW_BIN/socks-client" --per-connection -l tcp:127.0.0.1:0 -C 'exit 0'
 gone_port=$pw_port
 far_end() {
 	curl -sS --max-time 20 -o /dev/null --socks5-hostname "127.0.0.1:$2" \

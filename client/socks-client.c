@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,12 @@ main(int argc, char **argv)
 	struct ev_loop *loop;
 
 	log_init(argv[0], LOG_LVL_WARN);
+	/*
+	 * Session buffers come and go by the 32 KiB frame; without this glibc
+	 * hands the heap top back to the kernel and faults it in again on
+	 * every window, which costs more than the copying.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	parse_options(argc, argv, &o);
 	log_set_level(o.verbosity);
 	signal(SIGPIPE, SIG_IGN);

@@ -12,6 +12,7 @@
  * signal closes them at once. Either way the exit status is 0.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,8 @@ main(int argc, char **argv)
 	static struct egress_main m;
 
 	log_init(argv[0], LOG_LVL_WARN);
+	/* As in socks-client: keep freed session buffers instead of refaulting them. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	parse(&m, argc, argv);
 	validate(&m);
 	if ((m.eg.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)

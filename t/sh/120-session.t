@@ -34,6 +34,7 @@ grep -q "total=100000000 " "$T/get.out" || fail "short: $(cat "$T/get.out")"
 note "one connection, two carrier deaths, sha256 equal"
 
 # 2. 200 streams at once on the session.
+# shellcheck disable=SC2016 # the inner sh expands them
 seq 200 | xargs -P 200 -I '{}' sh -c \
 	'curl -sS --max-time 60 --socks5-hostname "127.0.0.1:$1" "http://127.0.0.1:$2/1k.bin" -o "$3/c.{}"' \
 	sh "$client_port" "$H" "$T" || fail "a concurrent stream failed"

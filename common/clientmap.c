@@ -5,17 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-static uint64_t
-mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: cheap, and every input bit reaches every output bit. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
+#include "hash.h"
 
 static size_t
 clientmap_slot(const struct clientmap *m, const uint8_t *id)
@@ -23,7 +13,7 @@ clientmap_slot(const struct clientmap *m, const uint8_t *id)
 	uint64_t v;
 
 	memcpy(&v, id, sizeof(v));
-	return (size_t)(mix64(mix64(v ^ m->key[0]) + m->key[1]) & (m->nbuckets - 1));
+	return (size_t)(hash_mix64(hash_mix64(v ^ m->key[0]) + m->key[1]) & (m->nbuckets - 1));
 }
 
 int

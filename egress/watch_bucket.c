@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 #define NIL UINT32_MAX
 #define GOLDEN 0x9e3779b97f4a7c15ULL
 
@@ -138,21 +140,11 @@ watch_table_get(struct watch_table *t, const struct watch_key *k)
 	return b;
 }
 
-/* splitmix64's finaliser: consecutive ports must not land on evenly spaced bits. */
-static uint64_t
-mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ x >> 31;
-}
 
 static void
 map_set(uint64_t *map, unsigned bits, uint64_t item)
 {
-	unsigned bit = (unsigned)(mix(item) >> 56) % bits;
+	unsigned bit = (unsigned)(hash_mix64(item) >> 56) % bits;
 
 	map[bit / 64] |= 1ULL << (bit % 64);
 }

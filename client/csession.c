@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "evtimer.h"
 #include "frame.h"
 #include "log.h"
 #include "net.h"
@@ -131,22 +132,10 @@ cs_carrier_failed(struct csession *cs, const char *why)
 static int
 cs_carrier_write(struct csession *cs)
 {
-	const uint8_t *p;
-	size_t n, room;
 	ssize_t w;
-	uint8_t *out;
 
 	for (;;) {
-		while ((p = pktq_peek(&cs->q, &n)) != NULL) {
-			out = buf_wptr(&cs->wbuf, &room);
-			if (room < n + FRAME_PREFIX_MAX)
-				break;
-			w = frame_encode_data(p, n, out, room);
-			if (w < 0)
-				break;
-			buf_commit(&cs->wbuf, (size_t)w);
-			pktq_pop(&cs->q);
-		}
+		pktq_drain_framed(&cs->q, &cs->wbuf);
 		if (buf_len(&cs->wbuf) == 0)
 			return 0;
 		w = send(cs->fd, buf_rptr(&cs->wbuf), buf_len(&cs->wbuf), MSG_NOSIGNAL);
@@ -322,19 +311,13 @@ static void
 cs_wake(void *arg)
 {
 	struct csession *cs = arg;
-	uint64_t now, next;
+	uint64_t now;
 
 	if (cs->t == NULL)
 		return;
 	cs_update_carrier(cs);
 	now = cs_now_ms(cs);
-	next = tunnel_next(cs->t, now);
-	if (ev_is_active(&cs->tick) &&
-	    ev_timer_remaining(cs->loop, &cs->tick) * 1000.0 <= (double)(next - now))
-		return;
-	ev_timer_stop(cs->loop, &cs->tick);
-	ev_timer_set(&cs->tick, next > now ? (double)(next - now) / 1000.0 : 0, 0);
-	ev_timer_start(cs->loop, &cs->tick);
+	evtimer_at_ms(cs->loop, &cs->tick, now, tunnel_next(cs->t, now), 1);
 }
 
 static void
@@ -388,9 +371,7 @@ cs_update(struct csession *cs)
 	/* While a new carrier has not answered, look again soon. */
 	if (cs->cst == CAR_UP && !cs->delivered && next > now + 500)
 		next = now + 500;
-	ev_timer_stop(cs->loop, &cs->tick);
-	ev_timer_set(&cs->tick, next > now ? (double)(next - now) / 1000.0 : 0, 0);
-	ev_timer_start(cs->loop, &cs->tick);
+	evtimer_at_ms(cs->loop, &cs->tick, now, next, 0);
 }
 
 static void

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "frame.h"
+
 struct pktq_pkt {
 	uint16_t len;
 	uint8_t data[];
@@ -103,5 +106,22 @@ pktq_pop(struct pktq *q)
 		q->ring = NULL;
 		q->size = 0;
 		q->head = 0;
+	}
+}
+
+void
+pktq_drain_framed(struct pktq *q, struct buf *b)
+{
+	const uint8_t *p;
+	size_t n, room;
+	uint8_t *out;
+	ssize_t w;
+
+	while ((p = pktq_peek(q, &n)) != NULL) {
+		out = buf_wptr(b, &room);
+		if (room < n + FRAME_PREFIX_MAX || (w = frame_encode_data(p, n, out, room)) < 0)
+			return;
+		buf_commit(b, (size_t)w);
+		pktq_pop(q);
 	}
 }

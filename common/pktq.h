@@ -40,4 +40,12 @@ void pktq_pop(struct pktq *q);
 
 static inline size_t pktq_len(const struct pktq *q) { return q->len; }
 
+struct buf;
+/*
+ * Move queued packets, each encapsulated as a data chunk (frame.h), into
+ * b while whole ones fit: the carrier writers' one step between the
+ * session's queue and the socket.
+ */
+void pktq_drain_framed(struct pktq *q, struct buf *b);
+
 #endif

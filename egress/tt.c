@@ -24,6 +24,7 @@
 #include "clientmap.h"
 #include "dial.h"
 #include "events.h"
+#include "evtimer.h"
 #include "evsink.h"
 #include "frame.h"
 #include "kcp.h"
@@ -351,8 +352,7 @@ tt_client_session_end(struct tt_client *cl, const char *why)
 static void
 tt_client_update(struct tt_client *cl)
 {
-	struct ev_loop *loop = cl->tt->eg->loop;
-	uint64_t now, next;
+	uint64_t now;
 
 	if (cl->t == NULL)
 		return;
@@ -361,10 +361,7 @@ tt_client_update(struct tt_client *cl)
 		return;
 	}
 	now = tt_now_ms(cl->tt);
-	next = tunnel_next(cl->t, now);
-	ev_timer_stop(loop, &cl->tick);
-	ev_timer_set(&cl->tick, next > now ? (double)(next - now) / 1000.0 : 0, 0);
-	ev_timer_start(loop, &cl->tick);
+	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 0);
 }
 
 static void
@@ -385,19 +382,12 @@ static void
 tt_wake(void *arg)
 {
 	struct tt_client *cl = arg;
-	struct ev_loop *loop = cl->tt->eg->loop;
-	uint64_t now, next;
+	uint64_t now;
 
 	if (cl->t == NULL)
 		return;
 	now = tt_now_ms(cl->tt);
-	next = tunnel_next(cl->t, now);
-	if (ev_is_active(&cl->tick) &&
-	    ev_timer_remaining(loop, &cl->tick) * 1000.0 <= (double)(next - now))
-		return;
-	ev_timer_stop(loop, &cl->tick);
-	ev_timer_set(&cl->tick, next > now ? (double)(next - now) / 1000.0 : 0, 0);
-	ev_timer_start(loop, &cl->tick);
+	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 1);
 }
 
 /* Does this datagram start a session (carry KCP segment 0)? */
@@ -503,23 +493,12 @@ tt_carrier_end(struct tt_carrier *c, const char *why)
 static int
 tt_carrier_write(struct tt_carrier *c)
 {
-	struct pktq *q = c->e ? &c->e->sendq : NULL;
-	const uint8_t *p;
-	size_t n, room;
-	uint8_t *out;
 	ssize_t w;
 
 	for (;;) {
 		/* Only the carrier that most recently delivered takes from the queue. */
-		while (q != NULL && c->e->carrier == c && (p = pktq_peek(q, &n)) != NULL) {
-			out = buf_wptr(&c->wbuf, &room);
-			if (room < n + FRAME_PREFIX_MAX)
-				break;
-			if ((w = frame_encode_data(p, n, out, room)) < 0)
-				break;
-			buf_commit(&c->wbuf, (size_t)w);
-			pktq_pop(q);
-		}
+		if (c->e != NULL && c->e->carrier == c)
+			pktq_drain_framed(&c->e->sendq, &c->wbuf);
 		if (buf_len(&c->wbuf) == 0)
 			return 0;
 		w = send(c->fd, buf_rptr(&c->wbuf), buf_len(&c->wbuf), MSG_NOSIGNAL);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clientmap.h"
 #include "pktq.h"
 #include "session.h"
@@ -135,6 +136,34 @@ START_TEST(test_pktq_wrap)
 }
 END_TEST
 
+/* Whole encapsulated packets move while they fit; the rest stays queued. */
+START_TEST(test_pktq_drain_framed)
+{
+	struct pktq q;
+	struct buf b;
+	uint8_t pkt[100];
+
+	pktq_init(&q, 10);
+	ck_assert_int_eq(buf_init(&b, 160), 0); /* room for the first two only */
+	memset(pkt, 'a', sizeof(pkt));
+	ck_assert_int_eq(pktq_push(&q, pkt, 100), 0);
+	ck_assert_int_eq(pktq_push(&q, pkt, 5), 0);
+	ck_assert_int_eq(pktq_push(&q, pkt, 100), 0);
+	pktq_drain_framed(&q, &b);
+	/* 100 bytes take a 2-byte prefix (c0 64), 5 bytes a 1-byte one (85) */
+	ck_assert_uint_eq(buf_len(&b), 2 + 100 + 1 + 5);
+	ck_assert_mem_eq(buf_rptr(&b), "\xc0\x64", 2);
+	ck_assert_uint_eq(buf_rptr(&b)[102], 0x85);
+	ck_assert_uint_eq(pktq_len(&q), 1);
+	buf_reset(&b);
+	pktq_drain_framed(&q, &b);
+	ck_assert_uint_eq(buf_len(&b), 102);
+	ck_assert_uint_eq(pktq_len(&q), 0);
+	buf_free(&b);
+	pktq_free(&q);
+}
+END_TEST
+
 static int expired_count;
 
 static void
@@ -246,6 +275,7 @@ main(void)
 	tcase_add_test(tc, test_clientid_random);
 	tcase_add_test(tc, test_pktq_fifo_and_cap);
 	tcase_add_test(tc, test_pktq_wrap);
+	tcase_add_test(tc, test_pktq_drain_framed);
 	tcase_add_test(tc, test_clientmap_basic);
 	tcase_add_test(tc, test_clientmap_expiry);
 	tcase_add_test(tc, test_clientmap_many);

@@ -46,7 +46,8 @@ endif
 
 # Recursive '=' so pkg-config runs only when a link needs it (after install-deps).
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null || echo $(2))
-LIBS = -lev $(call pc_libs,libcares,-lcares) $(call pc_libs,jansson,-ljansson) -lm
+LIBS = -lev $(call pc_libs,libcares,-lcares) $(call pc_libs,jansson,-ljansson) \
+	$(call pc_libs,wolfssl,-lwolfssl) -lm
 CHECK_LIBS = $(call pc_libs,check,-lcheck -lsubunit -lrt -lpthread -lm)
 
 # --- sources -------------------------------------------------------------
@@ -55,10 +56,15 @@ LLHTTP_SRCS := $(addprefix $(LLHTTP_SRC)/,llhttp.c api.c http.c)
 
 # program name -> folder; its main is FOLDER/NAME.c; the other .c files of
 # the folder form a per-folder archive, so each program links only what it uses.
-PROGS := socks-client egress peerconn-watch
+ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
 dir_socks-client := client
+dir_meek-client := client
+dir_stun-prober := client
 dir_egress := egress
 dir_peerconn-watch := egress
+dir_meek-server := server
+# A program is built once its main exists.
+PROGS := $(foreach p,$(ALL_PROGS),$(if $(wildcard $(dir_$(p))/$(p).c),$(p)))
 
 PROG_DIRS := client egress server
 MAINS := $(foreach p,$(PROGS),$(dir_$(p))/$(p).c)

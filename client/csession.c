@@ -135,7 +135,11 @@ cs_carrier_write(struct csession *cs)
 	ssize_t w;
 
 	for (;;) {
+		size_t before = pktq_len(&cs->q);
+
 		pktq_drain_framed(&cs->q, &cs->wbuf);
+		if (cs->t != NULL && pktq_len(&cs->q) < before)
+			tunnel_room(cs->t);
 		if (buf_len(&cs->wbuf) == 0)
 			return 0;
 		w = send(cs->fd, buf_rptr(&cs->wbuf), buf_len(&cs->wbuf), MSG_NOSIGNAL);
@@ -290,6 +294,14 @@ cs_packet(void *arg, const uint8_t *pkt, size_t n)
 	(void)pktq_push(&cs->q, pkt, n);
 }
 
+static size_t
+cs_room(void *arg)
+{
+	const struct pktq *q = &((struct csession *)arg)->q;
+
+	return q->cap - pktq_len(q);
+}
+
 static void
 cs_readable(void *arg, uint32_t sid)
 {
@@ -390,7 +402,8 @@ cs_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 struct tunnel *
 csession_tunnel(struct csession *cs)
 {
-	static const struct tunnel_cb tcb = { cs_packet, NULL, cs_readable, cs_writable, cs_wake };
+	static const struct tunnel_cb tcb = { cs_packet, NULL, cs_readable, cs_writable, cs_wake,
+		                              cs_room };
 	struct tunnel_config cfg = { 2, 0 };
 	uint32_t conv;
 

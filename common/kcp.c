@@ -143,6 +143,7 @@ kcp_new(uint32_t conv, kcp_output_fn out, void *arg)
 	k->snd_wnd = KCP_WND_DEFAULT;
 	k->rcv_wnd = KCP_WND_DEFAULT;
 	k->sendcap = 2 * k->snd_wnd;
+	k->budget = UINT32_MAX;
 	k->rmt_wnd = KCP_RMT_WND_INIT;
 	k->cwnd = 1;
 	k->ssthresh = KCP_THRESH_INIT;
@@ -253,6 +254,18 @@ kcp_stream(struct kcp *k, int on)
 		return -1;
 	k->stream = on != 0;
 	return 0;
+}
+
+void
+kcp_setbudget(struct kcp *k, uint32_t segments)
+{
+	k->budget = segments;
+}
+
+size_t
+kcp_queued(const struct kcp *k)
+{
+	return k->nsnd_que;
 }
 
 void

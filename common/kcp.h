@@ -162,6 +162,18 @@ int kcp_stream(struct kcp *k, int on);
 /* Most segments queued plus in flight before kcp_send() pushes back (default 2 * snd_wnd). */
 void kcp_setsendcap(struct kcp *k, unsigned segments);
 
+/*
+ * New segments the next flushes may put in flight, counted down as they
+ * go (UINT32_MAX, the default: no limit). A caller whose carrier queue
+ * is nearly full sets what it can take, so fresh data waits in KCP's
+ * queue instead of being dropped in the carrier's; repairs and ACKs are
+ * not counted.
+ */
+void kcp_setbudget(struct kcp *k, uint32_t segments);
+
+/* Segments queued and not yet in flight. */
+size_t kcp_queued(const struct kcp *k);
+
 /* Transmissions of one segment before kcp_dead() (default 20, min 2). */
 void kcp_setdeadlink(struct kcp *k, unsigned n);
 

@@ -66,6 +66,7 @@ struct kcp {
 	uint32_t conv, mtu, mss;
 	int stream, nodelay, nocwnd, updated, dead;
 	uint32_t interval, fastresend, dead_link, sendcap;
+	uint32_t budget;         /* new segments kcp_flush may still send (UINT32_MAX: any) */
 	uint32_t current, ts_flush, last_busy;
 
 	/* send side */

@@ -390,9 +390,12 @@ kcp_flush(struct kcp *k)
 	}
 
 	cwnd = cwnd_now(k);
-	while (k->sq_head != NULL && k->snd_nxt - k->snd_una < cwnd)
+	while (k->sq_head != NULL && k->snd_nxt - k->snd_una < cwnd && k->budget > 0) {
 		if (send_new(k, &p, wnd) < 0)
 			break;
+		if (k->budget != UINT32_MAX)
+			k->budget--;
+	}
 
 	pkt_emit(k, &p);
 	if (p.any)
@@ -492,7 +495,7 @@ kcp_check(const struct kcp *k, uint32_t now)
 	tf = not_before(k->ts_flush, now);
 	if (k->nack > 0 || k->probe || k->fq.head != NULL ||
 	    (k->rmt_wnd == 0 && k->probe_wait == 0) ||
-	    (k->sq_head != NULL && k->snd_nxt - k->snd_una < cwnd_now(k)))
+	    (k->sq_head != NULL && k->snd_nxt - k->snd_una < cwnd_now(k) && k->budget > 0))
 		return tf;
 	next = now + KCP_CHECK_IDLE;
 	if (k->nheap > 0)

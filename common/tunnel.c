@@ -162,6 +162,19 @@ kcp_out(const uint8_t *pkt, size_t len, void *arg)
 	t->cb.packet(t->arg, pkt, len);
 }
 
+/* Let KCP's next flush send only as much new data as the carrier can take. */
+static void
+tunnel_budget(struct tunnel *t)
+{
+	size_t room;
+
+	if (t->cb.room == NULL)
+		return;
+	room = t->cb.room(t->arg);
+	room = room > TUNNEL_ROOM_RESERVE ? room - TUNNEL_ROOM_RESERVE : 0;
+	kcp_setbudget(t->kcp, room > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)room);
+}
+
 static size_t
 smux_out(void *arg, const uint8_t *p, size_t n)
 {
@@ -267,6 +280,7 @@ tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
 	t->cb = *cb;
 	t->arg = arg;
 	smux_config_default(&sc, is_client);
+	sc.stream_window = TUNNEL_STREAM_WINDOW;
 	if (cfg && cfg->smux_timeout)
 		sc.timeout_ms = cfg->smux_timeout;
 	t->kcp = kcp_new(conv, kcp_out, t);
@@ -299,6 +313,7 @@ tunnel_free(struct tunnel *t)
 int
 tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms)
 {
+	tunnel_budget(t);
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	if (kcp_input(t->kcp, pkt, n) == -1)
 		return -1;
@@ -314,8 +329,20 @@ tunnel_flush(struct tunnel *t)
 	/* Acks may have made room in KCP: let smux's held frame and writers in first. */
 	if (smux_flush(t->smux) == -1)
 		tunnel_check_dead(t);
+	tunnel_budget(t);
 	kcp_flush(t->kcp);
 	tunnel_check_dead(t);
+}
+
+void
+tunnel_room(struct tunnel *t)
+{
+	if (t->dead || kcp_queued(t->kcp) == 0)
+		return;
+	tunnel_budget(t);
+	kcp_flush(t->kcp);
+	if (t->cb.wake)
+		t->cb.wake(t->arg);
 }
 
 void
@@ -325,6 +352,7 @@ tunnel_tick(struct tunnel *t, uint64_t now_ms)
 		return;
 	(void)smux_tick(t->smux, now_ms);
 	(void)smux_flush(t->smux);
+	tunnel_budget(t);
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	tunnel_pump(t);
 	/* Give the rx buffer back when idle; not per pump, where it would churn. */
@@ -386,6 +414,7 @@ tunnel_memory(const struct tunnel *t)
 static void
 tunnel_kick(struct tunnel *t)
 {
+	tunnel_budget(t);
 	kcp_flush(t->kcp);
 	if (t->cb.wake)
 		t->cb.wake(t->arg);

@@ -25,13 +25,26 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "smux.h"
+
 #define TUNNEL_RX_MAX 65536 /* KCP bytes read but not yet taken by smux */
 /*
- * KCP segments queued plus in flight before writers are held back. Kept
- * below the 512-packet carrier queues, so a burst of KCP output always
- * fits them: inside the process we push back instead of dropping.
+ * KCP segments queued plus in flight before writers are held back: the
+ * most one session keeps unacknowledged, about 5.6 MB, so about 56 MB/s
+ * at a 100 ms carrier round trip. What leaves for the carrier is paced
+ * separately by the owner's room callback, so a burst never overflows a
+ * carrier queue: inside the process we push back instead of dropping.
  */
-#define TUNNEL_SEND_CAP 384
+#define TUNNEL_SEND_CAP 4096
+/*
+ * The receive window each stream announces. Snowflake's 1 MiB bounds one
+ * stream to 1 MiB per round trip (about 5 MB/s at 100 ms, with UPDs at
+ * half a window); the window is the receiver's choice, so ours is the
+ * whole session buffer, which still caps what a session holds.
+ */
+#define TUNNEL_STREAM_WINDOW SMUX_SESSION_WINDOW
+/* Carrier queue slots kept free for ACKs and repairs when pacing new data. */
+#define TUNNEL_ROOM_RESERVE 32
 
 struct tunnel;
 
@@ -50,6 +63,12 @@ struct tunnel_cb {
 	 * be NULL. Must not call back into the tunnel.
 	 */
 	void (*wake)(void *arg);
+	/*
+	 * Packets the carrier queue can take now. New data goes out only
+	 * while there is room (less TUNNEL_ROOM_RESERVE); the rest waits in
+	 * KCP until the owner calls tunnel_room(). NULL: no limit.
+	 */
+	size_t (*room)(void *arg);
 };
 
 struct tunnel_config {
@@ -65,6 +84,8 @@ void tunnel_free(struct tunnel *t);
 int tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms);
 /* Send what is due now (ACKs after a batch of input, data after writes). */
 void tunnel_flush(struct tunnel *t);
+/* The carrier queue drained: send the new data that was waiting for room. */
+void tunnel_room(struct tunnel *t);
 /* Timers: KCP retransmissions and flushes, smux keepalive. */
 void tunnel_tick(struct tunnel *t, uint64_t now_ms);
 /* Absolute ms when tunnel_tick should next run. */

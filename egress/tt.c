@@ -324,6 +324,14 @@ tt_packet(void *arg, const uint8_t *pkt, size_t n)
 		tt_carrier_kick(cl->e->carrier);
 }
 
+static size_t
+tt_room(void *arg)
+{
+	const struct pktq *q = &((struct tt_client *)arg)->e->sendq;
+
+	return q->cap - pktq_len(q);
+}
+
 static void
 tt_client_streams_abort(struct tt_client *cl)
 {
@@ -414,7 +422,7 @@ static void
 tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 {
 	static const struct tunnel_cb tcb = { tt_packet, tt_accept, tt_readable, tt_writable,
-		                                     tt_wake };
+		                                     tt_wake, tt_room };
 	struct tunnel_config cfg = { 2, 0 };
 	uint32_t conv;
 
@@ -497,8 +505,14 @@ tt_carrier_write(struct tt_carrier *c)
 
 	for (;;) {
 		/* Only the carrier that most recently delivered takes from the queue. */
-		if (c->e != NULL && c->e->carrier == c)
+		if (c->e != NULL && c->e->carrier == c) {
+			struct tt_client *cl = c->e->user;
+			size_t before = pktq_len(&c->e->sendq);
+
 			pktq_drain_framed(&c->e->sendq, &c->wbuf);
+			if (cl != NULL && cl->t != NULL && pktq_len(&c->e->sendq) < before)
+				tunnel_room(cl->t);
+		}
 		if (buf_len(&c->wbuf) == 0)
 			return 0;
 		w = send(c->fd, buf_rptr(&c->wbuf), buf_len(&c->wbuf), MSG_NOSIGNAL);

@@ -82,7 +82,7 @@ writable_cb(void *arg, uint32_t sid)
 	s->writable = 1;
 }
 
-static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writable_cb, NULL };
+static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writable_cb, NULL, NULL };
 
 static void
 setup(void)

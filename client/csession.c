@@ -408,9 +408,15 @@ csession_tunnel(struct csession *cs)
 	uint32_t conv;
 
 	if (cs->t != NULL) {
+		/*
+		 * Carriers keep failing: try one now, from the loop, so that the
+		 * stream the caller is about to open is there to be answered if
+		 * this one fails too (a carrier can fail before we return).
+		 */
 		if (csession_stalled(cs) && cs->cst == CAR_DOWN) {
 			ev_timer_stop(cs->loop, &cs->redial);
-			cs_carrier_start(cs);
+			ev_timer_set(&cs->redial, 0, 0);
+			ev_timer_start(cs->loop, &cs->redial);
 		}
 		return cs->t;
 	}

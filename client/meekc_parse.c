@@ -14,6 +14,7 @@
 
 #include "httpbody.h"
 #include "meek.h"
+#include "num.h"
 
 static int
 host_char(int c)
@@ -33,20 +34,7 @@ token_char(int c)
 static int
 parse_port(const char *s, size_t n, uint16_t *port)
 {
-	unsigned long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 5 || s[0] == '0')
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
+	return n > 0 && s[0] == '0' ? -1 : num_parse_port(s, n, port);
 }
 
 /*

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "num.h"
+
 static int
 uri_err(char *err, size_t errlen, const char *why)
 {
@@ -38,20 +40,7 @@ prefix_ci(const char *p, size_t n, const char *s)
 static int
 parse_port(const char *p, size_t n, uint16_t *port)
 {
-	unsigned long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(p[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
+	return num_parse_port(p, n, port) == -1 || *port == 0 ? -1 : 0;
 }
 
 /* Host at p: "[v6]" or a name / IPv4 literal; returns bytes used or -1. */

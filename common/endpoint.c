@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "num.h"
+
 __attribute__((format(printf, 3, 4)))
 static int
 ep_err(char *err, size_t errlen, const char *fmt, ...)
@@ -33,25 +35,6 @@ ep_err(char *err, size_t errlen, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
-}
-
-static int
-ep_port(const char *s, size_t n, uint16_t *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
 }
 
 static int
@@ -128,7 +111,7 @@ ep_hostport(struct endpoint *ep, const char *s, size_t n, int need_port, char *e
 			return ep_err(err, errlen, "missing port");
 		return 0;
 	}
-	if (ep_port(colon + 1, (size_t)(end - colon - 1), &ep->port) == -1)
+	if (num_parse_port(colon + 1, (size_t)(end - colon - 1), &ep->port) == -1)
 		return ep_err(err, errlen, "bad port (want 0-65535 in decimal)");
 	return 0;
 }

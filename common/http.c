@@ -21,6 +21,8 @@
 
 #include <llhttp.h>
 
+#include "num.h"
+
 struct http_ctx {
 	struct http_head *h;
 	size_t used;     /* bytes of h->store in use */
@@ -276,7 +278,6 @@ http_split_authority(const char *s, size_t n, struct http_authority *a)
 	struct http_authority r = { 0 };
 	const char *host, *hend, *port, *end = s + n;
 	struct in6_addr a6;
-	unsigned long v = 0;
 	size_t hlen, i;
 
 	if (n == 0)
@@ -309,16 +310,8 @@ http_split_authority(const char *s, size_t n, struct http_authority *a)
 			if (!host_char((unsigned char)host[i]))
 				return -1;
 	}
-	if (port == end || end - port > 5 || *port == '0')
+	if (port == end || *port == '0' || num_parse_port(port, (size_t)(end - port), &r.port) == -1)
 		return -1;
-	for (; port < end; port++) {
-		if (*port < '0' || *port > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*port - '0');
-	}
-	if (v > 65535)
-		return -1;
-	r.port = (uint16_t)v;
 	*a = r;
 	return 0;
 }

@@ -110,3 +110,22 @@ num_parse_seconds_ms(const char *s, uint64_t max_ms, uint64_t *out_ms)
 	*out_ms = whole;
 	return 0;
 }
+
+int
+num_parse_port(const char *s, size_t n, uint16_t *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}

@@ -7,11 +7,18 @@
 #ifndef PW_NUM_H
 #define PW_NUM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Return 0 and store the value, or -1 (errno EINVAL or ERANGE). */
 int num_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int num_parse_int(const char *s, int min, int max, int *out);
+/*
+ * A port inside a longer string: s[0..n) is 1 to 5 decimal digits worth
+ * at most 65535 (0 and leading zeros pass; callers that refuse them say
+ * so). 0 and the value, or -1.
+ */
+int num_parse_port(const char *s, size_t n, uint16_t *out);
 /* Decimal seconds with up to 9 fraction digits ("1.5"), in milliseconds. */
 int num_parse_seconds_ms(const char *s, uint64_t max_ms, uint64_t *out_ms);
 

@@ -100,6 +100,30 @@ START_TEST(test_int)
 }
 END_TEST
 
+/* A port inside a longer string: only n bytes count. */
+START_TEST(test_port)
+{
+	uint16_t v = 7;
+
+	ck_assert_int_eq(num_parse_port("443x", 3, &v), 0);
+	ck_assert_uint_eq(v, 443);
+	ck_assert_int_eq(num_parse_port("65535", 5, &v), 0);
+	ck_assert_uint_eq(v, 65535);
+	ck_assert_int_eq(num_parse_port("0", 1, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(num_parse_port("08080", 5, &v), 0);
+	ck_assert_uint_eq(v, 8080);
+	v = 7;
+	ck_assert_int_eq(num_parse_port("65536", 5, &v), -1);
+	ck_assert_int_eq(num_parse_port("123456", 6, &v), -1);
+	ck_assert_int_eq(num_parse_port("", 0, &v), -1);
+	ck_assert_int_eq(num_parse_port("+80", 3, &v), -1);
+	ck_assert_int_eq(num_parse_port("8 0", 3, &v), -1);
+	ck_assert_int_eq(num_parse_port("0x1f", 4, &v), -1);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
 START_TEST(test_seconds)
 {
 	static const struct {
@@ -149,6 +173,7 @@ num_suite(void)
 	tcase_add_test(tc, test_u64);
 	tcase_add_test(tc, test_u64_junk);
 	tcase_add_test(tc, test_int);
+	tcase_add_test(tc, test_port);
 	tcase_add_test(tc, test_seconds);
 	suite_add_tcase(s, tc);
 	return s;

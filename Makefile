@@ -35,7 +35,7 @@ LLHTTP_SRC ?= /usr/share/llhttp
 LLHTTP_INC ?= /usr/share/include/llhttp
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
-CPPFLAGS_PW := -D_GNU_SOURCE -Icommon -I$(LLHTTP_INC)
+CPPFLAGS_PW := -D_GNU_SOURCE -Icommon
 CFLAGS ?= -O2 -g
 CFLAGS_PW := -std=c11 $(WARN) $(if $(filter 1,$(WERROR)),-Werror) -MMD -MP
 LDFLAGS_PW :=
@@ -46,40 +46,94 @@ endif
 
 # Recursive '=' so pkg-config runs only when a link needs it (after install-deps).
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null || echo $(2))
-LIBS = -lev $(call pc_libs,libcares,-lcares) $(call pc_libs,jansson,-ljansson) \
-	$(call pc_libs,wolfssl,-lwolfssl) -lm
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 CHECK_LIBS = $(call pc_libs,check,-lcheck -lsubunit -lrt -lpthread -lm)
 
-# --- sources -------------------------------------------------------------
-COMMON_SRCS := $(sort $(wildcard common/*.c))
+# --- libraries -----------------------------------------------------------
+# common/ is cut by layer (common/README.md); each layer and each adapter is
+# its own archive, $(B)/libpw-NAME.a, built from common/NAME/*.c with the
+# compile flags of its own dependency only (cflags_NAME). Adapters wrap one
+# heavy dependency each and are the only code that sees its headers:
+#   tls   wolfSSL: TLS client, wolfCrypt primitives
+#   nss   NSS/NSPR: DTLS and the browser TLS persona
+#   srtp  libsrtp2    ice  libnice (the only place GLib's flags appear)
+#   sctp  usrsctp     ws   wslay      h2  nghttp2    redis  hiredis
+# A slot is built once its folder holds sources. Link order: users first.
+LAYERS := stun tt net proto base
+ADAPTERS := ice sctp srtp nss ws h2 redis tls
+PWLIBS := $(LAYERS) $(ADAPTERS) llhttp
+LINK_ORDER := stun tt ice sctp srtp nss ws h2 redis net proto tls llhttp base
+
+cflags_proto = -I$(LLHTTP_INC)
+cflags_tls = $(call pc_cflags,wolfssl)
+cflags_nss = $(call pc_cflags,nss)
+cflags_srtp = $(call pc_cflags,libsrtp2)
+cflags_ice = $(call pc_cflags,nice)
+cflags_sctp = $(call pc_cflags,usrsctp)
+cflags_ws = $(call pc_cflags,libwslay)
+cflags_h2 = $(call pc_cflags,libnghttp2)
+cflags_redis = $(call pc_cflags,hiredis)
+cflags_llhttp = -I$(LLHTTP_INC)
+
+# What each archive needs at link time, and the system libraries by name.
+needs_stun := ev
+needs_tt := ev
+needs_net := ev
+needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
+needs_nss = $(call pc_libs,nss,-lnss3 -lnspr4)
+needs_srtp = $(call pc_libs,libsrtp2,-lsrtp2)
+needs_ice = $(call pc_libs,nice,-lnice)
+needs_sctp = $(call pc_libs,usrsctp,-lusrsctp)
+needs_ws = $(call pc_libs,libwslay,-lwslay)
+needs_h2 = $(call pc_libs,libnghttp2,-lnghttp2)
+needs_redis = $(call pc_libs,hiredis,-lhiredis)
+sys_ev := -lev
+sys_cares = $(call pc_libs,libcares,-lcares)
+sys_jansson = $(call pc_libs,jansson,-ljansson)
+sys_m := -lm
+
+lib_srcs = $(sort $(wildcard common/$(1)/*.c))
 LLHTTP_SRCS := $(addprefix $(LLHTTP_SRC)/,llhttp.c api.c http.c)
+BUILT_LIBS := $(foreach l,$(LAYERS) $(ADAPTERS),$(if $(call lib_srcs,$(l)),$(l))) llhttp
+COMMON_SRCS := $(foreach l,$(BUILT_LIBS),$(call lib_srcs,$(l)))
 
-# program name -> folder; its main is FOLDER/NAME.c; the other .c files of
-# the folder form a per-folder archive, so each program links only what it uses.
+# --- programs ------------------------------------------------------------
+# One line each: the folder (its main is FOLDER/NAME.c, its other .c files
+# the program's own archive), then what it links: pipeworks libraries and
+# system libraries (sys_NAME).
+prog_socks-client := client/socks-client    tt net proto llhttp base ev
+prog_meek-client := client/meek-client      net proto tls llhttp base ev
+prog_stun-prober := client/stun-prober      stun net proto tls base ev cares jansson
+prog_egress := egress/egress                tt net proto base ev cares jansson m
+prog_peerconn-watch := egress/peerconn-watch net proto base ev m
+prog_meek-server := server/meek-server      net proto llhttp base ev
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
-dir_socks-client := client
-dir_meek-client := client
-dir_stun-prober := client
-dir_egress := egress
-dir_peerconn-watch := egress
-dir_meek-server := server
-# A program is built once its main exists.
-PROGS := $(foreach p,$(ALL_PROGS),$(if $(wildcard $(dir_$(p))/$(p).c),$(p)))
 
-PROG_DIRS := client egress server
-MAINS := $(foreach p,$(PROGS),$(dir_$(p))/$(p).c)
+dir_of = $(firstword $(prog_$(1)))
+uses_of = $(wordlist 2,99,$(prog_$(1)))
+# A program is built once its main exists.
+PROGS := $(foreach p,$(ALL_PROGS),$(if $(wildcard $(call dir_of,$(p))/$(p).c),$(p)))
+PROG_DIRS := $(foreach p,$(PROGS),$(call dir_of,$(p)))
+MAINS := $(foreach p,$(PROGS),$(call dir_of,$(p))/$(p).c)
 dirlib_srcs = $(filter-out $(MAINS),$(sort $(wildcard $(1)/*.c)))
+
+# The archives and system libraries of a list of uses, in link order.
+pw_archives = $(foreach l,$(filter $(1),$(LINK_ORDER)),$(B)/libpw-$(l).a)
+sys_libs_of = $(foreach u,$(sort $(filter-out $(PWLIBS),$(1)) \
+	$(foreach l,$(filter $(1),$(PWLIBS)),$(needs_$(l)))),$(if $(filter -%,$(u)),$(u),$(sys_$(u))))
 
 UNIT_SRCS := $(sort $(wildcard t/unit/check_*.c))
 HELPER_SRCS := $(sort $(wildcard t/helpers/*.c))
 FUZZ_SRCS := $(sort $(wildcard t/fuzz/fuzz_*.c))
 
-LIB := $(B)/libpipeworks.a
-DIRLIBS := $(foreach d,$(PROG_DIRS),$(if $(call dirlib_srcs,$(d)),$(B)/lib$(d).a))
+prog_archive = $(B)/lib$(subst /,-,$(call dir_of,$(1))).a
+PROG_ARCHIVES := $(foreach p,$(PROGS),$(if $(call dirlib_srcs,$(call dir_of,$(p))),$(call prog_archive,$(p))))
 PROG_BINS := $(addprefix $(BIN)/,$(PROGS))
 UNIT_BINS := $(patsubst t/unit/%.c,$(B)/t/%,$(UNIT_SRCS))
 HELPER_BINS := $(patsubst t/helpers/%.c,$(B)/t/%,$(HELPER_SRCS))
 FUZZ_BINS := $(patsubst t/fuzz/%.c,$(BF)/%,$(FUZZ_SRCS))
+# Tests and helpers link everything that is built.
+ALL_USES := $(BUILT_LIBS) ev m cares jansson
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
@@ -92,10 +146,16 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 all: $(PROG_BINS) $(HELPER_BINS)
 
 # --- compile and link ----------------------------------------------------
+# Per-folder flags: a library's sources see its own dependency's headers;
+# tests reach program modules as "PROGRAM/x.h" through -Iclient -Iegress
+# -Iserver, never by a relative path.
+$(foreach l,$(PWLIBS),$(eval $(B)/common/$(l)/%.o: XFLAGS = $$(cflags_$(l))))
+$(B)/t/%.o: XFLAGS = -Iclient -Iegress -Iserver
+
 $(B)/%.o: %.c
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_PW) $(CPPFLAGS) $(CFLAGS_PW) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS_PW) $(XFLAGS) $(CPPFLAGS) $(CFLAGS_PW) $(CFLAGS) -c -o $@ $<
 
 # llhttp is compiled from Debian's node-llhttp sources, with its own flags.
 $(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
@@ -105,26 +165,32 @@ $(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
 
 LLHTTP_OBJS := $(patsubst $(LLHTTP_SRC)/%.c,$(B)/llhttp/%.o,$(LLHTTP_SRCS))
 
-$(LIB): $(call obj,$(COMMON_SRCS)) $(LLHTTP_OBJS)
+$(B)/libpw-llhttp.a: $(LLHTTP_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/lib%.a: $$(call obj,$$(call dirlib_srcs,%))
+$(B)/libpw-%.a: $$(call obj,$$(call lib_srcs,%))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(PROG_BINS): $(BIN)/%: $(B)/$$(dir_$$*)/$$*.o $$(filter $(B)/lib$$(dir_$$*).a,$(DIRLIBS)) $(LIB)
+$(foreach p,$(PROGS),$(eval $(call prog_archive,$(p)): $$(call obj,$$(call dirlib_srcs,$(call dir_of,$(p))))))
+$(PROG_ARCHIVES):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(PROG_BINS): $(BIN)/%: $(B)/$$(call dir_of,$$*)/$$*.o $$(filter $$(call prog_archive,$$*),$(PROG_ARCHIVES)) \
+		$$(call pw_archives,$$(call uses_of,$$*))
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS_PW) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_PW) $(LDFLAGS) -o $@ $^ $(call sys_libs_of,$(call uses_of,$*))
 
-$(UNIT_BINS): $(B)/t/%: $(B)/t/unit/%.o $(DIRLIBS) $(LIB)
+$(UNIT_BINS): $(B)/t/%: $(B)/t/unit/%.o $(PROG_ARCHIVES) $(call pw_archives,$(ALL_USES))
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_PW) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_PW) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(call sys_libs_of,$(ALL_USES))
 
-$(HELPER_BINS): $(B)/t/%: $(B)/t/helpers/%.o $(LIB)
+$(HELPER_BINS): $(B)/t/%: $(B)/t/helpers/%.o $(call pw_archives,$(ALL_USES))
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_PW) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_PW) $(LDFLAGS) -o $@ $^ $(call sys_libs_of,$(ALL_USES))
 
 # --- tests ---------------------------------------------------------------
 deps:
@@ -162,23 +228,26 @@ lint:
 
 # --- fuzzing (clang libFuzzer) -------------------------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+$(foreach l,$(PWLIBS),$(eval $(BF)/obj/common/$(l)/%.o: XFLAGS = $$(cflags_$(l))))
+$(BF)/obj/t/%.o: XFLAGS = -Iclient -Iegress -Iserver
 $(BF)/obj/%.o: %.c
 	$(call msg,FUZZCC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZCC) $(CPPFLAGS_PW) -std=c11 -MMD -MP $(FUZZ_FLAGS) -c -o $@ $<
+	$(Q)$(FUZZCC) $(CPPFLAGS_PW) $(XFLAGS) -std=c11 -MMD -MP $(FUZZ_FLAGS) -c -o $@ $<
 
 $(BF)/obj/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(@D)
 	$(Q)$(FUZZCC) -I$(LLHTTP_INC) $(FUZZ_FLAGS) -w -c -o $@ $<
 
-FUZZ_LIB_OBJS := $(patsubst %.c,$(BF)/obj/%.o,$(COMMON_SRCS) $(foreach d,$(PROG_DIRS),$(call dirlib_srcs,$(d)))) \
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BF)/obj/%.o,$(filter-out $(LLHTTP_SRCS),$(COMMON_SRCS)) \
+	$(foreach d,$(PROG_DIRS),$(call dirlib_srcs,$(d)))) \
 	$(patsubst $(LLHTTP_SRC)/%.c,$(BF)/obj/llhttp/%.o,$(LLHTTP_SRCS))
 $(BF)/libfuzz.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_BINS): $(BF)/%: $(BF)/obj/t/fuzz/%.o $(BF)/libfuzz.a
 	$(call msg,LD,$@)
-	$(Q)$(FUZZCC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	$(Q)$(FUZZCC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(call sys_libs_of,$(ALL_USES))
 
 fuzz: $(FUZZ_BINS)
 

@@ -8,7 +8,7 @@
  * is as long as it claims. A CONNECT target that splits also survives a
  * format/parse round trip of a response head.
  */
-#include "http.h"
+#include "proto/http.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcp.h"
-#include "kcp_int.h"
+#include "tt/kcp.h"
+#include "tt/kcp_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../server/meek_req.h"
+#include "meek-server/meek_req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n);
 

@@ -7,12 +7,12 @@
  * within the response and under the cap, every proper prefix needs more,
  * and a chunked body decodes in place to the length framing reported.
  */
-#include "../../client/meekc.h"
+#include "meek-client/meekc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpbody.h"
+#include "proto/httpbody.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n);
 

@@ -7,7 +7,7 @@
  * limits, free of bytes that could break a request head, and a front
  * always has a name to verify.
  */
-#include "../../client/meekc.h"
+#include "meek-client/meekc.h"
 
 #include <stdlib.h>
 #include <string.h>

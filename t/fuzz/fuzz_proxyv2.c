@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxyv2.h"
+#include "proto/proxyv2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smux.h"
+#include "tt/smux.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

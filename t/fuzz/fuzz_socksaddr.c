@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "socksaddr.h"
+#include "proto/socksaddr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/watch_event.h"
-#include "../../egress/watch_lines.h"
+#include "peerconn-watch/watch_event.h"
+#include "peerconn-watch/watch_lines.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

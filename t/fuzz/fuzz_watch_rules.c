@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/watch_rules.h"
+#include "peerconn-watch/watch_rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

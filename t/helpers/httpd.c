@@ -36,12 +36,12 @@
 
 #include <ev.h>
 
-#include "endpoint.h"
-#include "exitcodes.h"
-#include "http.h"
-#include "log.h"
-#include "net.h"
-#include "num.h"
+#include "net/endpoint.h"
+#include "base/exitcodes.h"
+#include "proto/http.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/num.h"
 
 #define USAGE "usage: httpd [-qv] [-l ENDPOINT] -d DIR"
 #define HTTPD_IDLE 60.0           /* seconds without progress before a close */

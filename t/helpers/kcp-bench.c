@@ -19,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "exitcodes.h"
-#include "kcp.h"
-#include "num.h"
+#include "base/exitcodes.h"
+#include "tt/kcp.h"
+#include "base/num.h"
 
 struct qpkt {
 	size_t len;

@@ -37,12 +37,12 @@
 
 #include <ev.h>
 
-#include "crypto.h"
-#include "endpoint.h"
-#include "exitcodes.h"
-#include "log.h"
-#include "net.h"
-#include "stun.h"
+#include "tls/crypto.h"
+#include "net/endpoint.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "proto/stun.h"
 
 #define USAGE "usage: stun-fake [-eqtv] [-p PASSWORD] MODE"
 #define FAKE_IN_MAX 2048          /* bytes buffered per TCP connection */

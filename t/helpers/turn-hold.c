@@ -25,13 +25,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "exitcodes.h"
-#include "log.h"
-#include "net.h"
-#include "num.h"
-#include "secret.h"
-#include "stun.h"
-#include "turnc.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/num.h"
+#include "base/secret.h"
+#include "proto/stun.h"
+#include "stun/turnc.h"
 
 #define HOLD_PAYLOAD 200
 

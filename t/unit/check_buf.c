@@ -4,7 +4,7 @@
  * survives compaction byte for byte, and a long random walk of
  * appends/reads/consumes agrees with a trivial model.
  */
-#include "buf.h"
+#include "base/buf.h"
 
 #include <check.h>
 #include <stdlib.h>

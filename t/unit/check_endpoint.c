@@ -5,7 +5,7 @@
  * limits of endpoint.h at and one past the edge, and parse/format
  * round trips.
  */
-#include "endpoint.h"
+#include "net/endpoint.h"
 
 #include <check.h>
 #include <stdlib.h>

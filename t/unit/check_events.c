@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/events.h"
+#include "egress/events.h"
 
 START_TEST(test_accept)
 {

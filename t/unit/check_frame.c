@@ -5,7 +5,7 @@
  * glued and truncated input for the one-shot decoder, and the stream
  * reader fed in every split size.
  */
-#include "frame.h"
+#include "proto/frame.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * (invalid requests in bad/, invalid responses there as resp-*), read
  * relative to $PW_TOP or the current directory.
  */
-#include "http.h"
+#include "proto/http.h"
 
 #include <check.h>
 #include <dirent.h>

@@ -7,14 +7,14 @@
  * byte is checked in order. Malformed datagrams are checked against a
  * snapshot of the whole engine: rejection must change nothing.
  */
-#include "kcp.h"
+#include "tt/kcp.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcp_int.h"
+#include "tt/kcp_int.h"
 #include "vec.h"
 
 /* For hot loops: every ck_assert is a write(2) to the runner. */

@@ -7,7 +7,7 @@
  * client address, and the bytes of the canned answers. Heads come
  * through common/http.c, whole and dripped one byte at a time.
  */
-#include "../../server/meek_req.h"
+#include "meek-server/meek_req.h"
 
 #include <arpa/inet.h>
 #include <check.h>

@@ -6,15 +6,15 @@
  * byte at a time, glued to a following response, re-chunked, over the
  * cap and as garbage; the idle poll schedule.
  */
-#include "../../client/meekc.h"
+#include "meek-client/meekc.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpbody.h"
-#include "meek.h"
+#include "proto/httpbody.h"
+#include "proto/meek.h"
 
 static struct http_head H;
 

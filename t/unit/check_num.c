@@ -4,7 +4,7 @@
  * errno (EINVAL for junk, ERANGE for out of range), the exact edges of
  * uint64_t and int, and that *out is untouched on failure.
  */
-#include "num.h"
+#include "base/num.h"
 
 #include <check.h>
 #include <errno.h>

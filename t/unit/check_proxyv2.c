@@ -5,7 +5,7 @@
  * the size cap, and proxyv2_maybe against the other first bytes the
  * egress must tell apart (SOCKS5, the Turbo Tunnel token).
  */
-#include "proxyv2.h"
+#include "proto/proxyv2.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "socksaddr.h"
+#include "proto/socksaddr.h"
 #include "vec.h"
 
 static const uint8_t sig[PROXYV2_SIG_LEN] = {

@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net.h"
-#include "relay.h"
+#include "net/net.h"
+#include "net/relay.h"
 
 struct harness {
 	struct ev_loop *loop;

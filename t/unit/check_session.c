@@ -4,58 +4,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "clientmap.h"
-#include "pktq.h"
-#include "session.h"
+#include "base/buf.h"
+#include "tt/clientmap.h"
+#include "tt/pktq.h"
+#include "proto/preamble.h"
 
 static const uint8_t id1[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 
 START_TEST(test_preamble_roundtrip)
 {
-	uint8_t buf[SESSION_PREAMBLE_LEN + 4], id[8];
+	uint8_t buf[PREAMBLE_LEN + 4], id[8];
 	char hex[17];
 
-	session_preamble_encode(id1, buf);
+	preamble_encode(id1, buf);
 	ck_assert_mem_eq(buf, "\x12\x93\x60\x5d\x27\x81\x75\xf5", 8);
 	memcpy(buf + 16, "tail", 4);
 	/* glued: exactly the preamble is consumed */
-	ck_assert_int_eq(session_preamble_decode(buf, sizeof(buf), id), 16);
+	ck_assert_int_eq(preamble_decode(buf, sizeof(buf), id), 16);
 	ck_assert_mem_eq(id, id1, 8);
-	session_clientid_hex(id, hex);
+	clientid_hex(id, hex);
 	ck_assert_str_eq(hex, "0102030405060708");
 }
 END_TEST
 
 START_TEST(test_preamble_drip)
 {
-	uint8_t buf[SESSION_PREAMBLE_LEN], id[8];
+	uint8_t buf[PREAMBLE_LEN], id[8];
 	size_t n;
 
-	session_preamble_encode(id1, buf);
+	preamble_encode(id1, buf);
 	for (n = 0; n < sizeof(buf); n++)
-		ck_assert_int_eq(session_preamble_decode(buf, n, id), 0);
-	ck_assert_int_eq(session_preamble_decode(buf, n, id), 16);
+		ck_assert_int_eq(preamble_decode(buf, n, id), 0);
+	ck_assert_int_eq(preamble_decode(buf, n, id), 16);
 }
 END_TEST
 
 /* A wrong byte anywhere in the token is an error as soon as it is seen. */
 START_TEST(test_preamble_wrong_token)
 {
-	uint8_t buf[SESSION_PREAMBLE_LEN], id[8];
+	uint8_t buf[PREAMBLE_LEN], id[8];
 	size_t i;
 
-	for (i = 0; i < SESSION_TOKEN_LEN; i++) {
-		session_preamble_encode(id1, buf);
+	for (i = 0; i < PREAMBLE_TOKEN_LEN; i++) {
+		preamble_encode(id1, buf);
 		buf[i] ^= 0x40;
-		ck_assert_int_eq(session_preamble_decode(buf, i + 1, id), -1);
-		ck_assert_int_eq(session_preamble_decode(buf, sizeof(buf), id), -1);
-		ck_assert_int_eq(session_token_maybe(buf, i), 1);
-		ck_assert_int_eq(session_token_maybe(buf, i + 1), 0);
+		ck_assert_int_eq(preamble_decode(buf, i + 1, id), -1);
+		ck_assert_int_eq(preamble_decode(buf, sizeof(buf), id), -1);
+		ck_assert_int_eq(preamble_token_maybe(buf, i), 1);
+		ck_assert_int_eq(preamble_token_maybe(buf, i + 1), 0);
 	}
 	/* SOCKS5 and TLS first bytes never look like the token */
-	ck_assert_int_eq(session_token_maybe((const uint8_t *)"\x05", 1), 0);
-	ck_assert_int_eq(session_token_maybe((const uint8_t *)"\x16\x03\x01", 3), 0);
+	ck_assert_int_eq(preamble_token_maybe((const uint8_t *)"\x05", 1), 0);
+	ck_assert_int_eq(preamble_token_maybe((const uint8_t *)"\x16\x03\x01", 3), 0);
 }
 END_TEST
 
@@ -63,8 +63,8 @@ START_TEST(test_clientid_random)
 {
 	uint8_t a[8], b[8];
 
-	ck_assert_int_eq(session_clientid_random(a), 0);
-	ck_assert_int_eq(session_clientid_random(b), 0);
+	ck_assert_int_eq(clientid_random(a), 0);
+	ck_assert_int_eq(clientid_random(b), 0);
 	ck_assert(memcmp(a, b, 8) != 0);
 }
 END_TEST

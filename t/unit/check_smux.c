@@ -6,7 +6,7 @@
  * every byte each side emits, so tests can check the exact frames (UPD
  * values, NOP timing, FIN order) a Go peer would see.
  */
-#include "smux.h"
+#include "tt/smux.h"
 
 #include <check.h>
 #include <errno.h>

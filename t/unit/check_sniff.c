@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/sniff.h"
+#include "egress/sniff.h"
 
 static const uint8_t socks_greeting[] = { 0x05, 0x01, 0x00 };
 static const uint8_t pv2_sig[] = {

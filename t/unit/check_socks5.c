@@ -5,7 +5,7 @@
  * error asks for), re-encoding to the same bytes, a whole client/server
  * exchange, and the reply strings.
  */
-#include "socks5.h"
+#include "proto/socks5.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * name length limits, socksaddr_set's host forms and the sockaddr
  * conversions.
  */
-#include "socksaddr.h"
+#include "proto/socksaddr.h"
 
 #include <arpa/inet.h>
 #include <check.h>

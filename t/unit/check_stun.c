@@ -8,7 +8,7 @@
  * through the splitter; random garbage; credentials against values
  * computed independently when the test was written.
  */
-#include "stun.h"
+#include "proto/stun.h"
 
 #include <arpa/inet.h>
 #include <check.h>

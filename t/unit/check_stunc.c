@@ -7,7 +7,7 @@
  * a wrong key and garbage (all dropped and counted) and then correctly;
  * a stream fed glued frames, then one byte at a time, then garbage.
  */
-#include "stunc.h"
+#include "stun/stunc.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../client/prober_uri.h"
-#include "turnc.h"
+#include "stun/stunuri.h"
+#include "stun/turnc.h"
 
 START_TEST(test_schedule)
 {
@@ -47,11 +47,11 @@ START_TEST(test_refresh)
 END_TEST
 
 static int
-parse(const char *s, struct prober_uri *u)
+parse(const char *s, struct stun_uri *u)
 {
 	char err[96];
 
-	return prober_uri_parse(s, strlen(s), u, err, sizeof(err));
+	return stun_uri_parse(s, strlen(s), u, err, sizeof(err));
 }
 
 START_TEST(test_uri_ok)
@@ -59,23 +59,23 @@ START_TEST(test_uri_ok)
 	static const struct {
 		const char *in, *canon;
 		int turn;
-		enum prober_transport tr;
+		enum stun_uri_transport tr;
 		uint16_t port;
 	} v[] = {
-		{ "stun:stun.example.org", "stun:stun.example.org:3478", 0, PROBER_UDP, 3478 },
-		{ "STUN:1.2.3.4:19302", "stun:1.2.3.4:19302", 0, PROBER_UDP, 19302 },
-		{ "stuns:h:443", "stuns:h:443", 0, PROBER_TLS, 443 },
-		{ "stuns:h", "stuns:h:5349", 0, PROBER_TLS, 5349 },
-		{ "turn:[::1]", "turn:[::1]:3478", 1, PROBER_UDP, 3478 },
+		{ "stun:stun.example.org", "stun:stun.example.org:3478", 0, STUN_URI_UDP, 3478 },
+		{ "STUN:1.2.3.4:19302", "stun:1.2.3.4:19302", 0, STUN_URI_UDP, 19302 },
+		{ "stuns:h:443", "stuns:h:443", 0, STUN_URI_TLS, 443 },
+		{ "stuns:h", "stuns:h:5349", 0, STUN_URI_TLS, 5349 },
+		{ "turn:[::1]", "turn:[::1]:3478", 1, STUN_URI_UDP, 3478 },
 		{ "turn:[2001:db8::1]:80?transport=tcp", "turn:[2001:db8::1]:80?transport=tcp", 1,
-		    PROBER_TCP, 80 },
-		{ "turn:h?transport=udp", "turn:h:3478", 1, PROBER_UDP, 3478 },
-		{ "turns:relay.example.net", "turns:relay.example.net:5349", 1, PROBER_TLS, 5349 },
-		{ "turns:r:443?transport=tcp", "turns:r:443", 1, PROBER_TLS, 443 },
-		{ "stun:a_b-c.d:65535", "stun:a_b-c.d:65535", 0, PROBER_UDP, 65535 },
+		    STUN_URI_TCP, 80 },
+		{ "turn:h?transport=udp", "turn:h:3478", 1, STUN_URI_UDP, 3478 },
+		{ "turns:relay.example.net", "turns:relay.example.net:5349", 1, STUN_URI_TLS, 5349 },
+		{ "turns:r:443?transport=tcp", "turns:r:443", 1, STUN_URI_TLS, 443 },
+		{ "stun:a_b-c.d:65535", "stun:a_b-c.d:65535", 0, STUN_URI_UDP, 65535 },
 	};
-	struct prober_uri u;
-	char out[PROBER_URI_MAX + 32];
+	struct stun_uri u;
+	char out[STUN_URI_MAX + 32];
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -83,13 +83,13 @@ START_TEST(test_uri_ok)
 		ck_assert_int_eq(u.turn, v[i].turn);
 		ck_assert_int_eq(u.transport, v[i].tr);
 		ck_assert_uint_eq(u.port, v[i].port);
-		ck_assert_int_eq(prober_uri_format(&u, out, sizeof(out)), 0);
+		ck_assert_int_eq(stun_uri_format(&u, out, sizeof(out)), 0);
 		ck_assert_str_eq(out, v[i].canon);
 	}
 	ck_assert_int_eq(parse("turn:[::1]:9", &u), 0);
 	ck_assert_str_eq(u.host, "::1");
 	ck_assert_int_eq(u.host_is_v6, 1);
-	ck_assert_int_eq(prober_uri_format(&u, out, 8), -1);
+	ck_assert_int_eq(stun_uri_format(&u, out, 8), -1);
 }
 END_TEST
 
@@ -100,23 +100,23 @@ START_TEST(test_uri_bad)
 		"stun:[nothex]", "stun:h?transport=udp", "turn:h?transport=sctp", "turn:h?", "turn:h#f",
 		"turns:h?transport=udp", "stun:user@h", "stun:h h", "stun:.h", "stun:-h", "stun:a..b",
 		"turn:h:1?transport=tcp&x=1", "stun:h/path", "stun:[::1]x" };
-	struct prober_uri u;
-	char err[96], big[PROBER_URI_MAX + 10];
+	struct stun_uri u;
+	char err[96], big[STUN_URI_MAX + 10];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ck_assert_msg(prober_uri_parse(bad[i], strlen(bad[i]), &u, err, sizeof(err)) == -1, "%s",
+		ck_assert_msg(stun_uri_parse(bad[i], strlen(bad[i]), &u, err, sizeof(err)) == -1, "%s",
 		    bad[i]);
 		ck_assert_msg(err[0] != '\0', "no reason for %s", bad[i]);
 	}
 	/* An embedded NUL, an over-long host, an over-long URI. */
-	ck_assert_int_eq(prober_uri_parse("stun:h\0x", 8, &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(stun_uri_parse("stun:h\0x", 8, &u, err, sizeof(err)), -1);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "stun:", 5);
-	ck_assert_int_eq(prober_uri_parse(big, 5 + 256, &u, err, sizeof(err)), -1);
-	ck_assert_int_eq(prober_uri_parse(big, sizeof(big), &u, err, sizeof(err)), -1);
-	ck_assert_int_eq(prober_uri_parse(big, 5 + 255, &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(stun_uri_parse(big, 5 + 256, &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(stun_uri_parse(big, sizeof(big), &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(stun_uri_parse(big, 5 + 255, &u, err, sizeof(err)), 0);
 }
 END_TEST
 

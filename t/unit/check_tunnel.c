@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tunnel.h"
+#include "tt/tunnel.h"
 
 #define LINK_MAX 100000
 

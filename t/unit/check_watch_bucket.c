@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/watch.h"
-#include "../../egress/watch_bucket.h"
+#include "peerconn-watch/watch.h"
+#include "peerconn-watch/watch_bucket.h"
 
 #define S 1000000LL
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/watch_event.h"
-#include "../../egress/watch_lines.h"
+#include "peerconn-watch/watch_event.h"
+#include "peerconn-watch/watch_lines.h"
 
 static const char line_accept[] = "{\"time\":1700000000.25,\"event\":\"accept\",\"session\":null,"
                                   "\"source\":\"203.0.113.7:51234\",\"destination\":\"example.com:443\"}";

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../egress/watch_rules.h"
+#include "peerconn-watch/watch_rules.h"
 
 static struct watch_rules r;
 static char err[256];

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Carriers (DESIGN.md §4): an endpoint (tcp:, unix:) reached with a
+ * direct connection, or any other string run with /bin/sh -c with the
+ * carrier stream on its stdin and stdout. Either way the caller gets one
+ * non-blocking, close-on-exec, full-duplex socket.
+ */
+#ifndef PW_CARRIER_H
+#define PW_CARRIER_H
+
+#include <sys/types.h>
+
+#include "net/endpoint.h"
+
+#define CARRIER_MAX 16
+
+struct carrier {
+	const char *spec; /* as given to -C */
+	int is_endpoint;
+	struct endpoint ep;
+};
+
+/* Classify spec: an endpoint when it parses as tcp:/unix:, else a command. */
+int carrier_parse(const char *spec, struct carrier *c, char *err, size_t errlen);
+
+/*
+ * Open a carrier. For an endpoint the connect may still be in progress
+ * (*pid = 0; wait for writability). For a command *pid is the child,
+ * whose stdin and stdout are the other end of the returned socket.
+ * Return the fd or -1 (errno set).
+ */
+int carrier_open(const struct carrier *c, pid_t *pid);
+
+#endif

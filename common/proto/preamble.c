@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#include "proto/preamble.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+const uint8_t session_token[PREAMBLE_TOKEN_LEN] = { 0x12, 0x93, 0x60, 0x5d,
+	                                           0x27, 0x81, 0x75, 0xf5 };
+
+int
+preamble_token_maybe(const uint8_t *p, size_t n)
+{
+	if (n > PREAMBLE_TOKEN_LEN)
+		n = PREAMBLE_TOKEN_LEN;
+	return memcmp(p, session_token, n) == 0;
+}
+
+void
+preamble_encode(const uint8_t id[CLIENTID_LEN], uint8_t out[PREAMBLE_LEN])
+{
+	memcpy(out, session_token, PREAMBLE_TOKEN_LEN);
+	memcpy(out + PREAMBLE_TOKEN_LEN, id, CLIENTID_LEN);
+}
+
+ssize_t
+preamble_decode(const uint8_t *p, size_t n, uint8_t id[CLIENTID_LEN])
+{
+	if (!preamble_token_maybe(p, n))
+		return -1;
+	if (n < PREAMBLE_LEN)
+		return 0;
+	memcpy(id, p + PREAMBLE_TOKEN_LEN, CLIENTID_LEN);
+	return PREAMBLE_LEN;
+}
+
+void
+clientid_hex(const uint8_t id[CLIENTID_LEN], char out[CLIENTID_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < CLIENTID_LEN; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[CLIENTID_HEX_LEN] = '\0';
+}
+
+int
+clientid_random(uint8_t id[CLIENTID_LEN])
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < CLIENTID_LEN) {
+		r = getrandom(id + got, CLIENTID_LEN - got, 0);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session engine (see tunnel.h). Data paths:
+ *
+ *   write:  tunnel_write -> smux_write -> smux output -> kcp_send
+ *           -> kcp_flush -> packet callback
+ *   read:   tunnel_input -> kcp_input; pump: kcp_recv -> rx -> smux_input
+ *           -> readable callback -> tunnel_read -> smux_read (-> UPD)
+ *
+ * smux forbids smux_input from inside its own callbacks, and those
+ * callbacks call tunnel_read, which wants to pump: the pump therefore
+ * runs once at a time and a nested request only marks it to go round
+ * again. The rx buffer is given back on a tick that finds it empty, so
+ * an idle session costs KCP's and smux's own structures and little else.
+ */
+#include "tt/tunnel.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt/kcp.h"
+#include "tt/smux.h"
+
+struct umap_slot {
+	uint32_t sid; /* 0: empty (smux never uses stream id 0) */
+	void *user;
+};
+
+struct tunnel {
+	struct kcp *kcp;
+	struct smux *smux;
+	struct tunnel_cb cb;
+	void *arg;
+	uint8_t *rx;
+	size_t rx_off, rx_len;
+	int pumping, pump_again;
+	int dead;
+	char err[96];
+	struct umap_slot *slots;
+	size_t nslots, nused; /* nslots a power of two, or 0 */
+};
+
+/* --- sid -> user map: linear probing, backward-shift deletion ------------ */
+
+static size_t
+umap_hash(uint32_t sid, size_t nslots)
+{
+	return (size_t)((sid * 2654435761u) & (nslots - 1));
+}
+
+static int
+umap_grow(struct tunnel *t)
+{
+	size_t n = t->nslots ? t->nslots * 2 : 16, i, j;
+	struct umap_slot *s = calloc(n, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < t->nslots; i++) {
+		if (t->slots[i].sid == 0)
+			continue;
+		for (j = umap_hash(t->slots[i].sid, n); s[j].sid != 0; j = (j + 1) & (n - 1))
+			;
+		s[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = s;
+	t->nslots = n;
+	return 0;
+}
+
+static struct umap_slot *
+umap_find(const struct tunnel *t, uint32_t sid)
+{
+	size_t i;
+
+	if (t->nslots == 0 || sid == 0)
+		return NULL;
+	for (i = umap_hash(sid, t->nslots); t->slots[i].sid != 0; i = (i + 1) & (t->nslots - 1))
+		if (t->slots[i].sid == sid)
+			return &t->slots[i];
+	return NULL;
+}
+
+static void
+umap_delete(struct tunnel *t, struct umap_slot *hole)
+{
+	size_t mask = t->nslots - 1, i = (size_t)(hole - t->slots), j = i, k;
+
+	/* Shift later members of the cluster back so lookups never stop early. */
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->slots[j].sid == 0)
+			break;
+		k = umap_hash(t->slots[j].sid, t->nslots);
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i].sid = 0;
+	t->slots[i].user = NULL;
+	t->nused--;
+}
+
+int
+tunnel_set_user(struct tunnel *t, uint32_t sid, void *user)
+{
+	struct umap_slot *s = umap_find(t, sid);
+	size_t i;
+
+	if (user == NULL) {
+		if (s)
+			umap_delete(t, s);
+		return 0;
+	}
+	if (s) {
+		s->user = user;
+		return 0;
+	}
+	if (sid == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((t->nused + 1) * 4 > t->nslots * 3 && umap_grow(t) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = umap_hash(sid, t->nslots); t->slots[i].sid != 0; i = (i + 1) & (t->nslots - 1))
+		;
+	t->slots[i].sid = sid;
+	t->slots[i].user = user;
+	t->nused++;
+	return 0;
+}
+
+void *
+tunnel_user(const struct tunnel *t, uint32_t sid)
+{
+	struct umap_slot *s = umap_find(t, sid);
+
+	return s ? s->user : NULL;
+}
+
+/* --- glue ------------------------------------------------------------------ */
+
+static void
+tunnel_die(struct tunnel *t, const char *why)
+{
+	if (!t->dead)
+		snprintf(t->err, sizeof(t->err), "%s", why);
+	t->dead = 1;
+}
+
+static void
+kcp_out(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct tunnel *t = arg;
+
+	t->cb.packet(t->arg, pkt, len);
+}
+
+/* Let KCP's next flush send only as much new data as the carrier can take. */
+static void
+tunnel_budget(struct tunnel *t)
+{
+	size_t room;
+
+	if (t->cb.room == NULL)
+		return;
+	room = t->cb.room(t->arg);
+	room = room > TUNNEL_ROOM_RESERVE ? room - TUNNEL_ROOM_RESERVE : 0;
+	kcp_setbudget(t->kcp, room > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)room);
+}
+
+static size_t
+smux_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct tunnel *t = arg;
+	ssize_t r = kcp_send(t->kcp, p, n);
+
+	return r > 0 ? (size_t)r : 0;
+}
+
+static void
+smux_accept_cb(void *arg, uint32_t sid)
+{
+	struct tunnel *t = arg;
+
+	if (t->cb.accept)
+		t->cb.accept(t->arg, sid);
+	else
+		smux_close(t->smux, sid);
+}
+
+static void
+smux_readable_cb(void *arg, uint32_t sid)
+{
+	struct tunnel *t = arg;
+
+	if (t->cb.readable)
+		t->cb.readable(t->arg, sid);
+}
+
+static void
+smux_writable_cb(void *arg, uint32_t sid)
+{
+	struct tunnel *t = arg;
+
+	if (t->cb.writable)
+		t->cb.writable(t->arg, sid);
+}
+
+/* Move bytes from KCP into smux while smux wants them. */
+static void
+tunnel_pump(struct tunnel *t)
+{
+	ssize_t r;
+
+	if (t->pumping) {
+		t->pump_again = 1;
+		return;
+	}
+	t->pumping = 1;
+	do {
+		t->pump_again = 0;
+		while (!t->dead) {
+			if (t->rx_len > 0) {
+				if (!smux_want_input(t->smux))
+					break;
+				r = smux_input(t->smux, t->rx + t->rx_off, t->rx_len);
+				if (r < 0) {
+					tunnel_die(t, smux_error(t->smux) ? smux_error(t->smux) : "smux error");
+					break;
+				}
+				if (r == 0)
+					break;
+				t->rx_off += (size_t)r;
+				t->rx_len -= (size_t)r;
+				continue;
+			}
+			if (kcp_readable(t->kcp) == 0)
+				break;
+			if (t->rx == NULL && (t->rx = malloc(TUNNEL_RX_MAX)) == NULL) {
+				tunnel_die(t, "out of memory");
+				break;
+			}
+			r = kcp_recv(t->kcp, t->rx, TUNNEL_RX_MAX);
+			if (r <= 0)
+				break;
+			t->rx_off = 0;
+			t->rx_len = (size_t)r;
+		}
+	} while (t->pump_again && !t->dead);
+	t->pumping = 0;
+}
+
+static void
+tunnel_check_dead(struct tunnel *t)
+{
+	if (kcp_dead(t->kcp))
+		tunnel_die(t, "KCP: the peer stopped acknowledging (dead link)");
+	else if (smux_dead(t->smux))
+		tunnel_die(t, smux_error(t->smux) ? smux_error(t->smux) : "smux session died");
+}
+
+struct tunnel *
+tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
+           const struct tunnel_cb *cb, void *arg, uint64_t now_ms)
+{
+	static const struct smux_cb scb = { smux_out, smux_accept_cb, smux_readable_cb,
+		                            smux_writable_cb };
+	struct smux_config sc;
+	struct tunnel *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->cb = *cb;
+	t->arg = arg;
+	smux_config_default(&sc, is_client);
+	sc.stream_window = TUNNEL_STREAM_WINDOW;
+	if (cfg && cfg->smux_timeout)
+		sc.timeout_ms = cfg->smux_timeout;
+	t->kcp = kcp_new(conv, kcp_out, t);
+	t->smux = t->kcp ? smux_new(is_client, &sc, &scb, t, now_ms) : NULL;
+	if (t->smux == NULL) {
+		kcp_free(t->kcp);
+		free(t);
+		return NULL;
+	}
+	/* Snowflake's parameters; fast resend is ours to choose (sender only). */
+	kcp_nodelay(t->kcp, 0, 10, cfg ? cfg->fast_resend : 0, 1);
+	kcp_wndsize(t->kcp, KCP_WND_DEFAULT, KCP_WND_DEFAULT);
+	kcp_setsendcap(t->kcp, TUNNEL_SEND_CAP);
+	kcp_update(t->kcp, (uint32_t)now_ms);
+	return t;
+}
+
+void
+tunnel_free(struct tunnel *t)
+{
+	if (t == NULL)
+		return;
+	smux_free(t->smux);
+	kcp_free(t->kcp);
+	free(t->rx);
+	free(t->slots);
+	free(t);
+}
+
+int
+tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms)
+{
+	tunnel_budget(t);
+	kcp_update(t->kcp, (uint32_t)now_ms);
+	if (kcp_input(t->kcp, pkt, n) == -1)
+		return -1;
+	tunnel_pump(t);
+	return 0;
+}
+
+void
+tunnel_flush(struct tunnel *t)
+{
+	if (t->dead)
+		return;
+	/* Acks may have made room in KCP: let smux's held frame and writers in first. */
+	if (smux_flush(t->smux) == -1)
+		tunnel_check_dead(t);
+	tunnel_budget(t);
+	kcp_flush(t->kcp);
+	tunnel_check_dead(t);
+}
+
+void
+tunnel_room(struct tunnel *t)
+{
+	if (t->dead || kcp_queued(t->kcp) == 0)
+		return;
+	tunnel_budget(t);
+	kcp_flush(t->kcp);
+	if (t->cb.wake)
+		t->cb.wake(t->arg);
+}
+
+void
+tunnel_tick(struct tunnel *t, uint64_t now_ms)
+{
+	if (t->dead)
+		return;
+	(void)smux_tick(t->smux, now_ms);
+	(void)smux_flush(t->smux);
+	tunnel_budget(t);
+	kcp_update(t->kcp, (uint32_t)now_ms);
+	tunnel_pump(t);
+	/* Give the rx buffer back when idle; not per pump, where it would churn. */
+	if (t->rx_len == 0 && t->rx != NULL && !t->pumping) {
+		free(t->rx);
+		t->rx = NULL;
+	}
+	tunnel_check_dead(t);
+}
+
+uint64_t
+tunnel_next(const struct tunnel *t, uint64_t now_ms)
+{
+	uint32_t now32 = (uint32_t)now_ms;
+	uint64_t k = now_ms + (uint32_t)(kcp_check(t->kcp, now32) - now32);
+	uint64_t s = smux_next_tick(t->smux);
+
+	return s < k ? s : k;
+}
+
+int
+tunnel_dead(const struct tunnel *t)
+{
+	return t->dead;
+}
+
+const char *
+tunnel_error(const struct tunnel *t)
+{
+	return t->dead ? t->err : NULL;
+}
+
+uint32_t
+tunnel_conv(const struct tunnel *t)
+{
+	return kcp_conv(t->kcp);
+}
+
+size_t
+tunnel_nstreams(const struct tunnel *t)
+{
+	return smux_nstreams(t->smux);
+}
+
+size_t
+tunnel_pending(const struct tunnel *t)
+{
+	return kcp_pending(t->kcp);
+}
+
+size_t
+tunnel_memory(const struct tunnel *t)
+{
+	return sizeof(*t) + kcp_memory(t->kcp) + (t->rx ? TUNNEL_RX_MAX : 0) +
+	       t->nslots * sizeof(*t->slots);
+}
+
+/* Send what a stream call queued, and let the owner re-arm its timer. */
+static void
+tunnel_kick(struct tunnel *t)
+{
+	tunnel_budget(t);
+	kcp_flush(t->kcp);
+	if (t->cb.wake)
+		t->cb.wake(t->arg);
+}
+
+int
+tunnel_open(struct tunnel *t, uint32_t *sid)
+{
+	int r = smux_open(t->smux, sid);
+
+	if (r == 0)
+		tunnel_kick(t);
+	return r;
+}
+
+ssize_t
+tunnel_write(struct tunnel *t, uint32_t sid, const uint8_t *p, size_t n)
+{
+	ssize_t r = smux_write(t->smux, sid, p, n);
+
+	/* No write delay: what was taken goes out now, as kcp-go does by default. */
+	if (r > 0)
+		tunnel_kick(t);
+	return r;
+}
+
+ssize_t
+tunnel_read(struct tunnel *t, uint32_t sid, uint8_t *buf, size_t n)
+{
+	ssize_t r = smux_read(t->smux, sid, buf, n);
+
+	/*
+	 * Reading freed session buffer: smux may take more from KCP now, and
+	 * may have queued an UPD that the peer's writer is waiting for.
+	 */
+	if (r > 0) {
+		tunnel_pump(t);
+		tunnel_kick(t);
+	}
+	return r;
+}
+
+int
+tunnel_shutdown(struct tunnel *t, uint32_t sid)
+{
+	int r = smux_shutdown(t->smux, sid);
+
+	if (r == 0)
+		tunnel_kick(t);
+	return r;
+}
+
+void
+tunnel_close(struct tunnel *t, uint32_t sid)
+{
+	struct umap_slot *s = umap_find(t, sid);
+
+	if (s)
+		umap_delete(t, s);
+	smux_close(t->smux, sid);
+	tunnel_pump(t);
+	tunnel_kick(t);
+}

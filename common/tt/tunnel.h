@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One Turbo Tunnel session engine (DESIGN.md §3): KCP carrying smux v2,
+ * glued so that neither grows without bound. No fds and no clock of its
+ * own: the caller feeds KCP datagrams from whatever carrier delivered
+ * them (tunnel_input), sends the datagrams the engine emits on whatever
+ * carrier it likes (the packet callback), and calls tunnel_tick() at
+ * tunnel_next(). Carriers can therefore come and go under a session.
+ *
+ * Backpressure, both ways:
+ *   - smux output goes into kcp_send(), which refuses bytes past KCP's
+ *     send cap; smux then holds at most one frame and stops taking
+ *     stream writes until tunnel_flush() finds room again;
+ *   - KCP is read only while smux wants input (its per-session receive
+ *     buffer is not full); what smux did not take waits in one bounded
+ *     buffer here, and KCP's receive window closes behind it.
+ *
+ * Streams are smux's; a user pointer per stream id is kept here so that
+ * callbacks find the caller's object in O(1).
+ */
+#ifndef PW_TUNNEL_H
+#define PW_TUNNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tt/smux.h"
+
+#define TUNNEL_RX_MAX 65536 /* KCP bytes read but not yet taken by smux */
+/*
+ * KCP segments queued plus in flight before writers are held back: the
+ * most one session keeps unacknowledged, about 5.6 MB, so about 56 MB/s
+ * at a 100 ms carrier round trip. What leaves for the carrier is paced
+ * separately by the owner's room callback, so a burst never overflows a
+ * carrier queue: inside the process we push back instead of dropping.
+ */
+#define TUNNEL_SEND_CAP 4096
+/*
+ * The receive window each stream announces. Snowflake's 1 MiB bounds one
+ * stream to 1 MiB per round trip (about 5 MB/s at 100 ms, with UPDs at
+ * half a window); the window is the receiver's choice, so ours is the
+ * whole session buffer, which still caps what a session holds.
+ */
+#define TUNNEL_STREAM_WINDOW SMUX_SESSION_WINDOW
+/* Carrier queue slots kept free for ACKs and repairs when pacing new data. */
+#define TUNNEL_ROOM_RESERVE 32
+
+struct tunnel;
+
+struct tunnel_cb {
+	/* A KCP datagram (1..1400 bytes) for a carrier. The buffer is reused. */
+	void (*packet)(void *arg, const uint8_t *pkt, size_t n);
+	/* The peer opened sid (server side). NULL: refused. */
+	void (*accept)(void *arg, uint32_t sid);
+	/* tunnel_read on sid has data or EOF. */
+	void (*readable)(void *arg, uint32_t sid);
+	/* tunnel_write on sid may take more. */
+	void (*writable)(void *arg, uint32_t sid);
+	/*
+	 * Data went out outside tunnel_tick (a stream call sent data, an UPD
+	 * or a FIN): tunnel_next may be earlier than the owner's timer. May
+	 * be NULL. Must not call back into the tunnel.
+	 */
+	void (*wake)(void *arg);
+	/*
+	 * Packets the carrier queue can take now. New data goes out only
+	 * while there is room (less TUNNEL_ROOM_RESERVE); the rest waits in
+	 * KCP until the owner calls tunnel_room(). NULL: no limit.
+	 */
+	size_t (*room)(void *arg);
+};
+
+struct tunnel_config {
+	int fast_resend;       /* KCP fast retransmit threshold; 0 off (Snowflake) */
+	uint32_t smux_timeout; /* ms without input before the session dies */
+};
+
+struct tunnel *tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
+                          const struct tunnel_cb *cb, void *arg, uint64_t now_ms);
+void tunnel_free(struct tunnel *t);
+
+/* One datagram from a carrier. 0, or -1 when KCP rejected it (bad or another conv). */
+int tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms);
+/* Send what is due now (ACKs after a batch of input, data after writes). */
+void tunnel_flush(struct tunnel *t);
+/* The carrier queue drained: send the new data that was waiting for room. */
+void tunnel_room(struct tunnel *t);
+/* Timers: KCP retransmissions and flushes, smux keepalive. */
+void tunnel_tick(struct tunnel *t, uint64_t now_ms);
+/* Absolute ms when tunnel_tick should next run. */
+uint64_t tunnel_next(const struct tunnel *t, uint64_t now_ms);
+
+/* 1 once KCP declared the link dead or smux died; tunnel_error says why. */
+int tunnel_dead(const struct tunnel *t);
+const char *tunnel_error(const struct tunnel *t);
+uint32_t tunnel_conv(const struct tunnel *t);
+size_t tunnel_nstreams(const struct tunnel *t);
+/* KCP segments sent or queued and not yet acknowledged. */
+size_t tunnel_pending(const struct tunnel *t);
+/* Heap bytes of the engine (KCP, smux, buffers), for memory figures. */
+size_t tunnel_memory(const struct tunnel *t);
+
+/* Streams: smux semantics (smux.h), plus the pumping around them. */
+int tunnel_open(struct tunnel *t, uint32_t *sid);
+ssize_t tunnel_write(struct tunnel *t, uint32_t sid, const uint8_t *p, size_t n);
+ssize_t tunnel_read(struct tunnel *t, uint32_t sid, uint8_t *buf, size_t n);
+int tunnel_shutdown(struct tunnel *t, uint32_t sid);
+void tunnel_close(struct tunnel *t, uint32_t sid);
+
+/* The caller's object for sid; NULL when none. set with NULL removes. 0 or -1 (ENOMEM). */
+int tunnel_set_user(struct tunnel *t, uint32_t sid, void *user);
+void *tunnel_user(const struct tunnel *t, uint32_t sid);
+
+#endif

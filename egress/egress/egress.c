@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * egress: the exit of a pipeworks tunnel. Listens on tcp: and unix:
+ * endpoints, serves SOCKS5 CONNECT to destinations the policy allows,
+ * and Turbo Tunnel sessions (tt.c), and reports every stream to
+ * --events. This file is options, wiring and shutdown; connections live
+ * in conn.c, destinations in dial.c, the policy in policy.c, events in
+ * events.c and evsink.c, name resolution in resolver.c.
+ *
+ * Shutdown: the first SIGTERM/SIGINT closes the listeners and lets open
+ * connections finish, for at most --drain-timeout seconds; a second
+ * signal closes them at once. Either way the exit status is 0.
+ */
+#include <getopt.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "egress.h"
+#include "net/endpoint.h"
+#include "evsink.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/num.h"
+#include "resolver.h"
+#include "tt.h"
+
+#define EGRESS_BACKLOG 512
+#define EGRESS_TIMEOUT_MAX_MS (86400 * 1000ULL)
+#define EGRESS_MAX_CONNS_MAX 1000000
+#define EGRESS_EVENTS_FLUSH 1.0 /* seconds to flush queued events at exit */
+
+static const char usage_str[] =
+	"usage: egress [-hqv] -l ENDPOINT[,trusted] ... [--allow RULE] ... [--deny RULE] ...\n"
+	"              [--events ENDPOINT] [--max-conns N] [--connect-timeout SECONDS]\n"
+	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
+	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n";
+
+/* Long-only options: their values are not in the getopt string. */
+static const struct option longopts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "allow", required_argument, NULL, 'A' },
+	{ "deny", required_argument, NULL, 'D' },
+	{ "events", required_argument, NULL, 'E' },
+	{ "max-conns", required_argument, NULL, 'M' },
+	{ "connect-timeout", required_argument, NULL, 'C' },
+	{ "handshake-timeout", required_argument, NULL, 'H' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "drain-timeout", required_argument, NULL, 'T' },
+	{ "max-sessions", required_argument, NULL, 'S' },
+	{ "upstream", required_argument, NULL, 'U' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const int egress_signals[3] = { SIGTERM, SIGINT, SIGHUP };
+
+struct egress_main {
+	struct egress eg;
+	struct endpoint ep[EGRESS_LISTEN_MAX];
+	struct endpoint upstream;
+	ev_signal sig[3];
+	ev_timer drain;
+	int hard_exit;
+};
+
+static void
+usage(int status)
+{
+	fputs(usage_str, status == EX_PW_OK ? stdout : stderr);
+	exit(status);
+}
+
+static double
+parse_seconds(const char *opt, const char *s, int zero_ok)
+{
+	uint64_t ms;
+
+	if (num_parse_seconds_ms(s, EGRESS_TIMEOUT_MAX_MS, &ms) == -1 || (ms == 0 && !zero_ok))
+		fatalx(EX_PW_USAGE, "%s: bad number of seconds '%s'", opt, s);
+	return (double)ms / 1000.0;
+}
+
+static void
+parse_rule(struct egress *eg, const char *s, int allow)
+{
+	struct policy_rule r;
+	char err[128];
+
+	if (policy_parse_rule(s, allow, &r, err, sizeof(err)) == -1)
+		fatalx(EX_PW_USAGE, "--%s %s: %s", allow ? "allow" : "deny", s, err);
+	if (policy_add(&eg->policy, &r) == -1)
+		fatalx(EX_PW_USAGE, "too many --allow/--deny rules (at most %d)",
+		       POLICY_RULES_MAX - (int)eg->policy.ndefaults);
+}
+
+static void
+parse_listen(struct egress_main *m, const char *s)
+{
+	struct egress *eg = &m->eg;
+	struct endpoint *ep = &m->ep[eg->nlisten];
+	const struct endpoint_opt *o;
+	char err[128];
+
+	if (eg->nlisten == EGRESS_LISTEN_MAX)
+		fatalx(EX_PW_USAGE, "too many -l (at most %d)", EGRESS_LISTEN_MAX);
+	if (endpoint_parse(s, ep, err, sizeof(err)) == -1)
+		fatalx(EX_PW_USAGE, "-l %s: %s", s, err);
+	if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
+		fatalx(EX_PW_USAGE, "-l %s: only tcp: and unix: endpoints", s);
+	o = endpoint_opt(ep, "trusted");
+	if (ep->nopts > (o ? 1u : 0u) || (o && o->has_val))
+		fatalx(EX_PW_USAGE, "-l %s: the only option is ',trusted'", s);
+	eg->listen[eg->nlisten].trusted = o != NULL;
+	eg->nlisten++;
+}
+
+static void
+parse(struct egress_main *m, int argc, char **argv)
+{
+	struct egress *eg = &m->eg;
+	int c, level = LOG_LVL_WARN;
+	uint64_t v;
+
+	policy_init(&eg->policy);
+	eg->max_conns = EGRESS_MAX_CONNS_DEFAULT;
+	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
+	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
+	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
+	while ((c = getopt_long(argc, argv, "hl:qv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			parse_listen(m, optarg);
+			break;
+		case 'A':
+		case 'D':
+			parse_rule(eg, optarg, c == 'A');
+			break;
+		case 'E':
+			eg->events_spec = optarg;
+			break;
+		case 'M':
+			if (num_parse_u64(optarg, 1, EGRESS_MAX_CONNS_MAX, &v) == -1)
+				fatalx(EX_PW_USAGE, "--max-conns: bad number '%s' (1-%d)", optarg,
+				       EGRESS_MAX_CONNS_MAX);
+			eg->max_conns = (size_t)v;
+			break;
+		case 'C':
+			eg->connect_timeout = parse_seconds("--connect-timeout", optarg, 0);
+			break;
+		case 'H':
+			eg->handshake_timeout = parse_seconds("--handshake-timeout", optarg, 0);
+			break;
+		case 'I':
+			eg->idle_timeout = parse_seconds("--idle-timeout", optarg, 1);
+			break;
+		case 'T':
+			eg->drain_timeout = parse_seconds("--drain-timeout", optarg, 1);
+			break;
+		case 'S':
+			if (num_parse_u64(optarg, 1, EGRESS_MAX_CONNS_MAX, &v) == -1)
+				fatalx(EX_PW_USAGE, "--max-sessions: want 1..%d, not '%s'",
+				       EGRESS_MAX_CONNS_MAX, optarg);
+			eg->max_sessions = (size_t)v;
+			break;
+		case 'U': {
+			char err[128];
+
+			if (endpoint_parse(optarg, &m->upstream, err, sizeof(err)) == -1)
+				fatalx(EX_PW_USAGE, "--upstream %s: %s", optarg, err);
+			if ((m->upstream.kind != EP_TCP && m->upstream.kind != EP_UNIX) ||
+			    (m->upstream.kind == EP_TCP && m->upstream.port == 0))
+				fatalx(EX_PW_USAGE, "--upstream %s: want tcp:HOST:PORT or unix:PATH", optarg);
+			eg->upstream = &m->upstream;
+			break;
+		}
+		case 'v':
+			level = level < LOG_LVL_DEBUG ? level + 1 : level;
+			break;
+		case 'q':
+			level = LOG_LVL_QUIET;
+			break;
+		case 'h':
+			usage(EX_PW_OK);
+			break;
+		default:
+			usage(EX_PW_USAGE);
+		}
+	}
+	log_set_level(level);
+	if (optind != argc)
+		fatalx(EX_PW_USAGE, "unexpected argument '%s'", argv[optind]);
+}
+
+static void
+validate(const struct egress_main *m)
+{
+	if (m->eg.nlisten == 0)
+		usage(EX_PW_USAGE);
+}
+
+static void
+acquire(struct egress_main *m)
+{
+	struct egress *eg = &m->eg;
+	char err[256];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < eg->nlisten; i++) {
+		struct egress_listen *el = &eg->listen[i];
+
+		if ((fd = net_listen(&m->ep[i], EGRESS_BACKLOG)) == -1) {
+			if (endpoint_format(&m->ep[i], err, sizeof(err)) == -1)
+				err[0] = '\0';
+			fatal(EX_PW_TEMP, "listen %s", err);
+		}
+		if (net_listen_name(fd, &m->ep[i], el->name, sizeof(el->name)) == -1)
+			fatal(EX_PW_INTERNAL, "getsockname");
+		el->eg = eg;
+		el->l.fd = fd;
+	}
+	if ((eg->resolver = resolver_new(eg->loop, err, sizeof(err))) == NULL)
+		fatalx(EX_PW_INTERNAL, "resolver: %s", err);
+	if (tt_init(eg) == -1)
+		fatalx(EX_PW_INTERNAL, "out of memory");
+	if (eg->events_spec != NULL &&
+	    (eg->events = evsink_open(eg->loop, eg->events_spec, err, sizeof(err))) == NULL)
+		fatalx(EX_PW_USAGE, "--events %s: %s", eg->events_spec, err);
+}
+
+static void
+on_accept(struct listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len)
+{
+	struct egress_listen *el = l->arg;
+
+	conn_accept(el->eg, fd, peer, len, el->trusted);
+}
+
+static void
+on_drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct egress_main *m = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_info("drain timeout: closing %zu connections", m->eg.nconns);
+	conn_abort_all(&m->eg);
+	tt_abort_all(&m->eg);
+}
+
+static void
+on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct egress_main *m = w->data;
+	struct egress *eg = &m->eg;
+	size_t i;
+
+	(void)revents;
+	if (w->signum == SIGHUP) {
+		if (eg->events)
+			evsink_reopen(eg->events);
+		return;
+	}
+	if (eg->draining) {
+		log_info("second signal: closing %zu connections now", eg->nconns);
+		m->hard_exit = 1;
+		conn_abort_all(eg);
+		tt_abort_all(eg);
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	log_info("signal %d: draining %zu connections", w->signum, eg->nconns);
+	eg->draining = 1;
+	tt_drain(eg);
+	for (i = 0; i < eg->nlisten; i++)
+		listener_stop(&eg->listen[i].l);
+	if (eg->nconns == 0) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	ev_timer_set(&m->drain, eg->drain_timeout, 0);
+	ev_timer_start(loop, &m->drain);
+}
+
+static void
+watchers(struct egress_main *m)
+{
+	struct egress *eg = &m->eg;
+	size_t i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < 3; i++) {
+		ev_signal_init(&m->sig[i], on_signal, egress_signals[i]);
+		m->sig[i].data = m;
+		ev_signal_start(eg->loop, &m->sig[i]);
+	}
+	ev_init(&m->drain, on_drain_timeout);
+	m->drain.data = m;
+	for (i = 0; i < eg->nlisten; i++) {
+		struct egress_listen *el = &eg->listen[i];
+
+		listener_start(eg->loop, &el->l, el->l.fd, on_accept, el);
+		net_print_ready(el->name);
+		log_info("listening on %s%s", el->name, el->trusted ? " (trusted)" : "");
+	}
+}
+
+static void
+teardown(struct egress_main *m)
+{
+	struct egress *eg = &m->eg;
+	size_t i;
+
+	conn_abort_all(eg);
+	tt_free(eg);
+	for (i = 0; i < eg->nlisten; i++) {
+		listener_stop(&eg->listen[i].l);
+		if (m->ep[i].kind == EP_UNIX)
+			(void)unlink(m->ep[i].path);
+	}
+	ev_timer_stop(eg->loop, &m->drain);
+	for (i = 0; i < 3; i++)
+		ev_signal_stop(eg->loop, &m->sig[i]);
+	evsink_close(eg->events, m->hard_exit ? 0 : EGRESS_EVENTS_FLUSH);
+	resolver_free(eg->resolver);
+	ev_loop_destroy(eg->loop);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct egress_main m;
+
+	log_init(argv[0], LOG_LVL_WARN);
+	/* As in socks-client: keep freed session buffers instead of refaulting them. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	parse(&m, argc, argv);
+	validate(&m);
+	if ((m.eg.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx(EX_PW_INTERNAL, "cannot initialise libev");
+	acquire(&m);
+	watchers(&m);
+	ev_run(m.eg.loop, 0);
+	teardown(&m);
+	return EX_PW_OK;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State shared by the egress main program and its connection module:
+ * the configuration after option parsing, and the live objects (loop,
+ * resolver, event sink, the list of connections) that main creates and
+ * tears down. Connections find it through their egress pointer; there
+ * are no globals.
+ */
+#ifndef PW_EGRESS_EGRESS_H
+#define PW_EGRESS_EGRESS_H
+
+#include <ev.h>
+#include <stddef.h>
+
+#include "net/net.h"
+#include "policy.h"
+
+#define EGRESS_LISTEN_MAX 16
+#define EGRESS_MAX_CONNS_DEFAULT 1024
+#define EGRESS_CONNECT_TIMEOUT_DEFAULT 10.0
+#define EGRESS_HANDSHAKE_TIMEOUT_DEFAULT 10.0
+#define EGRESS_DRAIN_TIMEOUT_DEFAULT 30.0
+/* The destination phase (resolution and every attempt) gets this many connect timeouts. */
+#define EGRESS_CONNECT_BUDGET 3
+
+struct conn;
+struct evsink;
+struct resolver;
+struct tt;
+
+struct egress_listen {
+	struct listener l;
+	struct egress *eg;
+	int trusted; /* accept a PROXY v2 header from this listener's peers */
+	char name[ENDPOINT_STR_MAX];
+};
+
+struct egress {
+	struct ev_loop *loop;
+
+	/* configuration */
+	struct policy policy;
+	size_t max_conns;
+	double connect_timeout, handshake_timeout, idle_timeout, drain_timeout;
+	const char *events_spec;
+	const struct endpoint *upstream; /* --upstream: session streams carry no prefix */
+	size_t max_sessions;
+
+	/* live objects */
+	struct egress_listen listen[EGRESS_LISTEN_MAX];
+	size_t nlisten;
+	struct resolver *resolver;
+	struct evsink *events; /* NULL without --events */
+	struct conn *conns;    /* every open connection, for drain and abort */
+	size_t nconns;         /* SOCKS5 connections and session streams */
+	int draining;          /* no longer accepting; break the loop at zero conns */
+	struct tt *tt;         /* Turbo Tunnel clients and carriers */
+	ev_tstamp last_full_log;
+};
+
+#endif

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * meek sessions: one per X-Session-Id, each a byte pipe to the upstream
+ * endpoint (lantern-box meek-v1 and classic Tor meek semantics).
+ *
+ * A session serves one request at a time (the "active" one); others for
+ * the same id wait in a short FIFO (MEEKS_WAITERS_MAX), so bytes of two
+ * requests never interleave. The active request's body is held
+ * tentatively at the end of the upstream buffer and committed only when
+ * it is complete: a request cut off mid-body writes nothing upstream, so
+ * the client's retry (same X-Meek-Seq, same body) does not duplicate
+ * bytes. Once a seq's body is committed, that seq is never written again:
+ * a repeat replays the stored answer, or computes it if the first
+ * attempt died before its answer existed.
+ *
+ * Buffers are bounded and allocated only while they hold bytes, so an
+ * idle session costs its struct and its upstream socket:
+ *   upstream (pending writes + the active body) <= MEEKS_UP_FACTOR x --max-body
+ *   downstream (read, not yet answered)         <= MEEKS_DOWN_FACTOR x --max-body
+ * A full downstream stops reading the upstream (backpressure); a full
+ * upstream stops reading the request body, which delays the answer.
+ *
+ * Lifetime: sess_close() is the one way out; a dial failure answers 502,
+ * an upstream that closed answers 410 once drained, and both drop the
+ * session; a session without requests for --idle-timeout is reaped.
+ * A request for an id that no longer exists creates a new session with
+ * a new upstream connection, as lantern-box does.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "base/hash.h"
+#include "base/log.h"
+#include "meeks.h"
+#include "proto/proxyv2.h"
+
+enum msess_state { SS_DIAL, SS_OPEN, SS_EOF, SS_FAILED };
+
+/* Bytes in p[off, off+len); growing up to a limit, freed when empty. */
+struct gbuf {
+	uint8_t *p;
+	size_t alloc, off, len;
+};
+
+struct msess {
+	struct msess *hnext, *prev, *next;
+	struct meeks *m;
+	enum msess_state st;
+	int fd;
+	ev_io rd, wr;
+	ev_timer timer; /* dial timeout, then the active request's holdoff */
+	struct gbuf up, down;
+	size_t tent; /* active body bytes after up.len, not committed yet */
+	struct mconn *req, *wait_head, *wait_tail;
+	size_t nwait;
+	int ready;   /* the active request's body is complete: answer it */
+	int replay;  /* the active request repeats the last seq */
+	int req_has_seq;
+	uint64_t req_seq, cap;
+	int has_last, last_valid;
+	uint64_t last_seq;
+	uint8_t *last;
+	size_t last_len;
+	ev_tstamp active;
+	size_t idlen;
+	char id[MEEK_SESSION_ID_MAX + 1];
+};
+
+static void sess_update(struct msess *s);
+static void sess_answer(struct msess *s);
+static void sess_ready(struct msess *s);
+
+/* --- buffers ------------------------------------------------------------ */
+
+/* Room for up to want bytes after the first used bytes, within limit. */
+static size_t
+gbuf_room(struct gbuf *b, size_t used, size_t want, size_t limit)
+{
+	size_t need, na;
+	uint8_t *np;
+
+	if (used >= limit)
+		return 0;
+	if (want > limit - used)
+		want = limit - used;
+	if (b->off + used + want <= b->alloc)
+		return want;
+	if (b->off > 0 && used + want <= b->alloc) {
+		memmove(b->p, b->p + b->off, used);
+		b->off = 0;
+		return want;
+	}
+	if (b->off > 0) {
+		memmove(b->p, b->p + b->off, used);
+		b->off = 0;
+	}
+	need = used + want;
+	na = b->alloc ? b->alloc : 16384;
+	while (na < need)
+		na *= 2;
+	if (na > limit)
+		na = limit;
+	if ((np = realloc(b->p, na)) == NULL)
+		return b->alloc > used ? b->alloc - used : 0;
+	b->p = np;
+	b->alloc = na;
+	return want;
+}
+
+static void
+gbuf_consume(struct gbuf *b, size_t n, size_t keep)
+{
+	b->off += n;
+	b->len -= n;
+	if (b->len == 0 && keep == 0) {
+		free(b->p);
+		memset(b, 0, sizeof(*b));
+	}
+}
+
+static size_t
+sess_up_limit(const struct meeks *m)
+{
+	return MEEKS_UP_FACTOR * m->cfg.max_body + PROXYV2_ENCODED_MAX;
+}
+
+static size_t
+sess_down_limit(const struct meeks *m)
+{
+	return MEEKS_DOWN_FACTOR * m->cfg.max_body;
+}
+
+/* --- table -------------------------------------------------------------- */
+
+static size_t
+sess_hash(const struct meeks *m, const char *id, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ m->hkey;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)id[i]) * 0x100000001b3ULL;
+	return (size_t)(hash_mix64(h) & (m->nbuckets - 1));
+}
+
+static void
+on_reap(struct ev_loop *loop, ev_timer *w, int revents);
+
+int
+msess_init(struct meeks *m)
+{
+	double tick;
+
+	m->nbuckets = 64;
+	while (m->nbuckets < m->max_sessions && m->nbuckets < (1u << 20))
+		m->nbuckets *= 2;
+	if ((m->buckets = calloc(m->nbuckets, sizeof(*m->buckets))) == NULL)
+		return -1;
+	if (getrandom(&m->hkey, sizeof(m->hkey), 0) != sizeof(m->hkey))
+		m->hkey = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+	tick = m->idle_timeout / 2;
+	tick = tick < 0.1 ? 0.1 : tick > 30 ? 30 : tick;
+	ev_timer_init(&m->reaper, on_reap, tick, tick);
+	m->reaper.data = m;
+	ev_timer_start(m->loop, &m->reaper);
+	return 0;
+}
+
+struct msess *
+msess_find(struct meeks *m, const char *id, size_t len)
+{
+	struct msess *s;
+
+	for (s = m->buckets[sess_hash(m, id, len)]; s != NULL; s = s->hnext)
+		if (s->idlen == len && memcmp(s->id, id, len) == 0)
+			return s;
+	return NULL;
+}
+
+static void
+sess_close(struct msess *s, const char *why)
+{
+	struct meeks *m = s->m;
+	struct msess **pp = &m->buckets[sess_hash(m, s->id, s->idlen)];
+	struct mconn *w, *next;
+
+	while (*pp != s)
+		pp = &(*pp)->hnext;
+	*pp = s->hnext;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		m->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	m->nsessions--;
+	m->st.sessions_closed++;
+	log_debug("session %.8s…: closed (%s)", s->id, why);
+	ev_io_stop(m->loop, &s->rd);
+	ev_io_stop(m->loop, &s->wr);
+	ev_timer_stop(m->loop, &s->timer);
+	if (s->fd != -1)
+		close(s->fd);
+	if (s->req != NULL)
+		mconn_set_sess(s->req, NULL);
+	/* Queued requests start over: they will find no session and make one. */
+	for (w = s->wait_head; w != NULL; w = next) {
+		next = mconn_next_waiter(w);
+		mconn_set_next_waiter(w, NULL);
+		mconn_set_sess(w, NULL);
+		mconn_kick(w);
+	}
+	free(s->up.p);
+	free(s->down.p);
+	free(s->last);
+	free(s);
+}
+
+void
+msess_free_all(struct meeks *m)
+{
+	ev_timer_stop(m->loop, &m->reaper);
+	while (m->sessions != NULL)
+		sess_close(m->sessions, "shutdown");
+	free(m->buckets);
+	m->buckets = NULL;
+}
+
+static void
+on_reap(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct meeks *m = w->data;
+	struct msess *s, *next;
+	ev_tstamp now = ev_now(loop);
+
+	(void)revents;
+	for (s = m->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->req == NULL && s->wait_head == NULL && now - s->active >= m->idle_timeout) {
+			m->st.sessions_reaped++;
+			sess_close(s, "idle");
+		}
+	}
+}
+
+/* --- upstream ----------------------------------------------------------- */
+
+static void
+sess_gone(struct msess *s, enum msess_state st, const char *why)
+{
+	struct meeks *m = s->m;
+
+	log_debug("session %.8s…: upstream %s", s->id, why);
+	ev_io_stop(m->loop, &s->rd);
+	ev_io_stop(m->loop, &s->wr);
+	if (s->st == SS_DIAL)
+		ev_timer_stop(m->loop, &s->timer);
+	close(s->fd);
+	s->fd = -1;
+	s->st = st;
+	/* Nothing more can be written: drop what waited, keep the body slot. */
+	s->up.off += s->up.len;
+	s->up.len = 0;
+	if (s->ready)
+		sess_answer(s);
+}
+
+static void
+sess_update(struct msess *s)
+{
+	struct meeks *m = s->m;
+	int rd = 0, wr = 0;
+
+	if (s->fd != -1) {
+		rd = s->st == SS_OPEN && s->down.len < sess_down_limit(m);
+		wr = s->st == SS_DIAL || (s->st == SS_OPEN && s->up.len > 0);
+	}
+	if (rd && !ev_is_active(&s->rd))
+		ev_io_start(m->loop, &s->rd);
+	else if (!rd && ev_is_active(&s->rd))
+		ev_io_stop(m->loop, &s->rd);
+	if (wr && !ev_is_active(&s->wr))
+		ev_io_start(m->loop, &s->wr);
+	else if (!wr && ev_is_active(&s->wr))
+		ev_io_stop(m->loop, &s->wr);
+}
+
+static void
+on_up_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct msess *s = w->data;
+	size_t room = gbuf_room(&s->down, s->down.len, MEEKS_UP_READ, sess_down_limit(s->m));
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	if (room == 0) {
+		sess_update(s);
+		return;
+	}
+	n = read(s->fd, s->down.p + s->down.off + s->down.len, room);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		sess_gone(s, SS_EOF, n == 0 ? "closed" : strerror(errno));
+		return;
+	}
+	s->down.len += (size_t)n;
+	sess_update(s);
+	if (s->ready)
+		sess_answer(s);
+}
+
+static void
+on_up_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct msess *s = w->data;
+	ssize_t n;
+	int err;
+
+	(void)loop;
+	(void)revents;
+	if (s->st == SS_DIAL) {
+		if ((err = net_connect_result(s->fd)) != 0) {
+			errno = err;
+			log_warn("session %.8s…: upstream connect", s->id);
+			sess_gone(s, SS_FAILED, "unreachable");
+			return;
+		}
+		ev_timer_stop(s->m->loop, &s->timer);
+		s->st = SS_OPEN;
+		log_debug("session %.8s…: upstream connected", s->id);
+		if (s->ready) {
+			sess_ready(s);
+			return;
+		}
+	}
+	if (s->up.len > 0) {
+		n = send(s->fd, s->up.p + s->up.off, s->up.len, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			sess_gone(s, SS_EOF, strerror(errno));
+			return;
+		}
+		gbuf_consume(&s->up, (size_t)n, s->tent);
+		/* Room for a body that was waiting on it. */
+		if (s->req != NULL && !s->ready)
+			mconn_kick(s->req);
+	}
+	sess_update(s);
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct msess *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (s->st == SS_DIAL) {
+		errno = ETIMEDOUT;
+		log_warn("session %.8s…: upstream connect", s->id);
+		sess_gone(s, SS_FAILED, "connect timeout");
+		return;
+	}
+	if (s->ready)
+		sess_answer(s);
+}
+
+static int
+sess_proxy_header(struct msess *s, const struct meek_req *r, const struct sockaddr *peer,
+                  const struct sockaddr *local)
+{
+	struct proxyv2 h;
+	uint8_t out[PROXYV2_ENCODED_MAX];
+	ssize_t n;
+
+	memset(&h, 0, sizeof(h));
+	if (r->has_fwd)
+		memcpy(&h.src, &r->fwd, sizeof(h.src));
+	else if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
+		memcpy(&h.src, peer,
+		       peer->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+		                                  : sizeof(struct sockaddr_in6));
+	h.family = h.src.ss_family;
+	if (h.family == AF_INET || h.family == AF_INET6) {
+		if (local->sa_family == h.family)
+			memcpy(&h.dst, local,
+			       h.family == AF_INET ? sizeof(struct sockaddr_in)
+			                           : sizeof(struct sockaddr_in6));
+		else
+			h.dst.ss_family = (sa_family_t)h.family;
+	} else
+		h.family = AF_UNSPEC;
+	if ((n = proxyv2_encode(&h, out, sizeof(out))) < 0 ||
+	    gbuf_room(&s->up, 0, (size_t)n, sess_up_limit(s->m)) < (size_t)n)
+		return -1;
+	memcpy(s->up.p + s->up.off, out, (size_t)n);
+	s->up.len = (size_t)n;
+	return 0;
+}
+
+struct msess *
+msess_new(struct meeks *m, const struct meek_req *r, const struct sockaddr *peer,
+          const struct sockaddr *local)
+{
+	struct msess *s;
+	size_t b;
+	int e;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->m = m;
+	memcpy(s->id, r->sid, r->sid_len);
+	s->idlen = r->sid_len;
+	if (m->upstream_ep.kind == EP_UNIX)
+		s->fd = net_connect(&m->upstream_ep);
+	else
+		s->fd = net_connect_addr((const struct sockaddr *)&m->upstream_sa, m->upstream_salen);
+	if (s->fd == -1 || (m->proxy_protocol && sess_proxy_header(s, r, peer, local) == -1)) {
+		e = errno;
+		if (s->fd != -1)
+			close(s->fd);
+		free(s->up.p);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	s->st = SS_DIAL;
+	ev_io_init(&s->rd, on_up_read, s->fd, EV_READ);
+	ev_io_init(&s->wr, on_up_write, s->fd, EV_WRITE);
+	ev_timer_init(&s->timer, on_timer, MEEKS_CONNECT_TIMEOUT, 0);
+	s->rd.data = s->wr.data = s->timer.data = s;
+	ev_timer_start(m->loop, &s->timer);
+	s->active = ev_now(m->loop);
+	b = sess_hash(m, s->id, s->idlen);
+	s->hnext = m->buckets[b];
+	m->buckets[b] = s;
+	s->next = m->sessions;
+	if (s->next)
+		s->next->prev = s;
+	m->sessions = s;
+	m->nsessions++;
+	m->st.sessions_created++;
+	log_debug("session %.8s…: new (%zu open)", s->id, m->nsessions);
+	sess_update(s);
+	return s;
+}
+
+/* --- requests ----------------------------------------------------------- */
+
+static void
+sess_activate(struct msess *s, struct mconn *c)
+{
+	const struct meek_req *r = mconn_req(c);
+
+	s->req = c;
+	mconn_set_sess(c, s);
+	s->ready = 0;
+	s->tent = 0;
+	s->cap = r->resp_cap;
+	s->req_has_seq = r->has_seq;
+	s->req_seq = r->seq;
+	s->replay = r->has_seq && s->has_last && r->seq == s->last_seq;
+	s->active = ev_now(s->m->loop);
+}
+
+int
+msess_enqueue(struct msess *s, struct mconn *c)
+{
+	if (s->req == NULL) {
+		sess_activate(s, c);
+		return 1;
+	}
+	if (s->nwait >= MEEKS_WAITERS_MAX)
+		return -1;
+	mconn_set_sess(c, s);
+	mconn_set_next_waiter(c, NULL);
+	if (s->wait_tail)
+		mconn_set_next_waiter(s->wait_tail, c);
+	else
+		s->wait_head = c;
+	s->wait_tail = c;
+	s->nwait++;
+	return 0;
+}
+
+/* The active request is answered or gone: the next one in line goes. */
+static void
+sess_next(struct msess *s)
+{
+	struct mconn *c = s->wait_head;
+
+	s->req = NULL;
+	s->ready = 0;
+	s->replay = 0;
+	s->tent = 0;
+	s->active = ev_now(s->m->loop);
+	if (s->st != SS_DIAL)
+		ev_timer_stop(s->m->loop, &s->timer);
+	if (s->up.len == 0 && s->up.p != NULL)
+		gbuf_consume(&s->up, 0, 0);
+	if (c != NULL) {
+		s->wait_head = mconn_next_waiter(c);
+		if (s->wait_head == NULL)
+			s->wait_tail = NULL;
+		s->nwait--;
+		mconn_set_next_waiter(c, NULL);
+		sess_activate(s, c);
+		mconn_kick(c);
+	}
+	sess_update(s);
+}
+
+void
+msess_detach(struct msess *s, struct mconn *c)
+{
+	struct mconn *w, *prev = NULL;
+
+	if (s->req == c) {
+		/* Cut off: its tentative body is dropped in sess_next. */
+		mconn_set_sess(c, NULL);
+		sess_next(s);
+		return;
+	}
+	for (w = s->wait_head; w != NULL && w != c; w = mconn_next_waiter(w))
+		prev = w;
+	if (w == NULL)
+		return;
+	if (prev)
+		mconn_set_next_waiter(prev, mconn_next_waiter(c));
+	else
+		s->wait_head = mconn_next_waiter(c);
+	if (s->wait_tail == c)
+		s->wait_tail = prev;
+	s->nwait--;
+	mconn_set_next_waiter(c, NULL);
+	mconn_set_sess(c, NULL);
+}
+
+int
+msess_replaying(const struct msess *s)
+{
+	return s->replay;
+}
+
+size_t
+msess_body(struct msess *s, const uint8_t *p, size_t n)
+{
+	size_t room;
+
+	if (s->replay)
+		return n;
+	room = gbuf_room(&s->up, s->up.len + s->tent, n, sess_up_limit(s->m));
+	if (room > n)
+		room = n;
+	memcpy(s->up.p + s->up.off + s->up.len + s->tent, p, room);
+	s->tent += room;
+	return room;
+}
+
+/* Keep a copy of the answer to a sequenced request, for its replay. */
+static void
+sess_store(struct msess *s, const uint8_t *p, size_t n)
+{
+	free(s->last);
+	s->last = NULL;
+	s->last_len = 0;
+	s->last_valid = 0;
+	if (!s->req_has_seq)
+		return;
+	if (n > 0 && (s->last = malloc(n)) == NULL)
+		return; /* a replay then computes a fresh answer */
+	if (n > 0)
+		memcpy(s->last, p, n);
+	s->last_len = n;
+	s->last_valid = 1;
+}
+
+/* Answer the active request now, with what the session has. */
+static void
+sess_answer(struct msess *s)
+{
+	struct meeks *m = s->m;
+	struct mconn *c = s->req;
+	size_t n;
+
+	if (s->replay && s->last_valid) {
+		m->st.replays++;
+		mconn_respond(c, 200, NULL, s->last, s->last_len);
+		sess_next(s);
+	} else if (s->st == SS_FAILED) {
+		mconn_respond(c, 502, "upstream unreachable", NULL, 0);
+		s->req = NULL;
+		sess_close(s, "upstream unreachable");
+	} else if (s->down.len > 0) {
+		n = s->down.len < s->cap ? s->down.len : (size_t)s->cap;
+		sess_store(s, s->down.p + s->down.off, n);
+		m->st.bytes_down += n;
+		mconn_respond(c, 200, NULL, s->down.p + s->down.off, n);
+		gbuf_consume(&s->down, n, 0);
+		sess_next(s);
+	} else if (s->st == SS_EOF) {
+		mconn_respond(c, 410, "upstream closed", NULL, 0);
+		s->req = NULL;
+		sess_close(s, "upstream closed and drained");
+	} else {
+		sess_store(s, NULL, 0);
+		mconn_respond(c, 200, NULL, NULL, 0);
+		sess_next(s);
+	}
+}
+
+void
+msess_body_done(struct msess *s)
+{
+	struct meeks *m = s->m;
+
+	if (!s->replay) {
+		if (s->fd != -1) {
+			s->up.len += s->tent;
+			m->st.bytes_up += s->tent;
+		}
+		s->tent = 0;
+		if (s->req_has_seq) {
+			s->has_last = 1;
+			s->last_seq = s->req_seq;
+			s->last_valid = 0;
+		}
+	}
+	s->ready = 1;
+	sess_ready(s);
+}
+
+/* The active request is complete: answer now, after the dial, or after the holdoff. */
+static void
+sess_ready(struct msess *s)
+{
+	struct meeks *m = s->m;
+
+	sess_update(s);
+	if (s->replay && s->last_valid) {
+		sess_answer(s);
+		return;
+	}
+	if (s->st == SS_DIAL)
+		return; /* answered when the dial ends */
+	if (s->st == SS_OPEN && s->down.len == 0 && m->holdoff > 0) {
+		ev_timer_stop(m->loop, &s->timer);
+		ev_timer_set(&s->timer, m->holdoff, 0);
+		ev_timer_start(m->loop, &s->timer);
+		return;
+	}
+	sess_answer(s);
+}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/evio.h"
 
 struct relay_dir {
 	struct buf buf;
@@ -160,15 +161,6 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
-relay_set(struct ev_loop *loop, ev_io *w, int on)
-{
-	if (on && !ev_is_active(w))
-		ev_io_start(loop, w);
-	else if (!on && ev_is_active(w))
-		ev_io_stop(loop, w);
-}
-
-static void
 relay_update(struct relay *r)
 {
 	int d;
@@ -176,8 +168,8 @@ relay_update(struct relay *r)
 	for (d = 0; d < 2; d++) {
 		struct relay_dir *dir = &r->dir[d];
 
-		relay_set(r->loop, &r->rd[d], !dir->eof && !dir->paused);
-		relay_set(r->loop, &r->wr[1 - d], buf_len(&dir->buf) > 0);
+		evio_want(r->loop, &r->rd[d], !dir->eof && !dir->paused);
+		evio_want(r->loop, &r->wr[1 - d], buf_len(&dir->buf) > 0);
 	}
 }
 

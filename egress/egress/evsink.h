@@ -19,7 +19,7 @@
 #define EVSINK_QUEUE_MAX (1024 * 1024)
 #define EVSINK_LOG_INTERVAL 10.0 /* seconds between drop warnings */
 #define EVSINK_BACKOFF_MIN 0.25  /* seconds before the first reconnect */
-#define EVSINK_BACKOFF_MAX 30.0
+#define EVSINK_BACKOFF_MAX 5.0   /* a restarted peerconn-watch waits at most this long */
 
 struct evsink;
 

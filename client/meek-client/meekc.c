@@ -17,12 +17,9 @@
 #include "meekc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -35,6 +32,7 @@
 #include "proto/meek.h"
 #include "net/net.h"
 #include "base/secret.h"
+#include "base/stdio_carrier.h"
 #include "tls/tls.h"
 
 enum cstate { C_NONE, C_CONNECTING, C_HANDSHAKE, C_IDLE, C_SENDING, C_RECEIVING };
@@ -54,9 +52,8 @@ struct meekc {
 	ev_io sock;
 
 	/* stdin → up → request bodies; response bodies → stdout */
-	ev_io in, out, outerr;
+	struct stdio_carrier io;
 	int in_eof;
-	int out_is_pipe; /* a reader that goes away shows as readable on fd 1 */
 	struct buf up;
 
 	/* the request in flight */
@@ -77,9 +74,7 @@ struct meekc {
 	unsigned interval_ms;
 	int poll_due;
 	ev_timer poll_timer, retry_timer, deadline;
-	ev_signal sig_term, sig_int;
 	int finished, status;
-	int fl_in, fl_out; /* stdin/stdout file status flags to restore */
 	uint64_t bytes_up, bytes_down, polls;
 };
 
@@ -194,11 +189,7 @@ update(struct meekc *m)
 	schedule(m);
 	if (m->finished)
 		return;
-	set_io(m->loop, &m->in, STDIN_FILENO,
-	       !m->in_eof && buf_room(&m->up) > 0 ? EV_READ : 0);
-	set_io(m->loop, &m->out, STDOUT_FILENO, m->down_len > 0 ? EV_WRITE : 0);
-	set_io(m->loop, &m->outerr, STDOUT_FILENO,
-	       m->out_is_pipe && m->down_len == 0 ? EV_READ : 0);
+	stdio_carrier_want(&m->io, !m->in_eof && buf_room(&m->up) > 0, m->down_len > 0);
 	if (m->fd != -1)
 		set_io(m->loop, &m->sock, m->fd, sock_events(m));
 }
@@ -559,15 +550,13 @@ on_sock(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
-on_stdin(struct ev_loop *loop, ev_io *w, int revents)
+on_stdin(void *arg)
 {
-	struct meekc *m = container_of(w, struct meekc, in);
+	struct meekc *m = arg;
 	size_t room;
 	uint8_t *p = buf_wptr(&m->up, &room);
 	ssize_t n;
 
-	(void)loop;
-	(void)revents;
 	n = read(STDIN_FILENO, p, room);
 	if (n > 0) {
 		buf_commit(&m->up, (size_t)n);
@@ -581,24 +570,19 @@ on_stdin(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
-on_stdout(struct ev_loop *loop, ev_io *w, int revents)
+on_stdout(void *arg)
 {
-	struct meekc *m = container_of(w, struct meekc, out);
+	struct meekc *m = arg;
 
-	(void)loop;
-	(void)revents;
 	write_down(m);
 	update(m);
 }
 
-/* Only EPOLLERR wakes a read watcher on the write end of a pipe. */
 static void
-on_stdout_gone(struct ev_loop *loop, ev_io *w, int revents)
+on_stdout_gone(void *arg)
 {
-	struct meekc *m = container_of(w, struct meekc, outerr);
+	struct meekc *m = arg;
 
-	(void)loop;
-	(void)revents;
 	log_info("stdout closed by the reader");
 	finish(m, EX_PW_OK);
 }
@@ -637,37 +621,26 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
-on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+on_signal(void *arg, int signum)
 {
-	struct meekc *m = w->signum == SIGTERM ? container_of(w, struct meekc, sig_term)
-	                                       : container_of(w, struct meekc, sig_int);
+	struct meekc *m = arg;
 
-	(void)loop;
-	(void)revents;
-	log_info("signal %d: closing the session", w->signum);
+	log_info("signal %d: closing the session", signum);
 	finish(m, EX_PW_OK);
 }
 
-static int
-set_nonblock_keep(int fd, int *saved)
-{
-	*saved = fcntl(fd, F_GETFL);
-	if (*saved == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, *saved | O_NONBLOCK);
-}
+static const struct stdio_carrier_cbs stdio_cbs = { on_stdin, on_stdout, on_stdout_gone,
+	                                             on_signal };
 
 static int
 setup(struct meekc *m, struct meekc_config *cfg)
 {
 	uint8_t id[MEEK_SESSION_ID_HEX / 2];
 	char err[TLS_ERR_MAX];
-	struct stat st;
 	size_t i;
 
 	m->cfg = cfg;
 	m->fd = -1;
-	m->fl_in = m->fl_out = -1;
 	m->loop = ev_default_loop(EVFLAG_AUTO);
 	if (m->loop == NULL) {
 		log_warnx("cannot initialise the event loop");
@@ -691,23 +664,14 @@ setup(struct meekc *m, struct meekc_config *cfg)
 		log_warnx("out of memory");
 		return EX_PW_INTERNAL;
 	}
-	if (set_nonblock_keep(STDIN_FILENO, &m->fl_in) == -1 ||
-	    set_nonblock_keep(STDOUT_FILENO, &m->fl_out) == -1) {
+	if (stdio_carrier_open(&m->io, m->loop, STDIN_FILENO, STDOUT_FILENO, &stdio_cbs, m) == -1) {
 		log_warn("stdin/stdout");
 		return EX_PW_USAGE;
 	}
-	ev_io_init(&m->in, on_stdin, STDIN_FILENO, EV_READ);
-	ev_io_init(&m->out, on_stdout, STDOUT_FILENO, EV_WRITE);
-	ev_io_init(&m->outerr, on_stdout_gone, STDOUT_FILENO, EV_READ);
-	m->out_is_pipe = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	ev_io_init(&m->sock, on_sock, -1, EV_READ);
 	ev_timer_init(&m->poll_timer, on_poll_timer, 0, 0);
 	ev_timer_init(&m->retry_timer, on_retry_timer, 0, 0);
 	ev_timer_init(&m->deadline, on_deadline, 0, 0);
-	ev_signal_init(&m->sig_term, on_signal, SIGTERM);
-	ev_signal_init(&m->sig_int, on_signal, SIGINT);
-	ev_signal_start(m->loop, &m->sig_term);
-	ev_signal_start(m->loop, &m->sig_int);
 	return EX_PW_OK;
 }
 
@@ -716,20 +680,12 @@ teardown(struct meekc *m)
 {
 	conn_close(m);
 	if (m->loop != NULL) {
-		ev_io_stop(m->loop, &m->in);
-		ev_io_stop(m->loop, &m->out);
-		ev_io_stop(m->loop, &m->outerr);
+		stdio_carrier_close(&m->io);
 		ev_timer_stop(m->loop, &m->poll_timer);
 		ev_timer_stop(m->loop, &m->retry_timer);
 		ev_timer_stop(m->loop, &m->deadline);
-		ev_signal_stop(m->loop, &m->sig_term);
-		ev_signal_stop(m->loop, &m->sig_int);
 		ev_loop_destroy(m->loop);
 	}
-	if (m->fl_in >= 0)
-		(void)fcntl(STDIN_FILENO, F_SETFL, m->fl_in);
-	if (m->fl_out >= 0)
-		(void)fcntl(STDOUT_FILENO, F_SETFL, m->fl_out);
 	tls_ctx_free(m->tls);
 	if (m->req != NULL)
 		secret_wipe(m->req, m->req_cap); /* the head carries X-Meek-Auth */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/evio.h"
 #include "net/net.h"
 #include "tls/tls.h"
 
@@ -56,14 +57,8 @@ stunc_update(struct stunc *c)
 		if (c->handshaking == 1)
 			want_rd = 1;
 	}
-	if (want_rd && !ev_is_active(&c->rd))
-		ev_io_start(c->loop, &c->rd);
-	else if (!want_rd && ev_is_active(&c->rd))
-		ev_io_stop(c->loop, &c->rd);
-	if (want_wr && !ev_is_active(&c->wr))
-		ev_io_start(c->loop, &c->wr);
-	else if (!want_wr && ev_is_active(&c->wr))
-		ev_io_stop(c->loop, &c->wr);
+	evio_want(c->loop, &c->rd, want_rd);
+	evio_want(c->loop, &c->wr, want_wr);
 }
 
 /* Drive the TLS handshake: 0 done, 1 waiting, -1 failed (closed). */

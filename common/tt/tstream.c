@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/evio.h"
 
 struct tstream {
 	struct ev_loop *loop;
@@ -200,14 +201,8 @@ tstream_update(struct tstream *ts)
 	               (ts->flags & TSTREAM_OPTIMISTIC));
 	int want_wr = buf_len(&ts->down) > 0;
 
-	if (want_rd && !ev_is_active(&ts->rd))
-		ev_io_start(ts->loop, &ts->rd);
-	else if (!want_rd && ev_is_active(&ts->rd))
-		ev_io_stop(ts->loop, &ts->rd);
-	if (want_wr && !ev_is_active(&ts->wr))
-		ev_io_start(ts->loop, &ts->wr);
-	else if (!want_wr && ev_is_active(&ts->wr))
-		ev_io_stop(ts->loop, &ts->wr);
+	evio_want(ts->loop, &ts->rd, want_rd);
+	evio_want(ts->loop, &ts->wr, want_wr);
 }
 
 static void

@@ -79,6 +79,7 @@ cflags_llhttp = -I$(LLHTTP_INC)
 needs_stun := ev
 needs_tt := ev
 needs_net := ev
+needs_base := ev
 needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
 needs_nss = $(call pc_libs,nss,-lnss3 -lnspr4)
 needs_srtp = $(call pc_libs,libsrtp2,-lsrtp2)

@@ -78,7 +78,7 @@ cflags_llhttp = -I$(LLHTTP_INC)
 # What each archive needs at link time, and the system libraries by name.
 needs_stun := ev
 needs_tt := ev
-needs_net := ev
+needs_net := ev cares
 needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
 needs_nss = $(call pc_libs,nss,-lnss3 -lnspr4)
 needs_srtp = $(call pc_libs,libsrtp2,-lsrtp2)

@@ -78,7 +78,7 @@ cflags_llhttp = -I$(LLHTTP_INC)
 # What each archive needs at link time, and the system libraries by name.
 needs_stun := ev
 needs_tt := ev
-needs_net := ev
+needs_net := ev cares
 needs_base := ev
 needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
 needs_nss = $(call pc_libs,nss,-lnss3 -lnspr4)
@@ -104,8 +104,8 @@ COMMON_SRCS := $(foreach l,$(BUILT_LIBS),$(call lib_srcs,$(l)))
 # system libraries (sys_NAME).
 prog_socks-client := client/socks-client    tt net proto llhttp base ev
 prog_meek-client := client/meek-client      net proto tls llhttp base ev
-prog_stun-prober := client/stun-prober      stun net proto tls base ev cares jansson
-prog_egress := egress/egress                tt net proto base ev cares jansson m
+prog_stun-prober := client/stun-prober      stun net proto tls base ev jansson
+prog_egress := egress/egress                tt net proto base ev jansson m
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server

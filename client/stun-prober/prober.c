@@ -98,7 +98,7 @@ probe_finish(struct probe *p)
 	struct probe **pp;
 
 	stunc_cancel(p->tx);
-	prober_dns_cancel(p->dq);
+	dns_cancel(p->dq);
 	turnc_free(p->turn);
 	stunc_free(p->own);
 	if (!pr->stopped) {
@@ -332,17 +332,18 @@ start_probe(struct probe *p)
 }
 
 static void
-on_resolved(void *arg, int st, const struct sockaddr *sa, socklen_t len, const char *why)
+on_resolved(void *arg, enum dns_status st, const struct dns_result *res)
 {
 	struct probe *p = arg;
 
 	p->dq = NULL;
-	if (st != 0) {
-		probe_failf(p, "error", "resolve: %s", why);
+	if (st != DNS_OK) {
+		probe_failf(p, "error", "resolve: %s", res->why);
 		return;
 	}
-	memcpy(&p->addr, sa, len);
-	p->alen = len;
+	/* The first address, in c-ares' preference order. */
+	p->alen = dns_addr_len(&res->addr[0]);
+	memcpy(&p->addr, &res->addr[0], p->alen);
 	start_probe(p);
 }
 
@@ -367,7 +368,7 @@ probe_new(struct prober *pr, const char *s, size_t n)
 		probe_failf(p, "error", "bad URI: %s", err);
 		return;
 	}
-	p->dq = prober_dns_lookup(pr->dns, p->uri.host, p->uri.port, on_resolved, p);
+	p->dq = dns_lookup(pr->dns, p->uri.host, p->uri.port, on_resolved, p);
 	if (p->dq == NULL)
 		probe_failf(p, "error", "resolve: out of memory");
 }
@@ -469,6 +470,7 @@ struct prober *
 prober_new(struct ev_loop *loop, const struct prober_opts *o, char *err, size_t errlen)
 {
 	struct prober *pr = calloc(1, sizeof(*pr));
+	struct dns_opts dns_o = {0};
 
 	if (pr == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -477,7 +479,9 @@ prober_new(struct ev_loop *loop, const struct prober_opts *o, char *err, size_t 
 	pr->loop = loop;
 	pr->o = *o;
 	pr->infd = -1;
-	if ((pr->dns = prober_dns_new(loop, err, errlen)) == NULL) {
+	/* Every probe slot may be resolving at once. */
+	dns_o.max_inflight = o->concurrency;
+	if ((pr->dns = dns_new(loop, &dns_o, err, errlen)) == NULL) {
 		secret_wipe(pr, sizeof(*pr));
 		free(pr);
 		return NULL;
@@ -534,7 +538,7 @@ prober_free(struct prober *pr)
 	prober_stop(pr);
 	stunc_free(pr->udp4);
 	stunc_free(pr->udp6);
-	prober_dns_free(pr->dns);
+	dns_free(pr->dns);
 	secret_wipe(&pr->o, sizeof(pr->o));
 	free(pr);
 }

@@ -6,7 +6,7 @@
  * Plain probes over UDP share ONE socket per address family (stunc
  * matches answers by transaction id and source address); probes over
  * TCP/TLS and TURN probes get a transport of their own. Names are
- * resolved asynchronously (prober_dns). Servers come from argv or, when
+ * resolved asynchronously (net/dns). Servers come from argv or, when
  * there are none, from stdin one per line, read only while a probe slot
  * is free, so a huge list costs bounded memory.
  */

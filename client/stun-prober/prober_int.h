@@ -10,9 +10,9 @@
 #include <ev.h>
 #include <sys/socket.h>
 
+#include "net/dns.h"
 #include "net/net.h"
 #include "prober.h"
-#include "prober_dns.h"
 #include "stun/stunuri.h"
 #include "stun/stunc.h"
 #include "stun/turnc.h"
@@ -25,7 +25,7 @@ struct probe {
 	struct probe *next;                /* in flight list */
 	char name[PROBER_LINE_MAX + 1];     /* as given */
 	struct stun_uri uri;
-	struct prober_dns_q *dq;
+	struct dns_query *dq;
 	struct sockaddr_storage addr;
 	socklen_t alen;
 	struct stunc *own;                 /* TCP/TLS transport of this probe */
@@ -48,7 +48,7 @@ struct probe {
 struct prober {
 	struct ev_loop *loop;
 	struct prober_opts o;
-	struct prober_dns *dns;
+	struct dns *dns;
 	struct stunc *udp4, *udp6;
 	struct probe *live;
 	unsigned nlive;

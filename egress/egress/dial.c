@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/dns.h"
 #include "net/net.h"
-#include "resolver.h"
 #include "proto/socks5.h"
 
 struct dial {
@@ -28,8 +28,8 @@ struct dial {
 	int fd; /* attempt in flight; -1 when none */
 	ev_io io;
 	ev_timer timer;
-	struct resolver_query *q;
-	struct resolver_result addrs;
+	struct dns_query *q;
+	struct dns_result addrs;
 	size_t next_addr;
 	int best_err;
 	ev_tstamp deadline;
@@ -47,7 +47,7 @@ dial_stop(struct dial *d)
 {
 	ev_io_stop(d->eg->loop, &d->io);
 	ev_timer_stop(d->eg->loop, &d->timer);
-	resolver_cancel(d->q);
+	dns_cancel(d->q);
 	d->q = NULL;
 	if (d->fd != -1)
 		close(d->fd);
@@ -173,10 +173,6 @@ dial_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		dial_report(d, -1);
 		return;
 	}
-	if (d->q != NULL) {
-		dial_fail(d, SOCKS5_REP_TTL_EXPIRED, EVENTS_TIMEOUT);
-		return;
-	}
 	ev_io_stop(d->eg->loop, &d->io);
 	close(d->fd);
 	d->fd = -1;
@@ -192,12 +188,6 @@ dial_timer(struct dial *d, double after)
 	ev_timer_start(d->eg->loop, &d->timer);
 }
 
-static socklen_t
-dial_addr_len(const union resolver_addr *a)
-{
-	return a->sa.sa_family == AF_INET ? sizeof(a->sin) : sizeof(a->sin6);
-}
-
 static void
 dial_connect_next(struct dial *d)
 {
@@ -206,13 +196,13 @@ dial_connect_next(struct dial *d)
 	int fd;
 
 	while (d->next_addr < d->addrs.n) {
-		const union resolver_addr *a = &d->addrs.addr[d->next_addr++];
+		const union dns_addr *a = &d->addrs.addr[d->next_addr++];
 
 		if ((left = d->deadline - now) <= 0) {
 			dial_note_err(d, ETIMEDOUT);
 			break;
 		}
-		if ((fd = net_connect_addr(&a->sa, dial_addr_len(a))) == -1) {
+		if ((fd = net_connect_addr(&a->sa, dns_addr_len(a))) == -1) {
 			dial_note_err(d, errno);
 			continue;
 		}
@@ -250,19 +240,21 @@ dial_apply_policy(struct dial *d)
 }
 
 static void
-dial_resolved(void *arg, enum resolver_status st, const struct resolver_result *res)
+dial_resolved(void *arg, enum dns_status st, const struct dns_result *res)
 {
 	struct dial *d = arg;
 
 	d->q = NULL;
-	ev_timer_stop(d->eg->loop, &d->timer);
 	switch (st) {
-	case RESOLVER_OK:
+	case DNS_OK:
 		d->addrs = *res;
 		dial_apply_policy(d);
 		return;
-	case RESOLVER_TIMEOUT:
+	case DNS_TIMEOUT:
 		dial_fail(d, SOCKS5_REP_TTL_EXPIRED, EVENTS_TIMEOUT);
+		return;
+	case DNS_BUSY:
+		dial_fail(d, SOCKS5_REP_GENERAL_FAILURE, EVENTS_ERROR);
 		return;
 	default:
 		dial_fail(d, SOCKS5_REP_HOST_UNREACHABLE, EVENTS_UNREACHABLE);
@@ -300,11 +292,9 @@ dial_start(struct egress *eg, const struct socksaddr *dst, const char *who, dial
 		dial_apply_policy(d);
 		return d;
 	}
-	d->q = resolver_lookup(eg->resolver, dst->name, dst->port, dial_resolved, d);
-	if (d->q == NULL) {
+	/* The resolver bounds this phase by --connect-timeout (egress.c). */
+	d->q = dns_lookup(eg->resolver, dst->name, dst->port, dial_resolved, d);
+	if (d->q == NULL)
 		dial_fail(d, SOCKS5_REP_GENERAL_FAILURE, EVENTS_ERROR);
-		return d;
-	}
-	dial_timer(d, eg->connect_timeout);
 	return d;
 }

@@ -5,7 +5,7 @@
  * and Turbo Tunnel sessions (tt.c), and reports every stream to
  * --events. This file is options, wiring and shutdown; connections live
  * in conn.c, destinations in dial.c, the policy in policy.c, events in
- * events.c and evsink.c, name resolution in resolver.c.
+ * events.c and evsink.c, name resolution in common/net/dns.c.
  *
  * Shutdown: the first SIGTERM/SIGINT closes the listeners and lets open
  * connections finish, for at most --drain-timeout seconds; a second
@@ -21,13 +21,13 @@
 
 #include "conn.h"
 #include "egress.h"
+#include "net/dns.h"
 #include "net/endpoint.h"
 #include "evsink.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "net/net.h"
 #include "base/num.h"
-#include "resolver.h"
 #include "tt.h"
 
 #define EGRESS_BACKLOG 512
@@ -210,6 +210,7 @@ static void
 acquire(struct egress_main *m)
 {
 	struct egress *eg = &m->eg;
+	struct dns_opts dns_o = {0};
 	char err[256];
 	size_t i;
 	int fd;
@@ -227,7 +228,10 @@ acquire(struct egress_main *m)
 		el->eg = eg;
 		el->l.fd = fd;
 	}
-	if ((eg->resolver = resolver_new(eg->loop, err, sizeof(err))) == NULL)
+	/* A lookup is one connect timeout of the destination phase (dial.h). */
+	dns_o.timeout = eg->connect_timeout;
+	dns_o.max_inflight = eg->max_conns;
+	if ((eg->resolver = dns_new(eg->loop, &dns_o, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "resolver: %s", err);
 	if (tt_init(eg) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
@@ -330,7 +334,7 @@ teardown(struct egress_main *m)
 	for (i = 0; i < 3; i++)
 		ev_signal_stop(eg->loop, &m->sig[i]);
 	evsink_close(eg->events, m->hard_exit ? 0 : EGRESS_EVENTS_FLUSH);
-	resolver_free(eg->resolver);
+	dns_free(eg->resolver);
 	ev_loop_destroy(eg->loop);
 }
 

@@ -25,7 +25,7 @@
 
 struct conn;
 struct evsink;
-struct resolver;
+struct dns;
 struct tt;
 
 struct egress_listen {
@@ -49,7 +49,7 @@ struct egress {
 	/* live objects */
 	struct egress_listen listen[EGRESS_LISTEN_MAX];
 	size_t nlisten;
-	struct resolver *resolver;
+	struct dns *resolver;
 	struct evsink *events; /* NULL without --events */
 	struct conn *conns;    /* every open connection, for drain and abort */
 	size_t nconns;         /* SOCKS5 connections and session streams */

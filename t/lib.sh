@@ -30,6 +30,9 @@ set -u
 : "${PW_HELPERS:?PW_HELPERS must name the helper directory}"
 : "${PW_TOP:=$PWD}"
 PW_PY=$PW_TOP/t/helpers
+# Helpers import each other (httphead.py): no __pycache__ in the tree.
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 
 PW_READY_TIMEOUT=${PW_READY_TIMEOUT:-10}
 PIDS=""

@@ -225,7 +225,8 @@ SH_SCRIPTS := $(wildcard scripts/install-deps scripts/demo scripts/smoketest-* t
 
 lint:
 	$(Q)mandoc -Tlint -Wwarning $(MAN_PAGES)
-	$(Q)shellcheck -s sh $(SH_SCRIPTS)
+	$(Q)shellcheck -s sh $(SH_SCRIPTS) t/lint-style
+	$(Q)t/lint-style
 
 # --- fuzzing (clang libFuzzer) -------------------------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all

@@ -6,14 +6,14 @@
 #   meeks_unix_cmd NAME CMD       socat on unix:$T/NAME.sock running CMD per connection
 #   meeks_start [ARG…]            meek-server -l tcp:127.0.0.1:0 ARG…; sets meeks_port,
 #                                 meeks_pid (and meeks_admin when --admin was given)
-#   meeks_req LABEL STEP…         t/meek-req.py against it; output in meeks_out
+#   meeks_req LABEL STEP…         t/helpers/meek-req.py against it; output in meeks_out
 #   meeks_want LABEL TEXT         fail unless meeks_out has a line starting with TEXT
 #   meeks_metric NAME             a counter from the admin /metrics (needs --admin)
 #   meeks_until_metric NAME VALUE wait (bounded) until the counter reaches VALUE
 #   meeks_sid                     a fresh 32-hex session id
 # pw_* variables come from t/lib.sh, which is sourced first; meeks_* are for the tests.
 # shellcheck disable=SC2154,SC2034
-MEEK_REQ="$PW_TOP/t/meek-req.py"
+MEEK_REQ="$PW_PY/meek-req.py"
 
 meeks_wait_sock() {
 	_i=0

@@ -4,7 +4,8 @@
 # Gives a test: a private work dir $T (removed on exit), programs started
 # with port 0 whose "ready ENDPOINT" lines are read with a bounded blocking
 # read (never a sleep), a trap that stops only the PIDs the test started,
-# bounded waits for exits, and small python3 clients in $T for raw bytes.
+# bounded waits for exits, and small python3 clients in t/helpers/ ($PW_PY)
+# for raw bytes.
 #
 #   pw_start NAME NREADY CMD [ARG…]   run CMD; wait for NREADY ready lines.
 #       Sets pw_pid, pw_ep (first endpoint), pw_port (its TCP port) and
@@ -19,14 +20,19 @@
 #   pw_alive NAME                      fails unless NAME still runs.
 #   fail MSG / note MSG / pw_sha FILE
 #
-# Helpers written into $T: raw.py (scripted raw bytes, see below),
-# get.py (SOCKS5 / HTTP CONNECT fetch with marks and RSS sampling),
-# relay.py (a stdin/stdout <-> socket pipe, for command carriers).
+# Python helpers, each documented at its top, run as python3 "$PW_PY/NAME.py":
+# raw.py (scripted raw bytes), get.py (SOCKS5 / HTTP CONNECT fetch with
+# marks and RSS sampling), relay.py (a stdin/stdout <-> socket pipe, for
+# command carriers).
 set -u
 
 : "${PW_BIN:?PW_BIN must name the program directory}"
 : "${PW_HELPERS:?PW_HELPERS must name the helper directory}"
 : "${PW_TOP:=$PWD}"
+PW_PY=$PW_TOP/t/helpers
+# Helpers import each other (httphead.py): no __pycache__ in the tree.
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 
 PW_READY_TIMEOUT=${PW_READY_TIMEOUT:-10}
 PIDS=""
@@ -234,281 +240,6 @@ pw_rss() {
 }
 
 # ---------------------------------------------------------------------------
-# raw.py TARGET ACTION…  — TARGET is HOST:PORT or unix:/path. Actions:
-#   s:HEX   send          d:HEX  send one byte at a time (1 ms apart)
-#   z:N     send N garbage bytes (stops quietly when the peer closes)
-#   A:N     the same with N letters "a" (a huge header line, a long name)
-#   x:HEX   expect exactly these bytes next     r:N  read N bytes, print their hex
-#   rep     read a SOCKS5 reply, print "rep=N"  l  read one line, print it
-#   h       shut down writing                   p:S  pause S seconds
-#   c       expect the peer to close within 5 s (EOF or reset); bytes read
-#           before the close are printed as "data=HEX"
-#   open    expect the connection still open after 0.5 s of silence
-# Exit 0 when every expectation held, 1 otherwise (message on stdout).
-cat >"$T/raw.py" <<'EOF'
-import os, socket, sys, time
-
-def die(msg):
-    print("raw: " + msg, flush=True)
-    sys.exit(1)
-
-def conn(target):
-    if target.startswith("unix:"):
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(target[5:])
-    else:
-        h, _, p = target.rpartition(":")
-        s = socket.create_connection((h.strip("[]"), int(p)), timeout=5)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.settimeout(5)
-    return s
-
-def readn(s, n):
-    b = b""
-    while len(b) < n:
-        try:
-            c = s.recv(n - len(b))
-        except socket.timeout:
-            die("timeout after %d of %d bytes (%s)" % (len(b), n, b.hex()))
-        except ConnectionResetError:
-            die("reset after %d of %d bytes (%s)" % (len(b), n, b.hex()))
-        if not c:
-            die("EOF after %d of %d bytes (%s)" % (len(b), n, b.hex()))
-        b += c
-    return b
-
-s = conn(sys.argv[1])
-for a in sys.argv[2:]:
-    op, _, arg = a.partition(":")
-    if op == "s":
-        s.sendall(bytes.fromhex(arg))
-    elif op == "d":
-        for byte in bytes.fromhex(arg):
-            s.sendall(bytes([byte]))
-            time.sleep(0.001)
-    elif op in ("z", "A"):
-        n, sent, x = int(arg), 0, 0x9E3779B9
-        chunk = bytes((x * (i + 1) >> 13) & 0xFF for i in range(65536)) if op == "z" else b"a" * 65536
-        try:
-            while sent < n:
-                sent += s.send(chunk[: min(65536, n - sent)])
-        except (BrokenPipeError, ConnectionResetError, socket.timeout) as e:
-            print("garbage: peer stopped taking bytes after %d (%s)" % (sent, type(e).__name__), flush=True)
-    elif op == "x":
-        want = bytes.fromhex(arg)
-        got = readn(s, len(want))
-        if got != want:
-            die("expected %s, got %s" % (want.hex(), got.hex()))
-    elif op == "r":
-        b = readn(s, int(arg))
-        print(b[:32].hex() + ("… (%d bytes)" % len(b) if len(b) > 32 else ""), flush=True)
-    elif op == "rep":
-        h = readn(s, 4)
-        if h[0] != 5:
-            die("not a SOCKS5 reply: %s" % h.hex())
-        alen = {1: 4, 4: 16}.get(h[3])
-        if alen is None and h[3] == 3:
-            alen = readn(s, 1)[0]
-        if alen is None:
-            die("bad ATYP in reply: %s" % h.hex())
-        readn(s, alen + 2)
-        print("rep=%d" % h[1], flush=True)
-    elif op == "l":
-        b = b""
-        while not b.endswith(b"\n"):
-            b += readn(s, 1)
-        print(b.decode("latin-1").rstrip("\r\n"), flush=True)
-    elif op == "h":
-        s.shutdown(socket.SHUT_WR)
-    elif op == "p":
-        time.sleep(float(arg))
-    elif op == "c":
-        data, end = b"", time.monotonic() + 5
-        while True:
-            s.settimeout(max(0.01, end - time.monotonic()))
-            try:
-                c = s.recv(65536)
-            except socket.timeout:
-                die("still open after 5 s (data=%s)" % data[:64].hex())
-            except ConnectionResetError:
-                c = b""
-            if not c:
-                break
-            data += c
-            if len(data) > 1 << 20:
-                die("more than 1 MiB of answer")
-        if data:
-            print("data=" + data[:256].hex(), flush=True)
-        print("closed", flush=True)
-    elif op == "open":
-        s.settimeout(0.5)
-        try:
-            c = s.recv(1)
-            die("expected silence, got %s" % ("EOF" if not c else c.hex()))
-        except socket.timeout:
-            pass
-        s.settimeout(5)
-    else:
-        die("unknown action " + a)
-sys.exit(0)
-EOF
-
-# ---------------------------------------------------------------------------
-# get.py [options] PROXY HOST PORT PATH — fetch http://HOST:PORT/PATH through
-# a SOCKS5 proxy (default) or an HTTP CONNECT proxy (--http), PROXY being
-# HOST:PORT. Prints "status=N" (the SOCKS5 reply or CONNECT status), then
-# "mark" once --mark BYTES of body arrived, then "total=N sha256=H".
-#   --stall S      read nothing for S seconds after the request
-#   --rate MBPS    read no faster than this
-#   --rss PID,…    sample these PIDs' VmRSS (kB) and print "rss PID base max"
-#                  (base taken after the stall begins, max over the transfer)
-#   --mark B[,B…]  print "mark" each time that many body bytes have arrived
-#   --markfile F   write "mark" to F (a fifo) instead of stdout
-cat >"$T/get.py" <<'EOF'
-import hashlib, socket, sys, time
-
-args, opts = [], {"stall": 0.0, "rate": 0.0, "rss": "", "mark": -1, "markfile": "", "http": False}
-it = iter(sys.argv[1:])
-for a in it:
-    if a == "--http":
-        opts["http"] = True
-    elif a.startswith("--"):
-        opts[a[2:]] = next(it)
-    else:
-        args.append(a)
-proxy, host, port, path = args
-ph, _, pp = proxy.rpartition(":")
-stall, rate = float(opts["stall"]), float(opts["rate"])
-marks = sorted(int(m) for m in str(opts["mark"]).split(",") if int(m) >= 0)
-pids = [p for p in opts["rss"].split(",") if p]
-
-def rss(pid):
-    try:
-        for line in open("/proc/%s/status" % pid):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return -1
-    return -1
-
-s = socket.create_connection((ph, int(pp)), timeout=20)
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-f = s.makefile("rb", buffering=0)
-
-def readn(n):
-    b = b""
-    while len(b) < n:
-        c = f.read(n - len(b))
-        if not c:
-            print("EOF in proxy reply", flush=True)
-            sys.exit(1)
-        b += c
-    return b
-
-if opts["http"]:
-    s.sendall(b"CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % (host.encode(), port.encode(), host.encode(), port.encode()))
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        head += readn(1)
-    code = int(head.split()[1])
-    print("status=%d" % code, flush=True)
-    if code != 200:
-        sys.exit(2)
-else:
-    s.sendall(b"\x05\x01\x00")
-    if readn(2) != b"\x05\x00":
-        print("bad method reply", flush=True)
-        sys.exit(1)
-    hb = host.encode()
-    s.sendall(b"\x05\x01\x00\x03" + bytes([len(hb)]) + hb + int(port).to_bytes(2, "big"))
-    h = readn(4)
-    readn({1: 4, 4: 16}.get(h[3], 0) + 2 if h[3] != 3 else readn(1)[0] + 2)
-    print("status=%d" % h[1], flush=True)
-    if h[1] != 0:
-        sys.exit(2)
-
-s.sendall(b"GET /%s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode(), port.encode()))
-base = {p: rss(p) for p in pids}
-peak = dict(base)
-if stall:
-    time.sleep(stall / 2)
-    for p in pids:
-        peak[p] = max(peak[p], rss(p))
-    time.sleep(stall / 2)
-for p in pids:
-    peak[p] = max(peak[p], rss(p))
-head = b""
-while b"\r\n\r\n" not in head:
-    c = f.read(1)
-    if not c:
-        print("EOF in HTTP head", flush=True)
-        sys.exit(1)
-    head += c
-length = None
-for line in head.split(b"\r\n")[1:]:
-    k, _, v = line.partition(b":")
-    if k.strip().lower() == b"content-length":
-        length = int(v)
-print("http=%s" % head.split()[1].decode(), flush=True)
-h, total, t0, nsample = hashlib.sha256(), 0, time.monotonic(), 0
-while True:
-    c = f.read(65536)
-    if not c:
-        break
-    h.update(c)
-    total += len(c)
-    while marks and marks[0] <= total:
-        marks.pop(0)
-        if opts["markfile"]:
-            with open(opts["markfile"], "w") as m:
-                m.write("mark\n")
-        else:
-            print("mark", flush=True)
-    if pids and total // (4 << 20) != nsample:
-        nsample = total // (4 << 20)
-        for p in pids:
-            peak[p] = max(peak[p], rss(p))
-    if rate:
-        ahead = total / (rate * 1e6) - (time.monotonic() - t0)
-        if ahead > 0:
-            time.sleep(ahead)
-for p in pids:
-    print("rss %s %d %d" % (p, base[p], peak[p]), flush=True)
-print("total=%d sha256=%s" % (total, h.hexdigest()), flush=True)
-if length is not None and total != length:
-    print("short body: %d of %d" % (total, length), flush=True)
-    sys.exit(1)
-EOF
-
-# ---------------------------------------------------------------------------
-# relay.py unix:/path | HOST:PORT — stdin -> socket, socket -> stdout; a
-# command carrier for socks-client -C "python3 $T/relay.py …".
-cat >"$T/relay.py" <<'EOF'
-import os, socket, sys, threading
-t = sys.argv[1]
-if t.startswith("unix:"):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(t[5:])
-else:
-    h, _, p = t.rpartition(":")
-    s = socket.create_connection((h, int(p)))
-def up():
-    while True:
-        b = os.read(0, 65536)
-        if not b:
-            s.shutdown(socket.SHUT_WR)
-            return
-        s.sendall(b)
-threading.Thread(target=up, daemon=True).start()
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    while b:
-        b = b[os.write(1, b):]
-EOF
-
-# ---------------------------------------------------------------------------
 # Fixtures and checks shared by the tests.
 
 # pw_httpd BYTES: $T/www with big.bin (BYTES random bytes)
@@ -591,7 +322,7 @@ pw_hex() {
 pw_raw() {
 	_label=$1
 	shift
-	pw_out=$(python3 "$T/raw.py" "$@" 2>&1) || fail "$_label: $pw_out"
+	pw_out=$(python3 "$PW_PY/raw.py" "$@" 2>&1) || fail "$_label: $pw_out"
 	note "$_label: $(printf '%s' "$pw_out" | tr '\n' ' ')"
 }
 

@@ -9,7 +9,8 @@
  * Memory. An idle session is one struct, a few hundred bytes; the stream
  * table and receive buffers (smux_stream.c) exist only while streams do.
  * Received data per stream is bounded by the receive window; all streams
- * together by session_window ("bucket", as Go calls it). Output the stream underneath refused is kept as one heap copy of
+ * together by session_window ("bucket", as Go calls it). Output the
+ * stream underneath refused is kept as one heap copy of
  * the unsent tail of one frame; while it exists no new data frame is
  * made, and control frames are recorded as flags on their stream (the
  * "owed" list) and sent, in order, when it drains.

@@ -22,7 +22,7 @@ else
 fi
 
 # ATYP 3 carrying a numeric name must work too.
-out=$(python3 "$T/get.py" "127.0.0.1:$egress_port" 127.0.0.1 "$httpd_port" big.bin) ||
+out=$(python3 "$PW_PY/get.py" "127.0.0.1:$egress_port" 127.0.0.1 "$httpd_port" big.bin) ||
 	fail "get.py by numeric name: $out"
 case $out in
 *"sha256=$(pw_sha "$T/www/big.bin")"*) note "numeric name: ok" ;;

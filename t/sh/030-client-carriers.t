@@ -31,7 +31,7 @@ pw_start cc 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "socat - UNIX-CONNECT
 cc_port=$pw_port
 pw_fetch command-carrier big.bin --socks5-hostname "127.0.0.1:$cc_port" "$url/big.bin"
 pw_fetch command-carrier-http big.bin -p -x "http://127.0.0.1:$cc_port" "$url/big.bin"
-pw_start cp 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "python3 $T/relay.py $tcp_ep"
+pw_start cp 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "python3 $PW_PY/relay.py $tcp_ep"
 cp_port=$pw_port
 pw_fetch python-carrier big.bin --socks5-hostname "127.0.0.1:$cp_port" "$url/big.bin"
 

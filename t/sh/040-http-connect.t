@@ -17,7 +17,7 @@ st=$(curl -sS --max-time 20 -o /dev/null -w '%{http_connect}' -p \
 
 # Raw CONNECT with early data glued after the headers: the GET must not
 # be dropped.
-out=$(python3 "$T/raw.py" "127.0.0.1:$client_port" \
+out=$(python3 "$PW_PY/raw.py" "127.0.0.1:$client_port" \
 	"s:$(printf 'CONNECT 127.0.0.1:%s HTTP/1.1\r\nHost: x\r\n\r\nGET /1k.bin HTTP/1.0\r\n\r\n' "$httpd_port" | od -An -v -tx1 | tr -d ' \n')" \
 	l) || fail "raw CONNECT: $out"
 case $out in

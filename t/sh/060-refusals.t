@@ -6,26 +6,7 @@
 . "$PW_TOP/t/lib.sh"
 
 pw_httpd 1000
-# A port with nothing behind it (refused) and one that never answers: a
-# listener with a full accept queue drops SYNs, so connect() times out.
-cat >"$T/blackhole.py" <<'PY'
-import signal, socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
-p = s.getsockname()[1]
-fill = []
-for _ in range(3):
-    c = socket.socket(); c.setblocking(False)
-    try:
-        c.connect(("127.0.0.1", p))
-    except BlockingIOError:
-        pass
-    fill.append(c)
-d = socket.socket(); d.bind(("127.0.0.1", 0)); dead = d.getsockname()[1]; d.close()
-print("ready tcp:127.0.0.1:%d" % p)
-print("ready tcp:127.0.0.1:%d" % dead, flush=True)
-signal.pause()
-PY
-pw_start bh 2 python3 "$T/blackhole.py"
+pw_start bh 2 python3 "$PW_PY/blackhole.py"
 bh_ep2=$pw_ep2 bh_port=$pw_port
 hole=$bh_port
 dead=${bh_ep2##*:}

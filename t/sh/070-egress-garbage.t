@@ -18,10 +18,10 @@ good() {
 }
 
 # An idle connection and a half greeting stay open without blocking others.
-python3 "$T/raw.py" "$E" open open open open open open open open >/dev/null 2>&1 &
+python3 "$PW_PY/raw.py" "$E" open open open open open open open open >/dev/null 2>&1 &
 idle=$!
 pw_track "$idle"
-python3 "$T/raw.py" "$E" s:05 open open open open open open open open >/dev/null 2>&1 &
+python3 "$PW_PY/raw.py" "$E" s:05 open open open open open open open open >/dev/null 2>&1 &
 half=$!
 pw_track "$half"
 good idle

@@ -25,10 +25,10 @@ http_error() {
 	esac
 }
 
-python3 "$T/raw.py" "$C" open open open open open open open open >/dev/null 2>&1 &
+python3 "$PW_PY/raw.py" "$C" open open open open open open open open >/dev/null 2>&1 &
 idle=$!
 pw_track "$idle"
-python3 "$T/raw.py" "$C" "s:$(pw_hex 'CONNECT 127.0.0.1:1 HT')" open open open open open open open >/dev/null 2>&1 &
+python3 "$PW_PY/raw.py" "$C" "s:$(pw_hex 'CONNECT 127.0.0.1:1 HT')" open open open open open open open >/dev/null 2>&1 &
 half=$!
 pw_track "$half"
 good idle

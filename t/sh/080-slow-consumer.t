@@ -28,7 +28,7 @@ slow() {
 	for _x in "$@"; do
 		_bases="$_bases $_x:$(pw_rss "$_x")"
 	done
-	out=$(python3 "$T/get.py" --stall 3 --rate 60 --rss "$_pids" \
+	out=$(python3 "$PW_PY/get.py" --stall 3 --rate 60 --rss "$_pids" \
 		"127.0.0.1:$_p" 127.0.0.1 "$httpd_port" "zero/$N") || fail "$_l: $out"
 	case $out in
 	*"total=$N sha256=$want"*) ;;

@@ -13,7 +13,7 @@ H=$httpd_port
 transfer() {
 	rm -f "$T/mark"
 	mkfifo "$T/mark"
-	python3 "$T/get.py" --mark 1000000 --markfile "$T/mark" --rate 100 \
+	python3 "$PW_PY/get.py" --mark 1000000 --markfile "$T/mark" --rate 100 \
 		"127.0.0.1:$1" 127.0.0.1 "$H" "zero/$N" >"$T/get.out" 2>&1 &
 	get_pid=$!
 	pw_track "$get_pid"
@@ -29,7 +29,7 @@ c1_port=$pw_port
 transfer "$c1_port"
 kill -TERM "$e1_pid"
 # It stops accepting at once; the data already in flight may drain.
-python3 "$T/raw.py" "127.0.0.1:$e1_port" s:050100 x:0500 >/dev/null 2>&1 &&
+python3 "$PW_PY/raw.py" "127.0.0.1:$e1_port" s:050100 x:0500 >/dev/null 2>&1 &&
 	note "egress still accepted a connection after SIGTERM (drain in progress?)"
 pw_wait "$e1_pid" 20
 case $pw_rc in

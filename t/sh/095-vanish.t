@@ -18,7 +18,7 @@ client_port=$pw_port
 transfer() {
 	rm -f "$T/mark"
 	mkfifo "$T/mark"
-	python3 "$T/get.py" --mark 1000000 --markfile "$T/mark" --rate 50 \
+	python3 "$PW_PY/get.py" --mark 1000000 --markfile "$T/mark" --rate 50 \
 		"127.0.0.1:$client_port" 127.0.0.1 "$1" zero/300000000 >"$T/get.out" 2>&1 &
 	get_pid=$!
 	pw_track "$get_pid"

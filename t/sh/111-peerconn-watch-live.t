@@ -9,18 +9,8 @@
 
 # wait_for FILE PATTERN: until a line of FILE matches (a bounded poll, 10 s).
 wait_for() {
-	python3 - "$1" "$2" <<'PY' || fail "no line matching '$2' in $(basename "$1"): $(tail -n 5 "$1")"
-import re, sys, time
-end = time.monotonic() + 10
-while time.monotonic() < end:
-    try:
-        if any(re.search(sys.argv[2], l) for l in open(sys.argv[1])):
-            sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.02)
-sys.exit(1)
-PY
+	python3 "$PW_PY/wait-for.py" --re "$1" "$2" 10 ||
+		fail "no line matching '$2' in $(basename "$1"): $(tail -n 5 "$1")"
 }
 
 printf 'scan hosts=0 ports=10 bytes=4096\nrate accepts=1000000\n' >"$T/scan.rules"

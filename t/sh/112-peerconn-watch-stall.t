@@ -12,18 +12,8 @@ N=100000000
 
 # wait_for FILE PATTERN SECONDS: until a line of FILE matches (a bounded poll).
 wait_for() {
-	python3 - "$1" "$2" "$3" <<'PY' || fail "no line matching '$2' in $(basename "$1") within $3 s"
-import re, sys, time
-end = time.monotonic() + float(sys.argv[3])
-while time.monotonic() < end:
-    try:
-        if any(re.search(sys.argv[2], l) for l in open(sys.argv[1])):
-            sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.02)
-sys.exit(1)
-PY
+	python3 "$PW_PY/wait-for.py" --re "$1" "$2" "$3" ||
+		fail "no line matching '$2' in $(basename "$1") within $3 s"
 }
 pw_start watch 1 "$PW_BIN/peerconn-watch" -l "unix:$T/events.sock"
 watch_pid=$pw_pid

@@ -17,7 +17,7 @@ want=$(pw_sha "$T/www/big.bin")
 
 # 1. The carrier (socat, the client's only child) dies twice mid-transfer.
 mkfifo "$T/mark"
-python3 "$T/get.py" --mark 20000000,60000000 --markfile "$T/mark" --rate 100 \
+python3 "$PW_PY/get.py" --mark 20000000,60000000 --markfile "$T/mark" --rate 100 \
 	"127.0.0.1:$client_port" 127.0.0.1 "$H" big.bin >"$T/get.out" 2>&1 &
 get_pid=$!
 pw_track "$get_pid"

@@ -21,17 +21,17 @@ meeks_req replay '{"sid":"'"$S"'","seq":0,"body":"616263"}' \
 [ "$(printf '%s\n' "$meeks_out" | sed -n 4p)" = 'status=200 len=0 body=' ] ||
 	fail "replay wrote upstream again: $meeks_out"
 
-out=$(python3 "$PW_TOP/t/meek-stream.py" "127.0.0.1:$meeks_port" --bytes 300000 --cap 1000 \
+out=$(python3 "$PW_PY/meek-stream.py" "127.0.0.1:$meeks_port" --bytes 300000 --cap 1000 \
 	--want-cap 1000) || fail "cap 1000: $out"
 note "cap 1000: $out"
-out=$(python3 "$PW_TOP/t/meek-stream.py" "127.0.0.1:$meeks_port" --bytes 600000 --chunk 200000 \
+out=$(python3 "$PW_PY/meek-stream.py" "127.0.0.1:$meeks_port" --bytes 600000 --chunk 200000 \
 	--want-cap 65536) || fail "no X-Meek-Max-Body: $out"
 note "no X-Meek-Max-Body: $out"
 case $out in *maxlen=65536) ;; *) fail "want 64 KiB answers without X-Meek-Max-Body: $out" ;; esac
-out=$(python3 "$PW_TOP/t/meek-stream.py" "127.0.0.1:$meeks_port" --bytes 1000000 --chunk 262144 \
+out=$(python3 "$PW_PY/meek-stream.py" "127.0.0.1:$meeks_port" --bytes 1000000 --chunk 262144 \
 	--cap 262144 --want-cap 262144) || fail "cap 256 KiB: $out"
 note "cap 256 KiB: $out"
-out=$(python3 "$PW_TOP/t/meek-stream.py" "127.0.0.1:$meeks_port" --classic --bytes 200000 \
+out=$(python3 "$PW_PY/meek-stream.py" "127.0.0.1:$meeks_port" --classic --bytes 200000 \
 	--want-cap 65536) || fail "classic: $out"
 note "classic: $out"
 

@@ -13,10 +13,10 @@ want=$(pw_sha "$T/www/big.bin")
 pw_start egress 1 "$PW_BIN/egress" -l "unix:$T/egress.sock" --allow "127.0.0.1:$httpd_port"
 meeks_start -u "unix:$T/egress.sock" --admin "unix:$T/admin.sock"
 
-python3 "$PW_TOP/t/meek-fetch.py" "127.0.0.1:$meeks_port" "$httpd_port" big.bin >"$T/a.out" 2>&1 &
+python3 "$PW_PY/meek-fetch.py" "127.0.0.1:$meeks_port" "$httpd_port" big.bin >"$T/a.out" 2>&1 &
 a=$!
 pw_track "$a"
-python3 "$PW_TOP/t/meek-fetch.py" "127.0.0.1:$meeks_port" "$httpd_port" big.bin >"$T/b.out" 2>&1 &
+python3 "$PW_PY/meek-fetch.py" "127.0.0.1:$meeks_port" "$httpd_port" big.bin >"$T/b.out" 2>&1 &
 b=$!
 pw_track "$b"
 pw_wait "$a" 120
@@ -32,7 +32,7 @@ done
 pw_start_bg micro microsocks -i 127.0.0.1 -p 0
 micro_port=$(pw_listen_port "$pw_pid") || fail "microsocks is not listening"
 pw_start meeks2 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "tcp:127.0.0.1:$micro_port"
-out=$(python3 "$PW_TOP/t/meek-fetch.py" "127.0.0.1:$pw_port" "$httpd_port" big.bin) ||
+out=$(python3 "$PW_PY/meek-fetch.py" "127.0.0.1:$pw_port" "$httpd_port" big.bin) ||
 	fail "via microsocks: $out"
 note "microsocks: $out"
 case $out in "total=20000000 sha256=$want "*) ;; *) fail "via microsocks: sha256 mismatch" ;; esac

@@ -9,7 +9,7 @@
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meeks.sh"
 
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 meeks_start -u "unix:$T/echo.sock" --read-timeout 2 --idle-timeout 1 --max-conns 4 \
 	--admin "unix:$T/admin.sock"
 S=$(meeks_sid)

@@ -6,9 +6,9 @@
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meeks.sh"
 
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 meeks_start -u "unix:$T/echo.sock" --max-sessions 1000 --admin "unix:$T/admin.sock"
-out=$(python3 "$PW_TOP/t/meek-many.py" "127.0.0.1:$meeks_port" 1000 8) || fail "1000 sessions: $out"
+out=$(python3 "$PW_PY/meek-many.py" "127.0.0.1:$meeks_port" 1000 8) || fail "1000 sessions: $out"
 note "$out"
 [ "$(meeks_metric sessions_open)" = 1000 ] || fail "want 1000 sessions open, $(meeks_metric sessions_open)"
 [ "$(meeks_metric sessions_created)" = 1000 ] || fail "want 1000 sessions created"

@@ -8,7 +8,7 @@
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meeks.sh"
 
-pw_start push 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/push.sock" --push 200000000
+pw_start push 1 python3 "$PW_PY/meek-echo.py" "unix:$T/push.sock" --push 200000000
 meeks_start -u "unix:$T/push.sock"
 python3 - "$meeks_port" "$meeks_pid" <<'PY' || fail "slow reader"
 import os, socket, sys, time

@@ -11,7 +11,7 @@ pw_httpd 20000000
 pw_start egress 1 "$PW_BIN/egress" -l "unix:$T/egress.sock" --allow "127.0.0.1:$httpd_port"
 meeks_start -u "unix:$T/egress.sock"
 mkfifo "$T/mark"
-python3 "$PW_TOP/t/meek-fetch.py" "127.0.0.1:$meeks_port" "$httpd_port" big.bin \
+python3 "$PW_PY/meek-fetch.py" "127.0.0.1:$meeks_port" "$httpd_port" big.bin \
 	--mark 2000000 >"$T/mark" 2>"$T/fetch.err" &
 pw_track "$!"
 read -r m <"$T/mark" || fail "the download never started: $(cat "$T/fetch.err")"
@@ -19,10 +19,10 @@ read -r m <"$T/mark" || fail "the download never started: $(cat "$T/fetch.err")"
 pw_stop meeks
 note "meek-server exited 0 under traffic"
 
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 pw_start idle 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/echo.sock"
 meeks_port=$pw_port
-out=$(python3 "$PW_TOP/t/meek-many.py" "127.0.0.1:$meeks_port" 50 2) || fail "sessions: $out"
+out=$(python3 "$PW_PY/meek-many.py" "127.0.0.1:$meeks_port" 50 2) || fail "sessions: $out"
 mkfifo "$T/held"
 python3 - "$meeks_port" >"$T/held" <<'PY' &
 import socket, sys

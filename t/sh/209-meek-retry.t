@@ -11,7 +11,7 @@
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meeks.sh"
 
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 meeks_start -u "unix:$T/echo.sock" --holdoff 1000
 S=$(meeks_sid)
 req() { # req SEQ BODY-TEXT [CONTENT-LENGTH]: hex of one request

@@ -10,7 +10,7 @@
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meekc.sh"
 
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 pw_start meeks 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/echo.sock"
 url="http://127.0.0.1:$pw_port/"
 

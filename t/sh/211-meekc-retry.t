@@ -94,7 +94,7 @@ grep -q 'failed 5 times, giving up' "$T/dead.err" || fail "dead: $(cat "$T/dead.
 
 # meek-server restarts on the same port: the client retries through the
 # gap and the next bytes reach the upstream of a new session.
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 pw_start meeks 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/echo.sock"
 mport=$pw_port
 mkfifo "$T/rs.fifo"

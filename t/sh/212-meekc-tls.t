@@ -64,7 +64,7 @@ meekc_run plainurl 100 10 --url "http://127.0.0.1:$p/"
 meekc_run plainfront 100 10 --url "http://127.0.0.1:$p/" --insecure-plaintext --front 127.0.0.1
 
 # The real thing: Caddy (tls internal) -> meek-server -> echo.
-pw_start echo 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/echo.sock"
+pw_start echo 1 python3 "$PW_PY/meek-echo.py" "unix:$T/echo.sock"
 pw_start meeks 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/echo.sock" --path /meek/
 pw_caddy "$pw_ep" /meek/
 curl -sS --max-time 10 --cacert "$caddy_ca" --resolve "$caddy_host:$caddy_port:127.0.0.1" \

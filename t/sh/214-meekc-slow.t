@@ -9,42 +9,9 @@
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meekc.sh"
 
-pw_start push 1 python3 "$PW_TOP/t/meek-echo.py" "unix:$T/push.sock" --push 40000000
+pw_start push 1 python3 "$PW_PY/meek-echo.py" "unix:$T/push.sock" --push 40000000
 pw_start meeks 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/push.sock"
 url="http://127.0.0.1:$pw_port/"
-
-# reader.py FIFO PID STALL LIMIT [term]: read FIFO; after 1 MB stop for
-# STALL seconds while sampling PID's RSS; read up to LIMIT bytes, then
-# exit, or with "term" send PID a SIGTERM and read on to EOF.
-cat >"$T/reader.py" <<'EOF'
-import os, signal, sys, time
-fifo, pid, stall, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-def rss():
-    for line in open("/proc/%s/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return -1
-fd = os.open(fifo, os.O_RDONLY)
-total, base, peak = 0, None, 0
-while total < limit:
-    b = os.read(fd, min(65536, limit - total))
-    if not b:
-        break
-    total += len(b)
-    if base is None and total >= 1 << 20:
-        base = peak = rss()
-        end = time.monotonic() + stall
-        while time.monotonic() < end:
-            peak = max(peak, rss())
-            time.sleep(0.05)
-    if base is not None:
-        peak = max(peak, rss())
-if sys.argv[5:] == ["term"]:
-    os.kill(int(pid), signal.SIGTERM)
-    while os.read(fd, 65536):
-        pass
-print("total=%d rss_base=%d rss_peak=%d" % (total, base or -1, peak), flush=True)
-EOF
 
 # The reader stalls for 2 s, then reads 30 MB and leaves; stdin stays open.
 mkfifo "$T/in.fifo" "$T/out.fifo"
@@ -52,7 +19,7 @@ exec 5<>"$T/in.fifo"
 "$MEEKC" --url "$url" --insecure-plaintext -v <"$T/in.fifo" >"$T/out.fifo" 2>"$T/slow.err" 5>&- &
 mpid=$!
 pw_track "$mpid"
-out=$(python3 "$T/reader.py" "$T/out.fifo" "$mpid" 2 30000000 5>&-) || fail "reader: $out"
+out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 2 30000000 5>&-) || fail "reader: $out"
 note "slow: $out"
 case $out in
 "total=30000000 "*) ;;
@@ -73,7 +40,7 @@ exec 5<>"$T/in.fifo"
 "$MEEKC" --url "$url" --insecure-plaintext -v <"$T/in.fifo" >"$T/out.fifo" 2>"$T/term.err" 5>&- &
 mpid=$!
 pw_track "$mpid"
-out=$(python3 "$T/reader.py" "$T/out.fifo" "$mpid" 0 5000000 term 5>&-) || fail "reader: $out"
+out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 0 5000000 term 5>&-) || fail "reader: $out"
 pw_wait "$mpid" 10
 exec 5>&-
 [ "$pw_rc" = 0 ] || fail "sigterm: exit $pw_rc: $(tail -n 3 "$T/term.err")"
@@ -81,46 +48,8 @@ grep -q 'signal 15' "$T/term.err" || fail "sigterm: $(tail -n 3 "$T/term.err")"
 grep -q Sanitizer "$T/term.err" && fail "sigterm: sanitizer report"
 note "sigterm: exit 0 after $(echo "$out" | cut -d' ' -f1)"
 
-# An upstream that never reads: meek-server stops taking request bodies,
-# meek-client stops reading stdin past its backlog, its RSS stays flat,
-# and the writer is held back instead of everything being buffered.
-cat >"$T/deaf.py" <<'EOF'
-import os, signal, socket, sys, time
-signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(8)
-print("ready unix:" + sys.argv[1], flush=True)
-conns = []
-while True:
-    c, _ = s.accept()
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    conns.append(c)
-EOF
-cat >"$T/writer.py" <<'EOF'
-import os, select, sys, time
-fd, pid, want = os.open(sys.argv[1], os.O_WRONLY), sys.argv[2], int(sys.argv[3])
-os.set_blocking(fd, False)
-def rss():
-    for line in open("/proc/%s/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-chunk, sent, base, peak = b"x" * 65536, 0, None, 0
-while sent < want:
-    # Blocked for 2 s: the backpressure holds.
-    if not select.select([], [fd], [], 2.0)[1]:
-        break
-    try:
-        sent += os.write(fd, chunk)
-    except BlockingIOError:
-        continue
-    if base is None and sent >= 1 << 20:
-        base = rss()
-    if base is not None:
-        peak = max(peak, rss())
-print("sent=%d rss_base=%d rss_peak=%d" % (sent, base or -1, max(peak, rss())), flush=True)
-EOF
-pw_start deaf 1 python3 "$T/deaf.py" "$T/deaf.sock"
+# An upstream that never reads (meekc-deaf.py): the writer must be held back.
+pw_start deaf 1 python3 "$PW_PY/meekc-deaf.py" "$T/deaf.sock"
 pw_start meeks2 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/deaf.sock"
 mkfifo "$T/up.fifo"
 exec 5<>"$T/up.fifo"
@@ -128,7 +57,7 @@ exec 5<>"$T/up.fifo"
 	>/dev/null 2>"$T/deaf.err" 5>&- &
 mpid=$!
 pw_track "$mpid"
-out=$(python3 "$T/writer.py" "$T/up.fifo" "$mpid" 100000000 5>&-) || fail "writer: $out"
+out=$(python3 "$PW_PY/meekc-writer.py" "$T/up.fifo" "$mpid" 100000000 5>&-) || fail "writer: $out"
 note "deaf upstream: $out"
 sent=$(echo "$out" | sed 's/sent=\([0-9]*\).*/\1/')
 base=$(echo "$out" | sed 's/.*rss_base=\([0-9]*\).*/\1/')

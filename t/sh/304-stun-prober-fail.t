@@ -18,7 +18,7 @@ ep_ok='' ep_garbage='' ep_wrong_tid='' ep_truncated='' ep_silent='' ep_error='' 
 ep_other_source=''
 for m in ok garbage wrong-tid bad-integrity truncated silent error other-source; do
 	v=$(echo "$m" | tr - _)
-	pw_start "fake_$v" 1 python3 "$T/fake.py" "$m" sekret
+	pw_start "fake_$v" 1 python3 "$PW_PY/stun-fake-udp.py" "$m" sekret
 	eval "ep_$v=\${pw_ep#udp:}"
 done
 probe "stun:$ep_ok" "stun:$ep_garbage" "stun:$ep_wrong_tid" "stun:$ep_truncated" \

@@ -10,21 +10,8 @@
 . "$PW_TOP/t/lib-turn.sh"
 
 turn_start
-cat >"$T/sinks.py" <<'PY'
-import signal, socket
-socks = []
-for _ in range(600):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-with open("sinks.txt", "w") as f:
-    for s in socks:
-        f.write("stun:127.0.0.1:%d\n" % s.getsockname()[1])
-print("ready udp:127.0.0.1:%d" % socks[0].getsockname()[1], flush=True)
-signal.pause()
-PY
 cd "$T" || exit 1
-pw_start sinks 1 python3 "$T/sinks.py"
+pw_start sinks 1 python3 "$PW_PY/udp-sinks.py"
 dead=$(turn_free_port)
 {
 	cat "$T/sinks.txt"

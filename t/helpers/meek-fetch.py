@@ -7,6 +7,7 @@
 # once BYTES of the answer arrived, then "total=N sha256=H" over the HTTP
 # body. Exit 1 on any surprise.
 import hashlib, os, socket, sys
+from httphead import read_head
 
 h, _, p = sys.argv[1].rpartition(":")
 dport, path = int(sys.argv[2]), sys.argv[3]
@@ -23,15 +24,7 @@ def post(body):
                "X-Session-Id: %s\r\nX-Meek-Seq: %d\r\nX-Meek-Max-Body: 262144\r\n"
                "Content-Length: %d\r\n\r\n" % (sid, seq, len(body))).encode() + body)
     seq += 1
-    st = f.readline().split()
-    n = 0
-    while True:
-        l = f.readline()
-        if l in (b"\r\n", b""):
-            break
-        k, _, v = l.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
+    st, n = read_head(f)
     if len(st) < 2:
         sys.exit("connection closed")
     return int(st[1]), f.read(n)

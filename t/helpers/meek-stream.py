@@ -10,6 +10,7 @@
 #   --sid ID      session id (default random 32 hex)
 # Prints "echoed=N answers=K maxlen=M".
 import os, socket, sys, base64
+from httphead import read_head
 
 args = {"bytes": 200000, "chunk": 65536, "cap": 0, "want-cap": 0, "classic": False, "sid": ""}
 it = iter(sys.argv[2:])
@@ -38,15 +39,7 @@ def post(body, seq):
     if body or not classic:
         hd.append("Content-Length: %d" % len(body))
     s.sendall(("\r\n".join(hd) + "\r\n\r\n").encode() + body)
-    status = f.readline().split()
-    n = 0
-    while True:
-        l = f.readline()
-        if l in (b"\r\n", b""):
-            break
-        k, _, v = l.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
+    status, n = read_head(f)
     if len(status) < 2 or status[1] != b"200":
         sys.exit("answer %r" % status)
     return f.read(n)

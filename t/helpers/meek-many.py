@@ -5,6 +5,7 @@
 # and polls (seq 1, 2, …) until its echo is back whole. Prints
 # "sessions=N echoed=N polls=P"; exit 1 when an echo is missing or wrong.
 import os, socket, sys, threading
+from httphead import read_head
 
 h, _, p = sys.argv[1].rpartition(":")
 nsess, nconn = int(sys.argv[2]), int(sys.argv[3])
@@ -20,15 +21,7 @@ def req(i, seq, body):
             "Content-Length: %d\r\n\r\n" % (sids[i], seq, len(body))).encode() + body
 
 def answer(f):
-    st = f.readline().split()
-    n = 0
-    while True:
-        l = f.readline()
-        if l in (b"\r\n", b""):
-            break
-        k, _, v = l.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
+    st, n = read_head(f)
     if len(st) < 2 or st[1] != b"200":
         raise RuntimeError("answer %r" % st)
     return f.read(n)

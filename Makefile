@@ -152,6 +152,10 @@ all: $(PROG_BINS) $(HELPER_BINS)
 # -Iserver, never by a relative path.
 $(foreach l,$(PWLIBS),$(eval $(B)/common/$(l)/%.o: XFLAGS = $$(cflags_$(l))))
 $(B)/t/%.o: XFLAGS = -Iclient -Iegress -Iserver
+# The release number, from VERSION, reaches cli.o only: a bump rebuilds one file.
+PW_VERSION := $(shell cat VERSION 2>/dev/null)
+$(B)/common/base/cli.o: XFLAGS = $(cflags_base) -DPW_VERSION='"$(PW_VERSION)"'
+$(B)/common/base/cli.o: VERSION
 
 $(B)/%.o: %.c
 	$(call msg,CC,$<)

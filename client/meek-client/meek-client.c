@@ -12,19 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cli.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
-#include "proto/meek.h"
-#include "meekc.h"
-#include "base/num.h"
 #include "base/secret.h"
+#include "meekc.h"
+#include "net/net.h"
+#include "proto/meek.h"
 
 static const char usage_text[] =
-    "usage: meek-client [-qv] --url url [--front addr[:port][,sni=name][,verify=name]]...\n"
-    "                   [--ca file] [--auth-token-file file] [--header 'name: value']...\n"
-    "                   [--max-body bytes] [--insecure-plaintext]\n";
+    "usage: meek-client [-hqv] --url URL [--front ADDR[:PORT][,sni=NAME][,verify=NAME]]...\n"
+    "                   [--ca FILE] [--auth-token-file FILE] [--header 'NAME: VALUE']...\n"
+    "                   [--max-body BYTES] [--insecure-plaintext]\n";
 
-struct options {
+enum { OPT_URL = 256, OPT_FRONT, OPT_CA, OPT_TOKEN, OPT_HEADER, OPT_MAXBODY, OPT_PLAIN };
+static const struct option longopts[] = {
+	{ "url", required_argument, NULL, OPT_URL },
+	{ "front", required_argument, NULL, OPT_FRONT },
+	{ "ca", required_argument, NULL, OPT_CA },
+	{ "auth-token-file", required_argument, NULL, OPT_TOKEN },
+	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "max-body", required_argument, NULL, OPT_MAXBODY },
+	{ "insecure-plaintext", no_argument, NULL, OPT_PLAIN },
+	CLI_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options as given, and the engine's configuration built from them. */
+struct meekc_main {
 	const char *url;
 	const char *fronts[MEEKC_FRONTS_MAX];
 	size_t nfronts;
@@ -33,52 +48,23 @@ struct options {
 	const char *ca, *token_file;
 	uint64_t max_body;
 	int plaintext;
-	int verbosity;
+	struct meekc_config cfg;
 };
 
 static void
-usage(int status)
+parse(struct meekc_main *o, int argc, char **argv)
 {
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
-}
-
-static void
-parse_options(int argc, char **argv, struct options *o)
-{
-	enum { OPT_URL = 256, OPT_FRONT, OPT_CA, OPT_TOKEN, OPT_HEADER, OPT_MAXBODY, OPT_PLAIN };
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "front", required_argument, NULL, OPT_FRONT },
-		{ "ca", required_argument, NULL, OPT_CA },
-		{ "auth-token-file", required_argument, NULL, OPT_TOKEN },
-		{ "header", required_argument, NULL, OPT_HEADER },
-		{ "max-body", required_argument, NULL, OPT_MAXBODY },
-		{ "insecure-plaintext", no_argument, NULL, OPT_PLAIN },
-		{ NULL, 0, NULL, 0 },
-	};
 	int ch;
 
 	o->max_body = MEEK_BODY_DEFAULT;
-	o->verbosity = LOG_LVL_WARN;
-	while ((ch = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(EX_PW_OK);
-			break;
-		case 'q':
-			o->verbosity = LOG_LVL_QUIET;
-			break;
-		case 'v':
-			o->verbosity++;
-			break;
 		case OPT_URL:
 			o->url = optarg;
 			break;
 		case OPT_FRONT:
 			if (o->nfronts == MEEKC_FRONTS_MAX)
-				fatalx(EX_PW_USAGE, "at most %d --front", MEEKC_FRONTS_MAX);
+				cli_usage_error("at most %d --front", MEEKC_FRONTS_MAX);
 			o->fronts[o->nfronts++] = optarg;
 			break;
 		case OPT_CA:
@@ -89,29 +75,20 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_HEADER:
 			if (o->nheaders == MEEKC_HEADERS_MAX)
-				fatalx(EX_PW_USAGE, "at most %d --header", MEEKC_HEADERS_MAX);
+				cli_usage_error("at most %d --header", MEEKC_HEADERS_MAX);
 			o->headers[o->nheaders++] = optarg;
 			break;
 		case OPT_MAXBODY:
-			if (num_parse_u64(optarg, MEEKC_BODY_MIN, MEEK_BODY_MAX, &o->max_body) == -1)
-				fatalx(EX_PW_USAGE, "--max-body: want %d..%d: %s", MEEKC_BODY_MIN,
-				       MEEK_BODY_MAX, optarg);
+			o->max_body = cli_u64("--max-body", optarg, MEEKC_BODY_MIN, MEEK_BODY_MAX);
 			break;
 		case OPT_PLAIN:
 			o->plaintext = 1;
 			break;
 		default:
-			usage(EX_PW_USAGE);
+			cli_option(ch);
 		}
 	}
-	if (optind != argc) {
-		log_warnx("unexpected argument: %s", argv[optind]);
-		usage(EX_PW_USAGE);
-	}
-	if (o->url == NULL) {
-		log_warnx("--url is required");
-		usage(EX_PW_USAGE);
-	}
+	cli_no_operands(argc, argv);
 }
 
 /* Append a complete header line to cfg->extra. */
@@ -121,12 +98,12 @@ extra_add(struct meekc_config *cfg, const char *line, size_t n)
 	size_t used = strlen(cfg->extra);
 
 	if (n >= sizeof(cfg->extra) - used)
-		fatalx(EX_PW_USAGE, "headers longer than %d bytes in all", MEEKC_EXTRA_MAX);
+		cli_usage_error("headers longer than %d bytes in all", MEEKC_EXTRA_MAX);
 	memcpy(cfg->extra + used, line, n + 1);
 }
 
 static void
-build_headers(const struct options *o, struct meekc_config *cfg)
+build_headers(const struct meekc_main *o, struct meekc_config *cfg)
 {
 	char line[MEEKC_HEADER_LINE_MAX + 8], err[128];
 	char tok[SECRET_MAX + 1], tline[SECRET_MAX + sizeof(MEEK_HDR_AUTH) + 8];
@@ -136,7 +113,7 @@ build_headers(const struct options *o, struct meekc_config *cfg)
 	for (i = 0; i < o->nheaders; i++) {
 		n = meekc_parse_header(o->headers[i], line, sizeof(line), err, sizeof(err));
 		if (n < 0)
-			fatalx(EX_PW_USAGE, "--header %s: %s", o->headers[i], err);
+			cli_usage_error("--header %s: %s", o->headers[i], err);
 		extra_add(cfg, line, (size_t)n);
 	}
 	if (o->token_file == NULL)
@@ -159,36 +136,43 @@ build_headers(const struct options *o, struct meekc_config *cfg)
 static void
 resolve(const char *host, uint16_t port, struct meekc_config *cfg)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res;
-	char ps[8];
 	int e;
 
-	snprintf(ps, sizeof(ps), "%u", (unsigned)port);
-	e = getaddrinfo(host, ps, &hints, &res);
+	e = net_resolve_once(host, port, &cfg->addrs[cfg->naddrs], &cfg->addrlens[cfg->naddrs]);
 	if (e != 0)
 		fatalx(EX_PW_TEMP, "cannot resolve %s: %s", host, gai_strerror(e));
-	memcpy(&cfg->addrs[cfg->naddrs], res->ai_addr, res->ai_addrlen);
-	cfg->addrlens[cfg->naddrs++] = res->ai_addrlen;
-	freeaddrinfo(res);
+	cfg->naddrs++;
 }
 
+/* The URL and the fronts, checked: still usage errors. */
 static void
-configure(const struct options *o, struct meekc_config *cfg)
+validate(struct meekc_main *o)
 {
+	struct meekc_config *cfg = &o->cfg;
 	char err[128];
 	size_t i;
 
+	if (o->url == NULL)
+		cli_usage_error("--url is required");
 	if (meekc_parse_url(o->url, o->plaintext, &cfg->url, err, sizeof(err)) == -1)
-		fatalx(EX_PW_USAGE, "--url %s: %s", o->url, err);
+		cli_usage_error("--url %s: %s", o->url, err);
 	if (!cfg->url.https && o->nfronts > 0)
-		fatalx(EX_PW_USAGE, "--front needs an https:// URL");
+		cli_usage_error("--front needs an https:// URL");
 	for (i = 0; i < o->nfronts; i++) {
 		if (meekc_parse_front(o->fronts[i], &cfg->url, &cfg->fronts[i], err, sizeof(err)) ==
 		    -1)
-			fatalx(EX_PW_USAGE, "--front %s: %s", o->fronts[i], err);
+			cli_usage_error("--front %s: %s", o->fronts[i], err);
 	}
 	cfg->nfronts = o->nfronts;
+}
+
+/* The header lines (and the token) and the addresses, once, before any traffic. */
+static void
+acquire(struct meekc_main *o)
+{
+	struct meekc_config *cfg = &o->cfg;
+	size_t i;
+
 	cfg->ca_file = o->ca;
 	cfg->max_body = (size_t)o->max_body;
 	build_headers(o, cfg);
@@ -201,16 +185,15 @@ configure(const struct options *o, struct meekc_config *cfg)
 int
 main(int argc, char **argv)
 {
-	static struct options o;
-	static struct meekc_config cfg;
+	static struct meekc_main m;
 	int rc;
 
-	log_init(argv[0], LOG_LVL_WARN);
-	parse_options(argc, argv, &o);
-	log_set_level(o.verbosity);
+	cli_init(argv, usage_text);
+	parse(&m, argc, argv);
+	validate(&m);
+	acquire(&m);
 	signal(SIGPIPE, SIG_IGN);
-	configure(&o, &cfg);
-	rc = meekc_run(&cfg);
-	secret_wipe(cfg.extra, sizeof(cfg.extra));
+	rc = meekc_run(&m.cfg);
+	secret_wipe(m.cfg.extra, sizeof(m.cfg.extra));
 	return rc;
 }

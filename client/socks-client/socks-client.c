@@ -4,34 +4,51 @@
  * leave through carriers (DESIGN.md §4). This file is the table of
  * contents: options, listeners, signals, run. The work is in proxy.c
  * (per-connection state machine) and carrier.c (opening carriers).
+ *
+ * Shutdown: the first SIGTERM/SIGINT closes the listeners and lets open
+ * connections finish, for at most --drain-timeout seconds; a second
+ * signal closes them at once.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "carrier.h"
-#include "net/endpoint.h"
+#include "base/cli.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
+#include "carrier.h"
+#include "net/endpoint.h"
 #include "net/net.h"
-#include "base/num.h"
 #include "proxy.h"
 
 #define LISTEN_MAX 8
 #define TIMEOUT_MAX_MS (24ULL * 3600 * 1000)
 
 static const char usage_text[] =
-    "usage: socks-client [-qv] [-l endpoint]... -C carrier [-C carrier]...\n"
-    "                    [--per-connection | --optimistic] [--max-conns n]\n"
-    "                    [--connect-timeout seconds] [--idle-timeout seconds]\n"
-    "                    [--drain-timeout seconds]\n";
+    "usage: socks-client [-hqv] [-l ENDPOINT]... -C CARRIER [-C CARRIER]...\n"
+    "                    [--per-connection | --optimistic] [--max-conns N]\n"
+    "                    [--connect-timeout SECONDS] [--idle-timeout SECONDS]\n"
+    "                    [--drain-timeout SECONDS]\n";
 
-struct options {
+enum { OPT_MAXCONNS = 256, OPT_CONNECT, OPT_IDLE, OPT_DRAIN, OPT_PERCONN, OPT_OPTIMISTIC };
+static const struct option longopts[] = {
+	{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
+	{ "per-connection", no_argument, NULL, OPT_PERCONN },
+	{ "optimistic", no_argument, NULL, OPT_OPTIMISTIC },
+	CLI_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+struct socks_main {
+	struct proxy px;
 	const char *listen[LISTEN_MAX];
 	size_t nlisten;
 	struct carrier carriers[CARRIER_MAX];
@@ -39,23 +56,13 @@ struct options {
 	uint64_t max_conns;
 	uint64_t connect_ms, idle_ms, drain_ms;
 	int per_connection, optimistic;
-	int verbosity;
+	struct listener listeners[LISTEN_MAX];
+	struct endpoint listen_eps[LISTEN_MAX];
+	size_t nlisteners;
+	ev_signal sig_term, sig_int;
+	ev_timer drain_timer;
+	int draining;
 };
-
-static struct proxy px;
-static struct listener listeners[LISTEN_MAX];
-static struct endpoint listen_eps[LISTEN_MAX];
-static size_t nlisteners;
-static ev_signal sig_term, sig_int;
-static ev_timer drain_timer;
-static int draining;
-
-static void
-usage(int status)
-{
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
-}
 
 static double
 ms_to_s(uint64_t ms)
@@ -64,141 +71,153 @@ ms_to_s(uint64_t ms)
 }
 
 static void
-parse_timeout(const char *name, const char *arg, uint64_t *ms)
+parse_carrier(struct socks_main *m, const char *s)
 {
-	if (num_parse_seconds_ms(arg, TIMEOUT_MAX_MS, ms) == -1)
-		fatalx(EX_PW_USAGE, "--%s: not a number of seconds: %s", name, arg);
+	char err[128];
+
+	if (m->ncarriers == CARRIER_MAX)
+		cli_usage_error("at most %d -C", CARRIER_MAX);
+	if (carrier_parse(s, &m->carriers[m->ncarriers], err, sizeof(err)) == -1)
+		cli_usage_error("-C %s: %s", s, err);
+	m->ncarriers++;
 }
 
 static void
-parse_options(int argc, char **argv, struct options *o)
+parse(struct socks_main *m, int argc, char **argv)
 {
-	enum { OPT_MAXCONNS = 256, OPT_CONNECT, OPT_IDLE, OPT_DRAIN, OPT_PERCONN, OPT_OPTIMISTIC };
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
-		{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
-		{ "per-connection", no_argument, NULL, OPT_PERCONN },
-		{ "optimistic", no_argument, NULL, OPT_OPTIMISTIC },
-		{ NULL, 0, NULL, 0 },
-	};
-	char err[128];
 	int ch;
 
-	o->max_conns = 1024;
-	o->connect_ms = 30000;
-	o->drain_ms = 10000;
-	o->verbosity = LOG_LVL_WARN;
-	while ((ch = getopt_long(argc, argv, "hqvl:C:", longopts, NULL)) != -1) {
+	m->max_conns = 1024;
+	m->connect_ms = 30000;
+	m->drain_ms = 10000;
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:C:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(EX_PW_OK);
-			break;
-		case 'q':
-			o->verbosity = LOG_LVL_QUIET;
-			break;
-		case 'v':
-			o->verbosity++;
-			break;
 		case 'l':
-			if (o->nlisten == LISTEN_MAX)
-				fatalx(EX_PW_USAGE, "at most %d -l", LISTEN_MAX);
-			o->listen[o->nlisten++] = optarg;
+			if (m->nlisten == LISTEN_MAX)
+				cli_usage_error("at most %d -l", LISTEN_MAX);
+			m->listen[m->nlisten++] = optarg;
 			break;
 		case 'C':
-			if (o->ncarriers == CARRIER_MAX)
-				fatalx(EX_PW_USAGE, "at most %d -C", CARRIER_MAX);
-			if (carrier_parse(optarg, &o->carriers[o->ncarriers], err, sizeof(err)) == -1)
-				fatalx(EX_PW_USAGE, "-C %s: %s", optarg, err);
-			o->ncarriers++;
+			parse_carrier(m, optarg);
 			break;
 		case OPT_MAXCONNS:
-			if (num_parse_u64(optarg, 1, 1000000, &o->max_conns) == -1)
-				fatalx(EX_PW_USAGE, "--max-conns: want 1..1000000: %s", optarg);
+			m->max_conns = cli_u64("--max-conns", optarg, 1, 1000000);
 			break;
 		case OPT_CONNECT:
-			parse_timeout("connect-timeout", optarg, &o->connect_ms);
+			m->connect_ms = cli_seconds_ms("--connect-timeout", optarg, 1, TIMEOUT_MAX_MS);
 			break;
 		case OPT_IDLE:
-			parse_timeout("idle-timeout", optarg, &o->idle_ms);
+			m->idle_ms = cli_seconds_ms("--idle-timeout", optarg, 0, TIMEOUT_MAX_MS);
 			break;
 		case OPT_DRAIN:
-			parse_timeout("drain-timeout", optarg, &o->drain_ms);
+			m->drain_ms = cli_seconds_ms("--drain-timeout", optarg, 0, TIMEOUT_MAX_MS);
 			break;
 		case OPT_PERCONN:
-			o->per_connection = 1;
+			m->per_connection = 1;
 			break;
 		case OPT_OPTIMISTIC:
-			o->optimistic = 1;
+			m->optimistic = 1;
 			break;
 		default:
-			usage(EX_PW_USAGE);
+			cli_option(ch);
 		}
 	}
-	if (optind != argc) {
-		log_warnx("unexpected argument: %s", argv[optind]);
-		usage(EX_PW_USAGE);
-	}
-	if (o->ncarriers == 0) {
-		log_warnx("at least one -C carrier is required");
-		usage(EX_PW_USAGE);
-	}
-	if (o->per_connection && o->optimistic)
-		fatalx(EX_PW_USAGE, "--optimistic needs session mode, not --per-connection");
-	if (o->connect_ms == 0)
-		fatalx(EX_PW_USAGE, "--connect-timeout must be positive");
-	if (o->nlisten == 0)
-		o->listen[o->nlisten++] = "tcp:127.0.0.1:1080";
+	cli_no_operands(argc, argv);
 }
 
 static void
-on_accept(struct listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len)
+validate(struct socks_main *m)
 {
-	(void)l;
-	(void)len;
-	proxy_accept(&px, fd, peer);
-}
-
-static void
-open_listeners(struct ev_loop *loop, const struct options *o)
-{
-	char err[128], name[ENDPOINT_STR_MAX];
+	char err[128];
 	size_t i;
-	int fd;
 
-	for (i = 0; i < o->nlisten; i++) {
-		struct endpoint *ep = &listen_eps[i];
+	if (m->ncarriers == 0)
+		cli_usage_error("at least one -C carrier is required");
+	if (m->per_connection && m->optimistic)
+		cli_usage_error("--optimistic needs session mode, not --per-connection");
+	if (m->nlisten == 0)
+		m->listen[m->nlisten++] = "tcp:127.0.0.1:1080";
+	for (i = 0; i < m->nlisten; i++) {
+		struct endpoint *ep = &m->listen_eps[i];
 
-		if (endpoint_parse(o->listen[i], ep, err, sizeof(err)) == -1)
-			fatalx(EX_PW_USAGE, "-l %s: %s", o->listen[i], err);
+		if (endpoint_parse(m->listen[i], ep, err, sizeof(err)) == -1)
+			cli_usage_error("-l %s: %s", m->listen[i], err);
 		if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
-			fatalx(EX_PW_USAGE, "-l %s: only tcp: and unix: can listen", o->listen[i]);
-		fd = net_listen(ep, 128);
-		if (fd == -1)
-			fatal(EX_PW_TEMP, "listen %s", o->listen[i]);
-		if (net_listen_name(fd, ep, name, sizeof(name)) == -1)
-			fatal(EX_PW_INTERNAL, "getsockname");
-		listener_start(loop, &listeners[nlisteners++], fd, on_accept, NULL);
-		net_print_ready(name);
+			cli_usage_error("-l %s: only tcp: and unix: can listen", m->listen[i]);
 	}
 }
 
 static void
 on_idle(struct proxy *p)
 {
-	if (draining)
+	struct socks_main *m = (struct socks_main *)((char *)p - offsetof(struct socks_main, px));
+
+	if (m->draining)
 		ev_break(p->loop, EVBREAK_ALL);
+}
+
+/* The proxy and, in session mode, the one session its streams share. */
+static void
+acquire(struct socks_main *m, struct ev_loop *loop)
+{
+	struct proxy *px = &m->px;
+
+	px->loop = loop;
+	px->carriers = m->carriers;
+	px->ncarriers = m->ncarriers;
+	px->max_conns = (size_t)m->max_conns;
+	px->handshake_timeout = 10.0;
+	px->connect_timeout = ms_to_s(m->connect_ms);
+	px->idle_timeout = ms_to_s(m->idle_ms);
+	px->on_idle = on_idle;
+	px->optimistic = m->optimistic;
+	if (!m->per_connection) {
+		static const struct csession_cb scb = {
+			proxy_session_lost, proxy_session_stalled, proxy_stream_readable,
+			proxy_stream_writable,
+		};
+
+		px->sess = csession_new(loop, m->carriers, m->ncarriers, &scb, px);
+		if (px->sess == NULL)
+			fatalx(EX_PW_INTERNAL, "out of memory");
+	}
+}
+
+static void
+on_accept(struct listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len)
+{
+	struct socks_main *m = l->arg;
+
+	(void)len;
+	proxy_accept(&m->px, fd, peer);
+}
+
+static void
+open_listeners(struct socks_main *m)
+{
+	char name[ENDPOINT_STR_MAX];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < m->nlisten; i++) {
+		fd = net_listen(&m->listen_eps[i], 128);
+		if (fd == -1)
+			fatal(EX_PW_TEMP, "listen %s", m->listen[i]);
+		if (net_listen_name(fd, &m->listen_eps[i], name, sizeof(name)) == -1)
+			fatal(EX_PW_INTERNAL, "getsockname");
+		listener_start(m->px.loop, &m->listeners[m->nlisteners++], fd, on_accept, m);
+		net_print_ready(name);
+	}
 }
 
 static void
 on_drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)w;
+	struct socks_main *m = w->data;
+
 	(void)revents;
-	log_warnx("drain timeout: closing %zu connections", px.nconns);
-	proxy_abort_all(&px);
+	log_warnx("drain timeout: closing %zu connections", m->px.nconns);
+	proxy_abort_all(&m->px);
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -206,81 +225,77 @@ on_drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct socks_main *m = w->data;
 	size_t i;
 
 	(void)revents;
-	if (draining) {
-		proxy_abort_all(&px);
+	if (m->draining) {
+		proxy_abort_all(&m->px);
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	draining = 1;
-	log_info("signal %d: draining %zu connections", w->signum, px.nconns);
-	for (i = 0; i < nlisteners; i++)
-		listener_stop(&listeners[i]);
-	if (px.nconns == 0) {
+	m->draining = 1;
+	log_info("signal %d: draining %zu connections", w->signum, m->px.nconns);
+	for (i = 0; i < m->nlisteners; i++)
+		listener_stop(&m->listeners[i]);
+	if (m->px.nconns == 0) {
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	ev_timer_start(loop, &drain_timer);
+	ev_timer_start(loop, &m->drain_timer);
+}
+
+static void
+watchers(struct socks_main *m)
+{
+	struct ev_loop *loop = m->px.loop;
+
+	signal(SIGPIPE, SIG_IGN);
+	open_listeners(m);
+	ev_signal_init(&m->sig_term, on_signal, SIGTERM);
+	ev_signal_init(&m->sig_int, on_signal, SIGINT);
+	m->sig_term.data = m->sig_int.data = m;
+	ev_signal_start(loop, &m->sig_term);
+	ev_signal_start(loop, &m->sig_int);
+	ev_timer_init(&m->drain_timer, on_drain_timeout, ms_to_s(m->drain_ms), 0);
+	m->drain_timer.data = m;
+}
+
+static void
+teardown(struct socks_main *m)
+{
+	size_t i;
+
+	proxy_abort_all(&m->px);
+	csession_free(m->px.sess);
+	for (i = 0; i < m->nlisteners; i++) {
+		listener_stop(&m->listeners[i]);
+		if (m->listen_eps[i].kind == EP_UNIX)
+			(void)unlink(m->listen_eps[i].path);
+	}
+	ev_loop_destroy(m->px.loop);
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct options o;
+	static struct socks_main m;
 	struct ev_loop *loop;
 
-	log_init(argv[0], LOG_LVL_WARN);
+	cli_init(argv, usage_text);
 	/*
 	 * Session buffers come and go by the 32 KiB frame; without this glibc
 	 * hands the heap top back to the kernel and faults it in again on
 	 * every window, which costs more than the copying.
 	 */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	parse_options(argc, argv, &o);
-	log_set_level(o.verbosity);
-	signal(SIGPIPE, SIG_IGN);
-	loop = ev_default_loop(EVFLAG_AUTO);
-	if (loop == NULL)
+	parse(&m, argc, argv);
+	validate(&m);
+	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx(EX_PW_INTERNAL, "cannot initialise the event loop");
-
-	px.loop = loop;
-	px.carriers = o.carriers;
-	px.ncarriers = o.ncarriers;
-	px.max_conns = (size_t)o.max_conns;
-	px.handshake_timeout = 10.0;
-	px.connect_timeout = ms_to_s(o.connect_ms);
-	px.idle_timeout = ms_to_s(o.idle_ms);
-	px.on_idle = on_idle;
-	px.optimistic = o.optimistic;
-	if (!o.per_connection) {
-		static const struct csession_cb scb = {
-			proxy_session_lost, proxy_session_stalled, proxy_stream_readable,
-			proxy_stream_writable,
-		};
-
-		px.sess = csession_new(loop, o.carriers, o.ncarriers, &scb, &px);
-		if (px.sess == NULL)
-			fatalx(EX_PW_INTERNAL, "out of memory");
-	}
-
-	open_listeners(loop, &o);
-	ev_signal_init(&sig_term, on_signal, SIGTERM);
-	ev_signal_init(&sig_int, on_signal, SIGINT);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
-	ev_timer_init(&drain_timer, on_drain_timeout, ms_to_s(o.drain_ms), 0);
-
+	acquire(&m, loop);
+	watchers(&m);
 	ev_run(loop, 0);
-
-	proxy_abort_all(&px);
-	csession_free(px.sess);
-	for (size_t i = 0; i < nlisteners; i++) {
-		listener_stop(&listeners[i]);
-		if (listen_eps[i].kind == EP_UNIX)
-			(void)unlink(listen_eps[i].path);
-	}
-	ev_loop_destroy(loop);
+	teardown(&m);
 	return EX_PW_OK;
 }

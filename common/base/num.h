@@ -2,7 +2,9 @@
 /*
  * Checked number parsing for argv and configuration: the whole string
  * must be a decimal number within [min, max]; no sign games, no
- * trailing junk, no silent wrap-around. Never use atoi.
+ * trailing junk, no silent wrap-around. Never use atoi. Options from
+ * argv go through cli_u64 and cli_seconds_ms (base/cli.h), which say
+ * what was wrong in one wording for every program.
  */
 #ifndef PW_NUM_H
 #define PW_NUM_H

@@ -58,28 +58,46 @@ unix_addr(const struct endpoint *ep, struct sockaddr_un *sun, socklen_t *len)
 	return 0;
 }
 
-/* Numeric or resolved (blocking getaddrinfo: start-up and carriers only). */
+/* The first address of host:port (NULL host: the wildcard); 0 or a getaddrinfo error. */
 static int
-tcp_addr(const struct endpoint *ep, int passive, struct sockaddr_storage *ss, socklen_t *len)
+resolve_first(const char *host, uint16_t port, int flags, struct sockaddr_storage *ss,
+              socklen_t *len)
 {
 	struct addrinfo hints, *res;
-	char port[8];
+	char ps[8];
 	int r;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = passive ? AI_PASSIVE : 0;
-	snprintf(port, sizeof(port), "%u", (unsigned)ep->port);
-	r = getaddrinfo(ep->host[0] ? ep->host : NULL, port, &hints, &res);
+	hints.ai_flags = flags | AI_NUMERICSERV;
+	snprintf(ps, sizeof(ps), "%u", (unsigned)port);
+	if ((r = getaddrinfo(host, ps, &hints, &res)) != 0)
+		return r;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+net_resolve_once(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	return resolve_first(host, port, 0, ss, len);
+}
+
+/* Numeric or resolved (blocking getaddrinfo: start-up and carriers only). */
+static int
+tcp_addr(const struct endpoint *ep, int passive, struct sockaddr_storage *ss, socklen_t *len)
+{
+	int r;
+
+	r = resolve_first(ep->host[0] ? ep->host : NULL, ep->port, passive ? AI_PASSIVE : 0, ss, len);
 	if (r != 0) {
 		log_warnx("%s: %s", ep->host, gai_strerror(r));
 		errno = EHOSTUNREACH;
 		return -1;
 	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include <ev.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "net/endpoint.h"
@@ -30,6 +31,13 @@ int net_listen_name(int fd, const struct endpoint *ep, char *out, size_t outlen)
 
 /* Print "ready NAME" on stdout and flush. */
 void net_print_ready(const char *name);
+
+/*
+ * Resolve host:port with a blocking getaddrinfo, once, at start-up, so
+ * that later dials never block the loop on a name lookup; the first
+ * address is kept. 0, or a getaddrinfo error code for gai_strerror.
+ */
+int net_resolve_once(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);
 
 /*
  * Start a non-blocking connect to a tcp: or unix: endpoint (tcp names are

@@ -24,10 +24,10 @@
 #include "net/dns.h"
 #include "net/endpoint.h"
 #include "evsink.h"
+#include "base/cli.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "net/net.h"
-#include "base/num.h"
 #include "tt.h"
 
 #define EGRESS_BACKLOG 512
@@ -54,9 +54,7 @@ static const struct option longopts[] = {
 	{ "drain-timeout", required_argument, NULL, 'T' },
 	{ "max-sessions", required_argument, NULL, 'S' },
 	{ "upstream", required_argument, NULL, 'U' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
+	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,21 +69,10 @@ struct egress_main {
 	int hard_exit;
 };
 
-static void
-usage(int status)
-{
-	fputs(usage_str, status == EX_PW_OK ? stdout : stderr);
-	exit(status);
-}
-
 static double
 parse_seconds(const char *opt, const char *s, int zero_ok)
 {
-	uint64_t ms;
-
-	if (num_parse_seconds_ms(s, EGRESS_TIMEOUT_MAX_MS, &ms) == -1 || (ms == 0 && !zero_ok))
-		fatalx(EX_PW_USAGE, "%s: bad number of seconds '%s'", opt, s);
-	return (double)ms / 1000.0;
+	return (double)cli_seconds_ms(opt, s, zero_ok ? 0 : 1, EGRESS_TIMEOUT_MAX_MS) / 1000.0;
 }
 
 static void
@@ -95,10 +82,10 @@ parse_rule(struct egress *eg, const char *s, int allow)
 	char err[128];
 
 	if (policy_parse_rule(s, allow, &r, err, sizeof(err)) == -1)
-		fatalx(EX_PW_USAGE, "--%s %s: %s", allow ? "allow" : "deny", s, err);
+		cli_usage_error("--%s %s: %s", allow ? "allow" : "deny", s, err);
 	if (policy_add(&eg->policy, &r) == -1)
-		fatalx(EX_PW_USAGE, "too many --allow/--deny rules (at most %d)",
-		       POLICY_RULES_MAX - (int)eg->policy.ndefaults);
+		cli_usage_error("too many --allow/--deny rules (at most %d)",
+		                POLICY_RULES_MAX - (int)eg->policy.ndefaults);
 }
 
 static void
@@ -110,14 +97,14 @@ parse_listen(struct egress_main *m, const char *s)
 	char err[128];
 
 	if (eg->nlisten == EGRESS_LISTEN_MAX)
-		fatalx(EX_PW_USAGE, "too many -l (at most %d)", EGRESS_LISTEN_MAX);
+		cli_usage_error("too many -l (at most %d)", EGRESS_LISTEN_MAX);
 	if (endpoint_parse(s, ep, err, sizeof(err)) == -1)
-		fatalx(EX_PW_USAGE, "-l %s: %s", s, err);
+		cli_usage_error("-l %s: %s", s, err);
 	if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
-		fatalx(EX_PW_USAGE, "-l %s: only tcp: and unix: endpoints", s);
+		cli_usage_error("-l %s: only tcp: and unix: endpoints", s);
 	o = endpoint_opt(ep, "trusted");
 	if (ep->nopts > (o ? 1u : 0u) || (o && o->has_val))
-		fatalx(EX_PW_USAGE, "-l %s: the only option is ',trusted'", s);
+		cli_usage_error("-l %s: the only option is ',trusted'", s);
 	eg->listen[eg->nlisten].trusted = o != NULL;
 	eg->nlisten++;
 }
@@ -126,15 +113,14 @@ static void
 parse(struct egress_main *m, int argc, char **argv)
 {
 	struct egress *eg = &m->eg;
-	int c, level = LOG_LVL_WARN;
-	uint64_t v;
+	int c;
 
 	policy_init(&eg->policy);
 	eg->max_conns = EGRESS_MAX_CONNS_DEFAULT;
 	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
 	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
-	while ((c = getopt_long(argc, argv, "hl:qv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			parse_listen(m, optarg);
@@ -147,10 +133,7 @@ parse(struct egress_main *m, int argc, char **argv)
 			eg->events_spec = optarg;
 			break;
 		case 'M':
-			if (num_parse_u64(optarg, 1, EGRESS_MAX_CONNS_MAX, &v) == -1)
-				fatalx(EX_PW_USAGE, "--max-conns: bad number '%s' (1-%d)", optarg,
-				       EGRESS_MAX_CONNS_MAX);
-			eg->max_conns = (size_t)v;
+			eg->max_conns = (size_t)cli_u64("--max-conns", optarg, 1, EGRESS_MAX_CONNS_MAX);
 			break;
 		case 'C':
 			eg->connect_timeout = parse_seconds("--connect-timeout", optarg, 0);
@@ -165,45 +148,31 @@ parse(struct egress_main *m, int argc, char **argv)
 			eg->drain_timeout = parse_seconds("--drain-timeout", optarg, 1);
 			break;
 		case 'S':
-			if (num_parse_u64(optarg, 1, EGRESS_MAX_CONNS_MAX, &v) == -1)
-				fatalx(EX_PW_USAGE, "--max-sessions: want 1..%d, not '%s'",
-				       EGRESS_MAX_CONNS_MAX, optarg);
-			eg->max_sessions = (size_t)v;
+			eg->max_sessions = (size_t)cli_u64("--max-sessions", optarg, 1, EGRESS_MAX_CONNS_MAX);
 			break;
 		case 'U': {
 			char err[128];
 
 			if (endpoint_parse(optarg, &m->upstream, err, sizeof(err)) == -1)
-				fatalx(EX_PW_USAGE, "--upstream %s: %s", optarg, err);
+				cli_usage_error("--upstream %s: %s", optarg, err);
 			if ((m->upstream.kind != EP_TCP && m->upstream.kind != EP_UNIX) ||
 			    (m->upstream.kind == EP_TCP && m->upstream.port == 0))
-				fatalx(EX_PW_USAGE, "--upstream %s: want tcp:HOST:PORT or unix:PATH", optarg);
+				cli_usage_error("--upstream %s: want tcp:HOST:PORT or unix:PATH", optarg);
 			eg->upstream = &m->upstream;
 			break;
 		}
-		case 'v':
-			level = level < LOG_LVL_DEBUG ? level + 1 : level;
-			break;
-		case 'q':
-			level = LOG_LVL_QUIET;
-			break;
-		case 'h':
-			usage(EX_PW_OK);
-			break;
 		default:
-			usage(EX_PW_USAGE);
+			cli_option(c);
 		}
 	}
-	log_set_level(level);
-	if (optind != argc)
-		fatalx(EX_PW_USAGE, "unexpected argument '%s'", argv[optind]);
+	cli_no_operands(argc, argv);
 }
 
 static void
 validate(const struct egress_main *m)
 {
 	if (m->eg.nlisten == 0)
-		usage(EX_PW_USAGE);
+		cli_usage_error("at least one -l is required");
 }
 
 static void
@@ -343,7 +312,7 @@ main(int argc, char **argv)
 {
 	static struct egress_main m;
 
-	log_init(argv[0], LOG_LVL_WARN);
+	cli_init(argv, usage_str);
 	/* As in socks-client: keep freed session buffers instead of refaulting them. */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	parse(&m, argc, argv);

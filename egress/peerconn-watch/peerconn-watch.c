@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "net/endpoint.h"
+#include "base/cli.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "net/net.h"
-#include "base/num.h"
 #include "watch.h"
 #include "watch_input.h"
 
@@ -44,9 +44,7 @@ static const struct option longopts[] = {
 	{ "rules", required_argument, NULL, 'R' },
 	{ "max-buckets", required_argument, NULL, 'B' },
 	{ "json", no_argument, NULL, 'j' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
+	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -65,58 +63,35 @@ struct watch_main {
 };
 
 static void
-usage(int status)
-{
-	fputs(usage_str, status == EX_PW_OK ? stdout : stderr);
-	exit(status);
-}
-
-static void
 parse(struct watch_main *m, int argc, char **argv)
 {
-	int c, level = LOG_LVL_WARN;
+	int c;
 
 	m->window_ms = WATCH_WINDOW_DEFAULT_MS;
 	m->max_buckets = WATCH_BUCKETS_DEFAULT;
 	m->listen_fd = -1;
-	while ((c = getopt_long(argc, argv, "hjl:qv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "jl:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			m->listen_spec = optarg;
 			break;
 		case 'W':
-			if (num_parse_seconds_ms(optarg, WATCH_WINDOW_MAX_MS, &m->window_ms) == -1 ||
-			    m->window_ms < 1000)
-				fatalx(EX_PW_USAGE, "--window: bad number of seconds '%s' (1-86400)",
-				       optarg);
+			m->window_ms = cli_seconds_ms("--window", optarg, 1000, WATCH_WINDOW_MAX_MS);
 			break;
 		case 'R':
 			m->rules_path = optarg;
 			break;
 		case 'B':
-			if (num_parse_u64(optarg, 1, WATCH_BUCKETS_MAX, &m->max_buckets) == -1)
-				fatalx(EX_PW_USAGE, "--max-buckets: bad number '%s' (1-%d)", optarg,
-				       WATCH_BUCKETS_MAX);
+			m->max_buckets = cli_u64("--max-buckets", optarg, 1, WATCH_BUCKETS_MAX);
 			break;
 		case 'j':
 			m->json = 1;
 			break;
-		case 'v':
-			level = level < LOG_LVL_DEBUG ? level + 1 : level;
-			break;
-		case 'q':
-			level = LOG_LVL_QUIET;
-			break;
-		case 'h':
-			usage(EX_PW_OK);
-			break;
 		default:
-			usage(EX_PW_USAGE);
+			cli_option(c);
 		}
 	}
-	log_set_level(level);
-	if (optind != argc)
-		fatalx(EX_PW_USAGE, "unexpected argument '%s'", argv[optind]);
+	cli_no_operands(argc, argv);
 }
 
 /* The rules file, read whole but never more than WATCH_RULES_FILE_MAX + 1 bytes. */
@@ -153,10 +128,9 @@ validate(struct watch_main *m)
 
 	if (m->listen_spec != NULL) {
 		if (endpoint_parse(m->listen_spec, &m->ep, err, sizeof(err)) == -1)
-			fatalx(EX_PW_USAGE, "-l %s: %s", m->listen_spec, err);
+			cli_usage_error("-l %s: %s", m->listen_spec, err);
 		if (m->ep.kind != EP_UNIX || m->ep.nopts != 0)
-			fatalx(EX_PW_USAGE, "-l %s: only a unix: endpoint, without options",
-			       m->listen_spec);
+			cli_usage_error("-l %s: only a unix: endpoint, without options", m->listen_spec);
 	}
 	load_rules(m);
 }
@@ -258,7 +232,7 @@ main(int argc, char **argv)
 {
 	static struct watch_main m;
 
-	log_init(argv[0], LOG_LVL_WARN);
+	cli_init(argv, usage_str);
 	parse(&m, argc, argv);
 	validate(&m);
 	acquire(&m);

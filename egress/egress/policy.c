@@ -494,11 +494,13 @@ policy_name_ambiguous(const char *name)
 	const char *last;
 	size_t n = strlen(name);
 
-	/* An IPv6 literal is read strictly (inet_pton) and checked after resolution. */
-	if (policy_dotted_quad(name) || strchr(name, ':') != NULL)
+	if (policy_dotted_quad(name))
 		return 0;
 	if (inet_aton(name, &ia) != 0)
 		return 1;
+	/* An IPv6 literal is read strictly (inet_pton) and checked after resolution. */
+	if (strchr(name, ':') != NULL)
+		return 0;
 	if (n > 0 && name[n - 1] == '.')
 		n--;
 	last = memrchr(name, '.', n);

@@ -399,6 +399,7 @@ static const char *ambiguous_names[] = {
 	"1.2.3.4.5",  "1.2.3.256",  "1.2.3.4 x",    "example.123", "example.0x1f", "0x",
 	"0",          "1.2.3.",     "08.0.0.1",     "127.0.0.1.",  "example.123.",
 	"host-127.0.0.1", /* a browser reads the last label as a number and fails */
+	"22 :",           /* inet_aton stops at the space */
 };
 
 START_TEST(test_name_ambiguous)

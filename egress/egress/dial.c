@@ -3,8 +3,12 @@
  * Dialling a destination (see dial.h). The policy is applied to
  * resolved addresses only, so a name that resolves to a denied address
  * is refused like the address. When several addresses fail differently
- * the outcome reports the most telling error. Outcomes known at once (a
- * denied literal address) are delivered from a zero timer, so callers
+ * the outcome reports the most telling error. A name that only looks
+ * like an IPv4 address ("0177.0.0.1", "127.1") is refused before
+ * resolution: resolvers and browsers read such names differently, so
+ * the address the policy checked might not be the one the client meant.
+ * Outcomes known at once (a denied literal address, such a name) are
+ * delivered from a zero timer, so callers
  * never see their callback run inside dial_start().
  */
 #include "dial.h"
@@ -63,17 +67,23 @@ dial_cancel(struct dial *d)
 	free(d);
 }
 
-/* Decide a failure now, report it from the loop. */
+/* Decide a failure now, report it from the loop; why goes to the one debug line. */
 static void
-dial_fail(struct dial *d, uint8_t rep, enum events_result result)
+dial_fail_why(struct dial *d, uint8_t rep, enum events_result result, const char *why)
 {
-	log_debug("%s -> %s: %s", d->who, d->dest, socks5_reply_str(rep));
+	log_debug("%s -> %s: %s", d->who, d->dest, why);
 	dial_stop(d);
 	d->done = 1;
 	d->rep = rep;
 	d->result = result;
 	ev_timer_set(&d->timer, 0, 0);
 	ev_timer_start(d->eg->loop, &d->timer);
+}
+
+static void
+dial_fail(struct dial *d, uint8_t rep, enum events_result result)
+{
+	dial_fail_why(d, rep, result, socks5_reply_str(rep));
 }
 
 static void
@@ -290,6 +300,11 @@ dial_start(struct egress *eg, const struct socksaddr *dst, const char *who, dial
 		memcpy(&d->addrs.addr[0], &ss, len);
 		d->addrs.n = 1;
 		dial_apply_policy(d);
+		return d;
+	}
+	if (policy_name_ambiguous(dst->name)) {
+		dial_fail_why(d, SOCKS5_REP_NOT_ALLOWED, EVENTS_REFUSED,
+		              "refused: numeric host name that is not a dotted quad");
 		return d;
 	}
 	/* The resolver bounds this phase by --connect-timeout (egress.c). */

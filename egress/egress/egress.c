@@ -28,6 +28,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "net/net.h"
+#include "selfaddr.h"
 #include "tt.h"
 
 #define EGRESS_BACKLOG 512
@@ -39,7 +40,8 @@ static const char usage_str[] =
 	"usage: egress [-hqv] -l ENDPOINT[,trusted] ... [--allow RULE] ... [--deny RULE] ...\n"
 	"              [--events ENDPOINT] [--max-conns N] [--connect-timeout SECONDS]\n"
 	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
-	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n";
+	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
+	"              [--deny-self | --no-deny-self]\n";
 
 /* Long-only options: their values are not in the getopt string. */
 static const struct option longopts[] = {
@@ -54,6 +56,8 @@ static const struct option longopts[] = {
 	{ "drain-timeout", required_argument, NULL, 'T' },
 	{ "max-sessions", required_argument, NULL, 'S' },
 	{ "upstream", required_argument, NULL, 'U' },
+	{ "deny-self", no_argument, NULL, 'Y' },
+	{ "no-deny-self", no_argument, NULL, 'N' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -161,6 +165,10 @@ parse(struct egress_main *m, int argc, char **argv)
 			eg->upstream = &m->upstream;
 			break;
 		}
+		case 'Y':
+		case 'N':
+			eg->policy.deny_self = c == 'Y';
+			break;
 		default:
 			cli_option(c);
 		}
@@ -202,6 +210,7 @@ acquire(struct egress_main *m)
 	dns_o.max_inflight = eg->max_conns;
 	if ((eg->resolver = dns_new(eg->loop, &dns_o, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "resolver: %s", err);
+	selfaddr_start(eg->loop, &eg->policy);
 	if (tt_init(eg) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	if (eg->events_spec != NULL &&

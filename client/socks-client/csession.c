@@ -4,28 +4,24 @@
  *
  * Datagrams from the tunnel wait in a bounded packet queue (pktq) while
  * no carrier is up; a full queue drops, which KCP repairs. The carrier
- * writer moves queued datagrams, encapsulated (frame.h), into a bounded
- * write buffer behind the preamble. The reader feeds the frame reader
- * and hands each datagram to the tunnel, then flushes once per read so
+ * stream itself (preamble, encapsulation, bounded buffers, the fd's
+ * watchers) is tt/carrier_io: it takes from the queue, hands each
+ * datagram to the tunnel, and the session flushes once per read so
  * ACKs leave in one burst. A carrier that fails (EOF, error, child exit)
  * is closed and replaced after a backoff that doubles up to
  * CSESSION_BACKOFF_MAX and resets once a carrier has delivered data.
  */
 #include "csession.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "base/buf.h"
 #include "base/evtimer.h"
-#include "proto/frame.h"
 #include "base/log.h"
 #include "net/net.h"
+#include "tt/carrier_io.h"
 #include "tt/pktq.h"
 #include "proto/preamble.h"
 
@@ -48,19 +44,14 @@ struct csession {
 
 	/* the carrier */
 	enum car_state cst;
-	int fd;
 	pid_t pid;
-	ev_io rd, wr;
+	struct carrier_io io;
 	ev_child child;
 	ev_timer redial;
 	double backoff;
 	int delivered; /* this carrier brought at least one datagram KCP took */
 	ev_tstamp up_at;
 	unsigned fails; /* carriers in a row that delivered nothing */
-	struct buf wbuf;
-	struct frame_reader fr;
-	uint8_t pkt[PKTQ_PKT_MAX];
-	uint8_t rbuf[CSESSION_CARRIER_BUF];
 
 	uint64_t ncarriers_started, nsessions;
 };
@@ -84,17 +75,13 @@ cs_carrier_stop(struct csession *cs, const char *why)
 	if (why)
 		log_info("session %s: carrier %s: %s", cs->idhex,
 		         cs->carriers[(cs->next_carrier + cs->ncarriers - 1) % cs->ncarriers].spec, why);
-	ev_io_stop(cs->loop, &cs->rd);
-	ev_io_stop(cs->loop, &cs->wr);
-	close(cs->fd);
-	cs->fd = -1;
+	carrier_io_close(&cs->io);
 	if (cs->pid > 0) {
 		ev_child_stop(cs->loop, &cs->child);
 		kill(cs->pid, SIGTERM);
 		cs->pid = 0;
 	}
 	cs->cst = CAR_DOWN;
-	buf_reset(&cs->wbuf);
 }
 
 /* Try again later, with the next -C. */
@@ -128,105 +115,72 @@ cs_carrier_failed(struct csession *cs, const char *why)
 	cs_schedule_redial(cs);
 }
 
-/* Queued datagrams -> encapsulated -> wbuf -> carrier. 0, or -1 after a failure. */
+/* carrier_io callbacks: return -1 once the carrier is down. */
+
+static struct pktq *
+cs_io_queue(void *arg)
+{
+	return &((struct csession *)arg)->q;
+}
+
+static void
+cs_io_room(void *arg)
+{
+	struct csession *cs = arg;
+
+	if (cs->t != NULL)
+		tunnel_room(cs->t);
+}
+
 static int
-cs_carrier_write(struct csession *cs)
+cs_io_connected(void *arg)
 {
-	ssize_t w;
-
-	for (;;) {
-		size_t before = pktq_len(&cs->q);
-
-		pktq_drain_framed(&cs->q, &cs->wbuf);
-		if (cs->t != NULL && pktq_len(&cs->q) < before)
-			tunnel_room(cs->t);
-		if (buf_len(&cs->wbuf) == 0)
-			return 0;
-		w = send(cs->fd, buf_rptr(&cs->wbuf), buf_len(&cs->wbuf), MSG_NOSIGNAL);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			cs_carrier_failed(cs, strerror(errno));
-			return -1;
-		}
-		buf_consume(&cs->wbuf, (size_t)w);
-	}
-}
-
-static void
-cs_update_carrier(struct csession *cs)
-{
-	int want_wr;
-
-	if (cs->cst == CAR_DOWN)
-		return;
-	want_wr = cs->cst == CAR_CONNECTING || buf_len(&cs->wbuf) > 0 || pktq_len(&cs->q) > 0;
-	if (want_wr && !ev_is_active(&cs->wr))
-		ev_io_start(cs->loop, &cs->wr);
-	else if (!want_wr && ev_is_active(&cs->wr))
-		ev_io_stop(cs->loop, &cs->wr);
-}
-
-static void
-cs_wr_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct csession *cs = w->data;
+	struct csession *cs = arg;
 	int err;
 
-	(void)loop;
-	(void)revents;
-	if (cs->cst == CAR_CONNECTING) {
-		if (cs->pid == 0 && (err = net_connect_result(cs->fd)) != 0) {
-			cs_carrier_failed(cs, strerror(err));
-			return;
-		}
-		cs->cst = CAR_UP;
-		cs->up_at = ev_now(cs->loop);
-		ev_io_start(cs->loop, &cs->rd);
+	if (cs->pid == 0 && (err = net_connect_result(cs->io.fd)) != 0) {
+		cs_carrier_failed(cs, strerror(err));
+		return -1;
 	}
-	if (cs_carrier_write(cs) == -1)
-		return;
-	cs_update_carrier(cs);
+	cs->cst = CAR_UP;
+	cs->up_at = ev_now(cs->loop);
+	return 0;
+}
+
+static int
+cs_io_packet(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct csession *cs = arg;
+
+	if (cs->t == NULL)
+		return -1;
+	/* Only what KCP accepts counts as the egress answering. */
+	if (tunnel_input(cs->t, pkt, len, cs_now_ms(cs)) == 0) {
+		cs->delivered = 1;
+		cs->fails = 0;
+		cs->last_rx = ev_now(cs->loop);
+	}
+	return cs->t == NULL ? -1 : 0;
+}
+
+/* Flush once per read, so that ACKs leave in one burst. */
+static int
+cs_io_read_done(void *arg, int any)
+{
+	struct csession *cs = arg;
+
+	(void)any;
+	if (cs->t == NULL)
+		return -1;
+	tunnel_flush(cs->t);
+	cs_update(cs);
+	return cs->cst == CAR_DOWN ? -1 : 0;
 }
 
 static void
-cs_rd_cb(struct ev_loop *loop, ev_io *w, int revents)
+cs_io_failed(void *arg, const char *why)
 {
-	struct csession *cs = w->data;
-	size_t off = 0, used, pktlen;
-	int truncated, r;
-	ssize_t n;
-
-	(void)loop;
-	(void)revents;
-	n = read(cs->fd, cs->rbuf, sizeof(cs->rbuf));
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		cs_carrier_failed(cs, n == 0 ? "closed" : strerror(errno));
-		return;
-	}
-	if (n == -1)
-		return;
-	while (off < (size_t)n && cs->t != NULL) {
-		r = frame_reader_feed(&cs->fr, cs->rbuf + off, (size_t)n - off, &used, cs->pkt,
-		                      &pktlen, &truncated);
-		off += used;
-		if (r == -1) {
-			cs_carrier_failed(cs, "bad encapsulation from the egress");
-			return;
-		}
-		/* Only what KCP accepts counts as the egress answering. */
-		if (r == FRAME_READER_PKT && tunnel_input(cs->t, cs->pkt, pktlen, cs_now_ms(cs)) == 0) {
-			cs->delivered = 1;
-			cs->fails = 0;
-			cs->last_rx = ev_now(cs->loop);
-		}
-	}
-	if (cs->t != NULL) {
-		tunnel_flush(cs->t);
-		cs_update(cs);
-	}
+	cs_carrier_failed(arg, why);
 }
 
 static void
@@ -243,11 +197,11 @@ static void
 cs_carrier_start(struct csession *cs)
 {
 	const struct carrier *car = &cs->carriers[cs->next_carrier];
-	uint8_t pre[PREAMBLE_LEN];
+	int fd;
 
 	cs->next_carrier = (cs->next_carrier + 1) % cs->ncarriers;
-	cs->fd = carrier_open(car, &cs->pid);
-	if (cs->fd == -1) {
+	fd = carrier_open(car, &cs->pid);
+	if (fd == -1) {
 		log_warn("session %s: carrier %s", cs->idhex, car->spec);
 		cs->delivered = 0;
 		cs_count_failure(cs);
@@ -257,18 +211,14 @@ cs_carrier_start(struct csession *cs)
 	cs->ncarriers_started++;
 	cs->delivered = 0;
 	cs->cst = CAR_CONNECTING;
-	frame_reader_init(&cs->fr, PKTQ_PKT_MAX);
-	buf_reset(&cs->wbuf);
-	preamble_encode(cs->id, pre);
-	(void)buf_append(&cs->wbuf, pre, sizeof(pre));
+	/* A child's socketpair is writable at once: the same path as a connect. */
+	carrier_io_open(&cs->io, fd, CARRIER_CLIENT, cs->id, 1);
 	if (cs->pid > 0) {
 		ev_child_init(&cs->child, cs_child_cb, cs->pid, 0);
 		cs->child.data = cs;
 		ev_child_start(cs->loop, &cs->child);
 	}
-	ev_io_set(&cs->rd, cs->fd, EV_READ);
-	ev_io_set(&cs->wr, cs->fd, EV_WRITE);
-	ev_io_start(cs->loop, &cs->wr);
+	carrier_io_update(&cs->io);
 	log_debug("session %s: carrier %s started", cs->idhex, car->spec);
 }
 
@@ -327,7 +277,7 @@ cs_wake(void *arg)
 
 	if (cs->t == NULL)
 		return;
-	cs_update_carrier(cs);
+	carrier_io_update(&cs->io);
 	now = cs_now_ms(cs);
 	evtimer_at_ms(cs->loop, &cs->tick, now, tunnel_next(cs->t, now), 1);
 }
@@ -378,7 +328,7 @@ cs_update(struct csession *cs)
 		cs_session_end(cs, "the egress does not answer on a new carrier");
 		return;
 	}
-	cs_update_carrier(cs);
+	carrier_io_update(&cs->io);
 	next = tunnel_next(cs->t, now);
 	/* While a new carrier has not answered, look again soon. */
 	if (cs->cst == CAR_UP && !cs->delivered && next > now + 500)
@@ -441,9 +391,17 @@ struct csession *
 csession_new(struct ev_loop *loop, const struct carrier *carriers, size_t ncarriers,
              const struct csession_cb *cb, void *arg)
 {
+	static const struct carrier_io_cb iocb = {
+		.packet = cs_io_packet,
+		.read_done = cs_io_read_done,
+		.queue = cs_io_queue,
+		.room = cs_io_room,
+		.connected = cs_io_connected,
+		.failed = cs_io_failed,
+	};
 	struct csession *cs = calloc(1, sizeof(*cs));
 
-	if (cs == NULL || buf_init(&cs->wbuf, CSESSION_CARRIER_BUF) == -1) {
+	if (cs == NULL || carrier_io_init(&cs->io, loop, CSESSION_CARRIER_BUF, &iocb, cs) == -1) {
 		free(cs);
 		return NULL;
 	}
@@ -452,11 +410,7 @@ csession_new(struct ev_loop *loop, const struct carrier *carriers, size_t ncarri
 	cs->ncarriers = ncarriers;
 	cs->cb = *cb;
 	cs->arg = arg;
-	cs->fd = -1;
 	pktq_init(&cs->q, CSESSION_QUEUE);
-	ev_init(&cs->rd, cs_rd_cb);
-	ev_init(&cs->wr, cs_wr_cb);
-	cs->rd.data = cs->wr.data = cs;
 	ev_init(&cs->tick, cs_tick_cb);
 	cs->tick.data = cs;
 	ev_init(&cs->redial, cs_redial_cb);
@@ -478,7 +432,7 @@ csession_free(struct csession *cs)
 	ev_timer_stop(cs->loop, &cs->redial);
 	cs_carrier_stop(cs, NULL);
 	pktq_free(&cs->q);
-	buf_free(&cs->wbuf);
+	carrier_io_free(&cs->io);
 	free(cs);
 }
 

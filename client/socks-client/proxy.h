@@ -2,7 +2,9 @@
 /*
  * The application side of socks-client: one struct conn per accepted
  * application connection, from the first byte (SOCKS5 or HTTP CONNECT)
- * through the carrier's SOCKS5 handshake with the far end to the relay.
+ * to the relay: through a carrier of its own and a SOCKS5 handshake with
+ * the far end (per-connection mode), or as a stream on the session
+ * (session mode). The insides are in proxy_int.h.
  */
 #ifndef PW_PROXY_H
 #define PW_PROXY_H

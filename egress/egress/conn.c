@@ -251,7 +251,7 @@ conn_stream_start(struct conn *c, const struct socksaddr *dst)
 
 /* --- handshake ---------------------------------------------------------- */
 
-/* A session carrier: tt.c takes the fd and every byte read so far. */
+/* A session carrier: tt_carrier() takes the fd and every byte read so far. */
 static void
 conn_turbo(struct conn *c)
 {

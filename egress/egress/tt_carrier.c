@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tt_carrier: one carrier connection on the egress, handed over by the
+ * listener once it has seen the Turbo Tunnel token. The stream itself
+ * (preamble, encapsulation, a TT_CARRIER_BUF output buffer, the fd's
+ * watchers) is tt/carrier_io; this file attaches it to its client. Until
+ * the preamble is complete the carrier has no client and sends nothing.
+ * Downstream follows the carrier that spoke last: only the client's
+ * current carrier takes packets from its send queue. Ending a carrier
+ * detaches it from its client but never ends the client, which waits
+ * TT_IDLE_MS for another.
+ */
+#include "tt_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/log.h"
+
+void
+tt_carrier_end(struct tt_carrier *c, const char *why)
+{
+	struct tt *tt = c->tt;
+
+	if (why)
+		log_debug("carrier %s: %s", c->has_source ? c->source : "unix", why);
+	carrier_io_free(&c->io);
+	if (c->e != NULL) {
+		clientmap_detach(&tt->map, c->e, c, tt_now_ms(tt));
+		/* Draining: nothing can carry this client's streams to their end. */
+		if (tt->eg->draining && c->e->ncarriers == 0 && c->e->user != NULL)
+			tt_client_streams_abort(c->e->user);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		tt->carriers = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	tt->ncarriers--;
+	free(c);
+}
+
+void
+tt_carrier_kick(struct tt_carrier *c)
+{
+	carrier_io_update(&c->io);
+}
+
+/* --- carrier_io callbacks: -1 once the carrier has ended ------------------ */
+
+/* The preamble is complete: find or make the client. */
+static int
+tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
+{
+	struct tt_carrier *c = arg;
+	struct tt *tt = c->tt;
+	struct tt_client *cl;
+
+	c->e = clientmap_get(&tt->map, id, tt_now_ms(tt), 1);
+	if (c->e == NULL) {
+		log_warnx("session limit (%zu) reached: refusing a new client", tt->map.max);
+		tt_carrier_end(c, NULL);
+		return -1;
+	}
+	if ((cl = tt_client_get(tt, c->e, id)) == NULL) {
+		clientmap_remove(&tt->map, c->e);
+		c->e = NULL;
+		tt_carrier_end(c, "out of memory");
+		return -1;
+	}
+	if (c->has_source) {
+		snprintf(cl->source, sizeof(cl->source), "%s", c->source);
+		cl->has_source = 1;
+	}
+	clientmap_attach(&tt->map, c->e, c, tt_now_ms(tt));
+	return 0;
+}
+
+static int
+tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct tt_carrier *c = arg;
+
+	/* Downstream follows the carrier that spoke last. */
+	c->e->carrier = c;
+	tt_client_input(c->e->user, pkt, len);
+	return 0;
+}
+
+static int
+tt_carrier_read_done(void *arg, int any)
+{
+	struct tt_carrier *c = arg;
+	struct tt_client *cl;
+
+	if (!any || c->e == NULL)
+		return 0;
+	cl = c->e->user;
+	if (cl->t != NULL) {
+		tunnel_flush(cl->t);
+		tt_client_update(cl);
+	}
+	return 0;
+}
+
+static struct pktq *
+tt_carrier_queue(void *arg)
+{
+	struct tt_carrier *c = arg;
+
+	/* Only the carrier that most recently delivered takes from the queue. */
+	return c->e != NULL && c->e->carrier == c ? &c->e->sendq : NULL;
+}
+
+static void
+tt_carrier_room(void *arg)
+{
+	struct tt_carrier *c = arg;
+	struct tt_client *cl = c->e->user;
+
+	if (cl != NULL && cl->t != NULL)
+		tunnel_room(cl->t);
+}
+
+static void
+tt_carrier_failed(void *arg, const char *why)
+{
+	tt_carrier_end(arg, why);
+}
+
+void
+tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source)
+{
+	static const struct carrier_io_cb iocb = {
+		.preamble = tt_carrier_preamble,
+		.packet = tt_carrier_packet,
+		.read_done = tt_carrier_read_done,
+		.queue = tt_carrier_queue,
+		.room = tt_carrier_room,
+		.failed = tt_carrier_failed,
+	};
+	struct tt *tt = eg->tt;
+	struct tt_carrier *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    carrier_io_init(&c->io, eg->loop, TT_CARRIER_BUF, &iocb, c) == -1) {
+		log_warnx("out of memory for a carrier");
+		free(c);
+		close(fd);
+		return;
+	}
+	c->tt = tt;
+	if (source != NULL) {
+		snprintf(c->source, sizeof(c->source), "%s", source);
+		c->has_source = 1;
+	}
+	carrier_io_open(&c->io, fd, CARRIER_SERVER, NULL, 0);
+	c->next = tt->carriers;
+	if (tt->carriers)
+		tt->carriers->prev = c;
+	tt->carriers = c;
+	tt->ncarriers++;
+	/* The bytes the listener read; with none, this only starts the watchers. */
+	(void)carrier_io_input(&c->io, p, n);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tt_client: one ClientID on the egress. It owns the session's tunnel
+ * (KCP + smux server, made on the first datagram that carries KCP
+ * segment 0, replaced when a new conversation starts under the same
+ * ClientID), its tick timer, and the list of its streams. Packets
+ * toward the client wait in the ClientMap entry's bounded send queue
+ * (TT_QUEUE; full drops, KCP repairs) for the carrier that most
+ * recently delivered the client's packets. The client is freed by the
+ * ClientMap once it has had no carrier for TT_IDLE_MS.
+ */
+#include "tt_int.h"
+
+#include <stdlib.h>
+
+#include "base/evtimer.h"
+#include "base/log.h"
+#include "tt/kcp.h"
+#include "tt/tstream.h"
+
+static void
+tt_packet(void *arg, const uint8_t *pkt, size_t n)
+{
+	struct tt_client *cl = arg;
+
+	/* A full queue drops, as Snowflake's does; KCP retransmits. */
+	if (pktq_push(&cl->e->sendq, pkt, n) == 0 && cl->e->carrier != NULL)
+		tt_carrier_kick(cl->e->carrier);
+}
+
+static size_t
+tt_room(void *arg)
+{
+	const struct pktq *q = &((struct tt_client *)arg)->e->sendq;
+
+	return q->cap - pktq_len(q);
+}
+
+void
+tt_client_streams_abort(struct tt_client *cl)
+{
+	struct tt_stream *s;
+
+	while ((s = cl->streams) != NULL) {
+		if (s->ts != NULL)
+			tstream_abort(s->ts);
+		else
+			tt_stream_end(s, 0, 0, EVENTS_ERROR);
+	}
+}
+
+static void
+tt_client_session_end(struct tt_client *cl, const char *why)
+{
+	if (cl->t == NULL)
+		return;
+	log_info("session %s ended: %s", cl->idhex, why);
+	tt_client_streams_abort(cl);
+	tunnel_free(cl->t);
+	cl->t = NULL;
+	ev_timer_stop(cl->tt->eg->loop, &cl->tick);
+}
+
+void
+tt_client_update(struct tt_client *cl)
+{
+	uint64_t now;
+
+	if (cl->t == NULL)
+		return;
+	if (tunnel_dead(cl->t)) {
+		tt_client_session_end(cl, tunnel_error(cl->t));
+		return;
+	}
+	now = tt_now_ms(cl->tt);
+	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 0);
+}
+
+static void
+tt_client_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tt_client *cl = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (cl->t == NULL)
+		return;
+	tunnel_tick(cl->t, tt_now_ms(cl->tt));
+	tt_client_update(cl);
+}
+
+/* The tunnel sent outside a tick: re-arm the timer if it is now due sooner. */
+static void
+tt_wake(void *arg)
+{
+	struct tt_client *cl = arg;
+	uint64_t now;
+
+	if (cl->t == NULL)
+		return;
+	now = tt_now_ms(cl->tt);
+	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 1);
+}
+
+/* Does this datagram start a session (carry KCP segment 0)? */
+static int
+tt_starts_session(const uint8_t *p, size_t n, uint32_t *conv)
+{
+	struct kcp_seghdr h;
+	ssize_t r;
+
+	if (kcp_peek_conv(p, n, conv) == -1)
+		return 0;
+	while (n >= KCP_OVERHEAD && (r = kcp_seg_decode(p, n, &h)) > 0) {
+		if (h.cmd == KCP_CMD_PUSH && h.sn == 0)
+			return 1;
+		if (KCP_OVERHEAD + (size_t)h.len > n)
+			break;
+		p += KCP_OVERHEAD + h.len;
+		n -= KCP_OVERHEAD + h.len;
+	}
+	return 0;
+}
+
+void
+tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
+{
+	static const struct tunnel_cb tcb = { tt_packet, tt_stream_accept, tt_stream_readable,
+		                              tt_stream_writable, tt_wake, tt_room };
+	struct tunnel_config cfg = { 2, 0 };
+	uint32_t conv;
+
+	if (cl->t != NULL && tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
+		return;
+	/* Unknown session, or the client started a new one under the same ClientID. */
+	if (!tt_starts_session(p, n, &conv))
+		return;
+	if (cl->t != NULL) {
+		if (conv == tunnel_conv(cl->t))
+			return;
+		tt_client_session_end(cl, "replaced by a new conversation");
+	}
+	cl->t = tunnel_new(0, conv, &cfg, &tcb, cl, tt_now_ms(cl->tt));
+	if (cl->t == NULL)
+		return;
+	log_info("session %s: new conversation %08x", cl->idhex, (unsigned)conv);
+	(void)tunnel_input(cl->t, p, n, tt_now_ms(cl->tt));
+}
+
+void
+tt_client_expire(struct clientmap_entry *e, void *arg)
+{
+	struct tt_client *cl = e->user;
+
+	(void)arg;
+	if (cl == NULL)
+		return;
+	log_debug("session %s: forgotten", cl->idhex);
+	tt_client_session_end(cl, "no carrier");
+	free(cl);
+	e->user = NULL;
+}
+
+struct tt_client *
+tt_client_get(struct tt *tt, struct clientmap_entry *e, const uint8_t id[CLIENTID_LEN])
+{
+	struct tt_client *cl = e->user;
+
+	if (cl != NULL)
+		return cl;
+	if ((cl = calloc(1, sizeof(*cl))) == NULL)
+		return NULL;
+	cl->tt = tt;
+	cl->e = e;
+	clientid_hex(id, cl->idhex);
+	ev_init(&cl->tick, tt_client_tick);
+	cl->tick.data = cl;
+	e->user = cl;
+	return cl;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Turbo Tunnel on the egress, inside (see tt.h for the outside). Three
+ * objects, one file each:
+ *
+ *   tt_carrier  one connection: preamble, then datagrams both ways
+ *   tt_client   one ClientID: its tunnel, tick timer and streams
+ *   tt_stream   one smux stream: prefix, dial, status byte, relay
+ *
+ * and tt.c, which owns the ClientMap and the list of carriers. Each
+ * object has one end function (tt_carrier_end, tt_client_expire via the
+ * ClientMap's expire callback, tt_stream_end) and every callback returns
+ * right after calling it. A client outlives its carriers; a stream lives
+ * inside its client's tunnel and ends before it.
+ */
+#ifndef PW_EGRESS_TT_INT_H
+#define PW_EGRESS_TT_INT_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "egress.h"
+#include "events.h"
+#include "net/net.h"
+#include "proto/preamble.h"
+#include "proto/socksaddr.h"
+#include "tt.h"
+#include "tt/carrier_io.h"
+#include "tt/clientmap.h"
+#include "tt/tunnel.h"
+
+struct tt_carrier;
+struct tt_stream;
+
+struct tt {
+	struct egress *eg;
+	struct clientmap map;
+	ev_timer sweep;
+	struct tt_carrier *carriers;
+	size_t ncarriers;
+};
+
+struct tt_client {
+	struct tt *tt;
+	struct clientmap_entry *e;
+	struct tunnel *t; /* NULL until a datagram with segment 0 */
+	ev_timer tick;
+	char idhex[CLIENTID_HEX_LEN + 1];
+	char source[NET_ADDRSTR_MAX]; /* of the latest carrier */
+	int has_source;
+	struct tt_stream *streams;
+};
+
+struct tt_carrier {
+	struct tt *tt;
+	struct tt_carrier *prev, *next;
+	struct clientmap_entry *e; /* NULL until the preamble is complete */
+	struct carrier_io io;
+	char source[NET_ADDRSTR_MAX];
+	int has_source;
+};
+
+enum tt_stream_state { TS_PREFIX, TS_DIAL, TS_RELAY };
+
+struct tt_stream {
+	struct tt_client *cl;
+	struct tt_stream *prev, *next;
+	uint32_t sid;
+	enum tt_stream_state st;
+	struct dial *dial;
+	struct tstream *ts;
+	ev_tstamp t_start; /* 0 until the prefix is parsed: no events before */
+	char dest[SOCKSADDR_STR_MAX];
+	size_t inlen;
+	uint8_t in[TT_PREFIX_MAX];
+};
+
+static inline uint64_t
+tt_now_ms(const struct tt *tt)
+{
+	return (uint64_t)(ev_now(tt->eg->loop) * 1000.0);
+}
+
+/* tt_carrier.c */
+void tt_carrier_end(struct tt_carrier *c, const char *why);
+/* The client has packets queued for c: write when the fd allows. */
+void tt_carrier_kick(struct tt_carrier *c);
+
+/* tt_client.c */
+/* e's client, made on its first carrier. NULL when out of memory. */
+struct tt_client *tt_client_get(struct tt *tt, struct clientmap_entry *e,
+                                const uint8_t id[CLIENTID_LEN]);
+/* One datagram from any of the client's carriers. */
+void tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n);
+/* After input: end a dead session, else re-arm the tick. */
+void tt_client_update(struct tt_client *cl);
+void tt_client_streams_abort(struct tt_client *cl);
+/* ClientMap expiry: the client has had no carrier for TT_IDLE_MS. */
+void tt_client_expire(struct clientmap_entry *e, void *arg);
+
+/* tt_stream.c: the tunnel's stream callbacks (arg is the client), and the end. */
+void tt_stream_accept(void *arg, uint32_t sid);
+void tt_stream_readable(void *arg, uint32_t sid);
+void tt_stream_writable(void *arg, uint32_t sid);
+void tt_stream_end(struct tt_stream *s, uint64_t up, uint64_t down, enum events_result result);
+
+#endif

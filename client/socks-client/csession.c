@@ -37,7 +37,7 @@ struct csession {
 	/* the session */
 	struct tunnel *t;
 	uint8_t id[CLIENTID_LEN];
-	char idhex[CLIENTID_HEX_LEN + 1];
+	char idhex[CLIENTID_SHOW_LEN + 1];
 	struct pktq q;
 	ev_timer tick;
 	ev_tstamp last_rx;
@@ -373,7 +373,7 @@ csession_tunnel(struct csession *cs)
 	if (clientid_random(cs->id) == -1 ||
 	    getrandom(&conv, sizeof(conv), 0) != (ssize_t)sizeof(conv))
 		return NULL;
-	clientid_hex(cs->id, cs->idhex);
+	clientid_show(cs->id, cs->idhex);
 	cs->t = tunnel_new(1, conv, &cfg, &tcb, cs, cs_now_ms(cs));
 	if (cs->t == NULL)
 		return NULL;

@@ -35,16 +35,16 @@ preamble_decode(const uint8_t *p, size_t n, uint8_t id[CLIENTID_LEN])
 }
 
 void
-clientid_hex(const uint8_t id[CLIENTID_LEN], char out[CLIENTID_HEX_LEN + 1])
+clientid_show(const uint8_t id[CLIENTID_LEN], char out[CLIENTID_SHOW_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < CLIENTID_LEN; i++) {
+	for (i = 0; i < CLIENTID_SHOW_BYTES; i++) {
 		out[2 * i] = hex[id[i] >> 4];
 		out[2 * i + 1] = hex[id[i] & 15];
 	}
-	out[CLIENTID_HEX_LEN] = '\0';
+	out[CLIENTID_SHOW_LEN] = '\0';
 }
 
 int

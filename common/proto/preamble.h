@@ -16,22 +16,25 @@
 #define PREAMBLE_TOKEN_LEN 8
 #define CLIENTID_LEN 8
 #define PREAMBLE_LEN (PREAMBLE_TOKEN_LEN + CLIENTID_LEN)
-#define CLIENTID_HEX_LEN (2 * CLIENTID_LEN)
+/*
+ * ClientIDs are secrets of their session (DESIGN.md §8): logs and events
+ * show only the first CLIENTID_SHOW_BYTES, enough to tell sessions apart.
+ */
+#define CLIENTID_SHOW_BYTES 4
+#define CLIENTID_SHOW_LEN (2 * CLIENTID_SHOW_BYTES)
 
 extern const uint8_t session_token[PREAMBLE_TOKEN_LEN];
 
 /* 1 if the n bytes at p agree with the token so far, 0 if not. */
 int preamble_token_maybe(const uint8_t *p, size_t n);
 
-void preamble_encode(const uint8_t id[CLIENTID_LEN],
-                             uint8_t out[PREAMBLE_LEN]);
+void preamble_encode(const uint8_t id[CLIENTID_LEN], uint8_t out[PREAMBLE_LEN]);
 
 /* 16 with id filled, 0 when more bytes are needed, -1 on a wrong token. */
 ssize_t preamble_decode(const uint8_t *p, size_t n, uint8_t id[CLIENTID_LEN]);
 
-/* Lower-case hex, NUL-terminated. */
-void clientid_hex(const uint8_t id[CLIENTID_LEN],
-                          char out[CLIENTID_HEX_LEN + 1]);
+/* The shown prefix of a ClientID: lower-case hex, NUL-terminated. */
+void clientid_show(const uint8_t id[CLIENTID_LEN], char out[CLIENTID_SHOW_LEN + 1]);
 
 /* A fresh random ClientID from the kernel. 0, or -1 (errno). */
 int clientid_random(uint8_t id[CLIENTID_LEN]);

@@ -110,11 +110,16 @@ clientmap_get(struct clientmap *m, const uint8_t *id, uint64_t now, int create)
 }
 
 void
-clientmap_attach(struct clientmap *m, struct clientmap_entry *e, void *carrier, uint64_t now)
+clientmap_attach(struct clientmap *m, struct clientmap_entry *e, uint64_t now)
 {
 	e->ncarriers++;
-	e->carrier = carrier;
 	clientmap_touch(m, e, now);
+}
+
+void
+clientmap_prove(struct clientmap_entry *e, void *carrier)
+{
+	e->carrier = carrier;
 }
 
 void

@@ -64,8 +64,15 @@ void clientmap_free(struct clientmap *m);
 struct clientmap_entry *clientmap_get(struct clientmap *m, const uint8_t *id, uint64_t now,
                                       int create);
 
-/* A carrier starts or stops serving e. */
-void clientmap_attach(struct clientmap *m, struct clientmap_entry *e, void *carrier, uint64_t now);
+/*
+ * A carrier starts or stops serving e. Attaching does not give it the
+ * downstream: a carrier that only knows the ClientID must not receive
+ * the session's packets. The owner hands the downstream over with
+ * clientmap_prove once a packet on that carrier passed the session's
+ * checks (DESIGN.md §8); detaching the current carrier leaves none.
+ */
+void clientmap_attach(struct clientmap *m, struct clientmap_entry *e, uint64_t now);
+void clientmap_prove(struct clientmap_entry *e, void *carrier);
 void clientmap_detach(struct clientmap *m, struct clientmap_entry *e, void *carrier, uint64_t now);
 
 /* Remove every entry idle for timeout_ms with no carrier; return how many. */

@@ -35,8 +35,6 @@
 #include "proto/socks5.h"
 #include "tt.h"
 
-#define CONN_FULL_LOG_INTERVAL 10.0
-
 enum conn_state {
 	CONN_SNIFF,    /* what protocol is this? */
 	CONN_GREETING, /* SOCKS5 method negotiation */
@@ -58,12 +56,68 @@ struct conn {
 	char source[NET_ADDRSTR_MAX];
 	char dest[SOCKSADDR_STR_MAX];
 	int has_source;
+	struct conn_slot slot; /* given back in conn_free unless a carrier took it */
 	struct dial *dial;
+	ev_tstamp t_accept;
 	ev_tstamp t_stream; /* 0 until the CONNECT request: no stream, no events */
 	struct relay *relay;
 };
 
 static void conn_advance(struct conn *c);
+
+/* --- limits ------------------------------------------------------------- */
+
+int
+conn_slot_take(struct egress *eg, struct conn_slot *s, const struct sockaddr_storage *peer)
+{
+	double now = ev_now(eg->loop);
+
+	memset(s, 0, sizeof(*s));
+	if (eg->ninbound >= eg->max_conns) {
+		limits_refuse(&eg->lim, LIMIT_CONNS, now);
+		return -1;
+	}
+	if (limits_key(peer, &s->key) == 0) {
+		if (limits_take(&eg->lim, &s->key) == -1) {
+			limits_refuse(&eg->lim, LIMIT_SOURCE, now);
+			return -1;
+		}
+		s->keyed = 1;
+	}
+	s->held = 1;
+	eg->ninbound++;
+	return 0;
+}
+
+int
+conn_slot_rekey(struct egress *eg, struct conn_slot *s, const struct sockaddr_storage *src)
+{
+	struct limit_key k;
+
+	if (limits_key(src, &k) == -1)
+		return 0;
+	if (s->keyed && memcmp(&k, &s->key, sizeof(k)) == 0)
+		return 0;
+	if (limits_take(&eg->lim, &k) == -1) {
+		limits_refuse(&eg->lim, LIMIT_SOURCE, ev_now(eg->loop));
+		return -1;
+	}
+	if (s->keyed)
+		limits_give(&eg->lim, &s->key);
+	s->key = k;
+	s->keyed = 1;
+	return 0;
+}
+
+void
+conn_slot_give(struct egress *eg, struct conn_slot *s)
+{
+	if (s->keyed)
+		limits_give(&eg->lim, &s->key);
+	if (s->held)
+		eg->ninbound--;
+	s->keyed = s->held = 0;
+}
 
 /* --- lifetime ----------------------------------------------------------- */
 
@@ -73,6 +127,7 @@ conn_free(struct conn *c)
 	struct egress *eg = c->eg;
 
 	buf_free(&c->in);
+	conn_slot_give(eg, &c->slot);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -256,11 +311,15 @@ static void
 conn_turbo(struct conn *c)
 {
 	int fd = c->fd;
+	struct conn_slot slot = c->slot;
+	double left = c->eg->handshake_timeout - (ev_now(c->eg->loop) - c->t_accept);
 
 	ev_io_stop(c->eg->loop, &c->io);
 	ev_timer_stop(c->eg->loop, &c->timer);
 	c->fd = -1;
-	tt_carrier(c->eg, fd, buf_rptr(&c->in), buf_len(&c->in), c->has_source ? c->source : NULL);
+	memset(&c->slot, 0, sizeof(c->slot)); /* the carrier holds it now */
+	tt_carrier(c->eg, fd, buf_rptr(&c->in), buf_len(&c->in), c->has_source ? c->source : NULL,
+	           &slot, left);
 	conn_close(c, EVENTS_ERROR);
 }
 
@@ -296,6 +355,8 @@ conn_stage_sniff(struct conn *c)
 		c->proxied = 1;
 		/* LOCAL (health checks) and UNSPEC keep the real peer address. */
 		if (!h.local && (h.family == AF_INET || h.family == AF_INET6)) {
+			if (conn_slot_rekey(c->eg, &c->slot, &h.src) == -1)
+				break;
 			c->src = h.src;
 			c->has_source = 1;
 			net_addr_format((struct sockaddr *)&c->src, c->source, sizeof(c->source));
@@ -412,6 +473,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	log_debug("handshake timeout: closing");
+	limits_refuse(&c->eg->lim, LIMIT_HANDSHAKE, ev_now(c->eg->loop));
 	conn_close(c, EVENTS_TIMEOUT);
 }
 
@@ -421,24 +483,22 @@ void
 conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, socklen_t len,
             int trusted)
 {
-	ev_tstamp now = ev_now(eg->loop);
+	struct conn_slot slot;
 	struct conn *c;
 
-	if (eg->nconns >= eg->max_conns) {
-		if (now - eg->last_full_log >= CONN_FULL_LOG_INTERVAL) {
-			log_warnx("connection limit reached (--max-conns %zu): refusing new ones",
-			          eg->max_conns);
-			eg->last_full_log = now;
-		}
+	if (conn_slot_take(eg, &slot, peer) == -1) {
 		close(fd);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL || buf_init(&c->in, CONN_HS_MAX) == -1) {
 		log_warnx("out of memory for a connection");
+		conn_slot_give(eg, &slot);
 		free(c);
 		close(fd);
 		return;
 	}
+	c->slot = slot;
+	c->t_accept = ev_now(eg->loop);
 	c->eg = eg;
 	c->fd = fd;
 	c->trusted = trusted;

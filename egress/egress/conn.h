@@ -23,6 +23,23 @@
 
 #define CONN_HS_MAX 4096 /* PROXY v2 (<= 1024) + greeting + request + early data */
 
+/*
+ * An inbound connection's share of --max-conns and --max-per-source,
+ * counted from accept and given back exactly once, by whoever holds the
+ * connection then (the SOCKS5 connection, or the carrier it became).
+ */
+struct conn_slot {
+	struct limit_key key;
+	uint8_t keyed; /* counted against key's source */
+	uint8_t held;  /* counted in ninbound */
+};
+
+/* Take a slot for a peer; -1 (refusal counted) when a limit is reached. */
+int conn_slot_take(struct egress *eg, struct conn_slot *s, const struct sockaddr_storage *peer);
+/* The real source is known (PROXY v2): count there instead; -1 over its limit. */
+int conn_slot_rekey(struct egress *eg, struct conn_slot *s, const struct sockaddr_storage *src);
+void conn_slot_give(struct egress *eg, struct conn_slot *s);
+
 /* Take ownership of an accepted fd; closes it at once over --max-conns. */
 void conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, socklen_t len,
                  int trusted);

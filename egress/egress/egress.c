@@ -29,9 +29,9 @@
 #include "base/log.h"
 #include "net/net.h"
 #include "selfaddr.h"
+#include "setup.h"
 #include "tt.h"
 
-#define EGRESS_BACKLOG 512
 #define EGRESS_TIMEOUT_MAX_MS (86400 * 1000ULL)
 #define EGRESS_MAX_CONNS_MAX 1000000
 #define EGRESS_EVENTS_FLUSH 1.0 /* seconds to flush queued events at exit */
@@ -41,7 +41,8 @@ static const char usage_str[] =
 	"              [--events ENDPOINT] [--max-conns N] [--connect-timeout SECONDS]\n"
 	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
 	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
-	"              [--deny-self | --no-deny-self]\n";
+	"              [--deny-self | --no-deny-self] [--max-per-source N]\n"
+	"              [--max-streams N] [--max-session-streams N] [--admin ENDPOINT]\n";
 
 /* Long-only options: their values are not in the getopt string. */
 static const struct option longopts[] = {
@@ -58,6 +59,10 @@ static const struct option longopts[] = {
 	{ "upstream", required_argument, NULL, 'U' },
 	{ "deny-self", no_argument, NULL, 'Y' },
 	{ "no-deny-self", no_argument, NULL, 'N' },
+	{ "max-per-source", required_argument, NULL, 'P' },
+	{ "max-streams", required_argument, NULL, 'R' },
+	{ "max-session-streams", required_argument, NULL, 'r' },
+	{ "admin", required_argument, NULL, 'a' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,6 +73,8 @@ struct egress_main {
 	struct egress eg;
 	struct endpoint ep[EGRESS_LISTEN_MAX];
 	struct endpoint upstream;
+	struct endpoint admin;
+	const char *admin_spec;
 	ev_signal sig[3];
 	ev_timer drain;
 	int hard_exit;
@@ -80,40 +87,6 @@ parse_seconds(const char *opt, const char *s, int zero_ok)
 }
 
 static void
-parse_rule(struct egress *eg, const char *s, int allow)
-{
-	struct policy_rule r;
-	char err[128];
-
-	if (policy_parse_rule(s, allow, &r, err, sizeof(err)) == -1)
-		cli_usage_error("--%s %s: %s", allow ? "allow" : "deny", s, err);
-	if (policy_add(&eg->policy, &r) == -1)
-		cli_usage_error("too many --allow/--deny rules (at most %d)",
-		                POLICY_RULES_MAX - (int)eg->policy.ndefaults);
-}
-
-static void
-parse_listen(struct egress_main *m, const char *s)
-{
-	struct egress *eg = &m->eg;
-	struct endpoint *ep = &m->ep[eg->nlisten];
-	const struct endpoint_opt *o;
-	char err[128];
-
-	if (eg->nlisten == EGRESS_LISTEN_MAX)
-		cli_usage_error("too many -l (at most %d)", EGRESS_LISTEN_MAX);
-	if (endpoint_parse(s, ep, err, sizeof(err)) == -1)
-		cli_usage_error("-l %s: %s", s, err);
-	if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
-		cli_usage_error("-l %s: only tcp: and unix: endpoints", s);
-	o = endpoint_opt(ep, "trusted");
-	if (ep->nopts > (o ? 1u : 0u) || (o && o->has_val))
-		cli_usage_error("-l %s: the only option is ',trusted'", s);
-	eg->listen[eg->nlisten].trusted = o != NULL;
-	eg->nlisten++;
-}
-
-static void
 parse(struct egress_main *m, int argc, char **argv)
 {
 	struct egress *eg = &m->eg;
@@ -121,17 +94,20 @@ parse(struct egress_main *m, int argc, char **argv)
 
 	policy_init(&eg->policy);
 	eg->max_conns = EGRESS_MAX_CONNS_DEFAULT;
+	eg->max_per_source = EGRESS_MAX_PER_SOURCE_DEFAULT;
+	eg->max_streams = EGRESS_MAX_STREAMS_DEFAULT;
+	eg->max_session_streams = EGRESS_MAX_SESSION_STREAMS_DEFAULT;
 	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
 	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			parse_listen(m, optarg);
+			setup_listen_arg(eg, &m->ep[eg->nlisten], optarg);
 			break;
 		case 'A':
 		case 'D':
-			parse_rule(eg, optarg, c == 'A');
+			setup_rule_arg(eg, optarg, c == 'A');
 			break;
 		case 'E':
 			eg->events_spec = optarg;
@@ -169,6 +145,21 @@ parse(struct egress_main *m, int argc, char **argv)
 		case 'N':
 			eg->policy.deny_self = c == 'Y';
 			break;
+		case 'P':
+			eg->max_per_source = (size_t)cli_u64("--max-per-source", optarg, 0,
+			                                     EGRESS_MAX_CONNS_MAX);
+			break;
+		case 'R':
+			eg->max_streams = (size_t)cli_u64("--max-streams", optarg, 1, EGRESS_MAX_CONNS_MAX);
+			break;
+		case 'r':
+			eg->max_session_streams = (size_t)cli_u64("--max-session-streams", optarg, 1,
+			                                          EGRESS_MAX_CONNS_MAX);
+			break;
+		case 'a':
+			setup_admin_arg(&m->admin, optarg);
+			m->admin_spec = optarg;
+			break;
 		default:
 			cli_option(c);
 		}
@@ -189,22 +180,12 @@ acquire(struct egress_main *m)
 	struct egress *eg = &m->eg;
 	struct dns_opts dns_o = {0};
 	char err[256];
-	size_t i;
-	int fd;
 
-	for (i = 0; i < eg->nlisten; i++) {
-		struct egress_listen *el = &eg->listen[i];
-
-		if ((fd = net_listen(&m->ep[i], EGRESS_BACKLOG)) == -1) {
-			if (endpoint_format(&m->ep[i], err, sizeof(err)) == -1)
-				err[0] = '\0';
-			fatal(EX_PW_TEMP, "listen %s", err);
-		}
-		if (net_listen_name(fd, &m->ep[i], el->name, sizeof(el->name)) == -1)
-			fatal(EX_PW_INTERNAL, "getsockname");
-		el->eg = eg;
-		el->l.fd = fd;
-	}
+	setup_listeners(eg, m->ep);
+	if (m->admin_spec != NULL)
+		setup_admin(eg, &m->admin);
+	if (limits_init(&eg->lim, eg->max_per_source, eg->max_conns) == -1)
+		fatalx(EX_PW_INTERNAL, "out of memory");
 	/* A lookup is one connect timeout of the destination phase (dial.h). */
 	dns_o.timeout = eg->connect_timeout;
 	dns_o.max_inflight = eg->max_conns;
@@ -293,6 +274,11 @@ watchers(struct egress_main *m)
 		net_print_ready(el->name);
 		log_info("listening on %s%s", el->name, el->trusted ? " (trusted)" : "");
 	}
+	if (eg->has_admin) {
+		admin_start(&eg->admin);
+		net_print_ready(eg->admin.name);
+		log_info("admin on %s", eg->admin.name);
+	}
 }
 
 static void
@@ -303,6 +289,9 @@ teardown(struct egress_main *m)
 
 	conn_abort_all(eg);
 	tt_free(eg);
+	if (eg->has_admin)
+		admin_close(&eg->admin);
+	limits_free(&eg->lim);
 	for (i = 0; i < eg->nlisten; i++) {
 		listener_stop(&eg->listen[i].l);
 		if (m->ep[i].kind == EP_UNIX)

@@ -12,11 +12,17 @@
 #include <ev.h>
 #include <stddef.h>
 
+#include "limits.h"
+#include "net/admin.h"
 #include "net/net.h"
 #include "policy.h"
 
 #define EGRESS_LISTEN_MAX 16
+#define EGRESS_BACKLOG 512
 #define EGRESS_MAX_CONNS_DEFAULT 1024
+#define EGRESS_MAX_PER_SOURCE_DEFAULT 64
+#define EGRESS_MAX_STREAMS_DEFAULT 8192
+#define EGRESS_MAX_SESSION_STREAMS_DEFAULT 512
 #define EGRESS_CONNECT_TIMEOUT_DEFAULT 10.0
 #define EGRESS_HANDSHAKE_TIMEOUT_DEFAULT 10.0
 #define EGRESS_DRAIN_TIMEOUT_DEFAULT 30.0
@@ -40,7 +46,10 @@ struct egress {
 
 	/* configuration */
 	struct policy policy;
-	size_t max_conns;
+	size_t max_conns;           /* inbound connections: SOCKS5 and carriers */
+	size_t max_per_source;      /* of those, per source address (0: none) */
+	size_t max_streams;         /* session streams in all */
+	size_t max_session_streams; /* session streams of one session */
 	double connect_timeout, handshake_timeout, idle_timeout, drain_timeout;
 	const char *events_spec;
 	const struct endpoint *upstream; /* --upstream: session streams carry no prefix */
@@ -53,9 +62,13 @@ struct egress {
 	struct evsink *events; /* NULL without --events */
 	struct conn *conns;    /* every open connection, for drain and abort */
 	size_t nconns;         /* SOCKS5 connections and session streams */
+	size_t ninbound;       /* SOCKS5 connections and carriers: --max-conns */
+	size_t nstreams;       /* session streams: --max-streams */
+	struct limits lim;     /* per-source counts, refusal counters */
+	struct admin admin;    /* --admin */
+	int has_admin;
 	int draining;          /* no longer accepting; break the loop at zero conns */
 	struct tt *tt;         /* Turbo Tunnel clients and carriers */
-	ev_tstamp last_full_log;
 };
 
 #endif

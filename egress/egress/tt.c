@@ -4,9 +4,9 @@
  * the list of carriers, their sweep timer, and the lifetime calls the
  * rest of the egress makes. The objects themselves are in tt_carrier.c,
  * tt_client.c and tt_stream.c (see tt_int.h). Clients are capped at
- * --max-sessions (TT_SESSIONS_MAX_DEFAULT). Carriers have no count of
- * their own to cap them: once handed over they leave the listener's
- * --max-conns, and only the descriptor limit bounds them.
+ * --max-sessions (TT_SESSIONS_MAX_DEFAULT). A carrier keeps the
+ * connection slot it was accepted with (--max-conns, --max-per-source)
+ * until it ends.
  */
 #include "tt_int.h"
 
@@ -87,4 +87,13 @@ tt_free(struct egress *eg)
 	ev_timer_stop(eg->loop, &tt->sweep);
 	free(tt);
 	eg->tt = NULL;
+}
+
+void
+tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers)
+{
+	const struct tt *tt = eg->tt;
+
+	*sessions = tt ? tt->map.count : 0;
+	*carriers = tt ? tt->ncarriers : 0;
 }

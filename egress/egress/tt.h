@@ -29,17 +29,27 @@
 #define TT_IDLE_MS 60000         /* a client with no carrier is forgotten */
 #define TT_CARRIER_BUF 65536     /* per carrier, encapsulated bytes each way */
 #define TT_PREFIX_MAX 4096       /* stream prefix plus early data read before dialling */
+#define TT_CARRIER_IDLE 60.0     /* a carrier with no accepted packet for this long closes */
 
 /* 0, or -1 when out of memory. */
 int tt_init(struct egress *eg);
 void tt_free(struct egress *eg);
 
+struct conn_slot;
+
 /*
  * Take over a connection that started with the Turbo Tunnel token: fd,
- * the bytes already read (the preamble or part of it, maybe more), and
- * the client's address for events (NULL when unknown).
+ * the bytes already read (the preamble or part of it, maybe more), the
+ * client's address for events (NULL when unknown), its share of the
+ * connection limits (given back when the carrier ends) and what is left
+ * of its handshake time: by then a packet on it must have passed its
+ * session's checks, or it closes.
  */
-void tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source);
+void tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source,
+                const struct conn_slot *slot, double handshake_left);
+
+/* How many clients (sessions) and carriers there are now, for metrics. */
+void tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers);
 
 /* Close every stream and carrier now (drain timeout, second signal). */
 void tt_abort_all(struct egress *eg);

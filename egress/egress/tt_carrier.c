@@ -5,10 +5,18 @@
  * (preamble, encapsulation, a TT_CARRIER_BUF output buffer, the fd's
  * watchers) is tt/carrier_io; this file attaches it to its client. Until
  * the preamble is complete the carrier has no client and sends nothing.
- * Downstream follows the carrier that spoke last: only the client's
- * current carrier takes packets from its send queue. Ending a carrier
- * detaches it from its client but never ends the client, which waits
- * TT_IDLE_MS for another.
+ * Downstream follows the carrier that spoke last, and only a carrier
+ * that proved itself: a packet on it passed the session's checks (its
+ * conversation, sane KCP). Knowing a ClientID is not enough to take a
+ * session's downstream; a carrier whose packets fail a live session's
+ * checks is closed and the session goes on. Only the client's current
+ * carrier takes packets from its send queue. Ending a carrier detaches
+ * it from its client but never ends the client, which waits TT_IDLE_MS
+ * for another.
+ *
+ * Limits: the carrier keeps the connection slot it was accepted with;
+ * it must deliver an accepted packet before its handshake time runs
+ * out, and closes after TT_CARRIER_IDLE without one.
  */
 #include "tt_int.h"
 
@@ -25,6 +33,8 @@ tt_carrier_end(struct tt_carrier *c, const char *why)
 
 	if (why)
 		log_debug("carrier %s: %s", c->has_source ? c->source : "unix", why);
+	ev_timer_stop(tt->eg->loop, &c->timer);
+	conn_slot_give(tt->eg, &c->slot);
 	carrier_io_free(&c->io);
 	if (c->e != NULL) {
 		clientmap_detach(&tt->map, c->e, c, tt_now_ms(tt));
@@ -60,7 +70,7 @@ tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
 
 	c->e = clientmap_get(&tt->map, id, tt_now_ms(tt), 1);
 	if (c->e == NULL) {
-		log_warnx("session limit (%zu) reached: refusing a new client", tt->map.max);
+		limits_refuse(&tt->eg->lim, LIMIT_SESSIONS, ev_now(tt->eg->loop));
 		tt_carrier_end(c, NULL);
 		return -1;
 	}
@@ -74,7 +84,7 @@ tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
 		snprintf(cl->source, sizeof(cl->source), "%s", c->source);
 		cl->has_source = 1;
 	}
-	clientmap_attach(&tt->map, c->e, c, tt_now_ms(tt));
+	clientmap_attach(&tt->map, c->e, tt_now_ms(tt));
 	return 0;
 }
 
@@ -82,11 +92,53 @@ static int
 tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct tt_carrier *c = arg;
+	struct egress *eg = c->tt->eg;
 
-	/* Downstream follows the carrier that spoke last. */
-	c->e->carrier = c;
-	tt_client_input(c->e->user, pkt, len);
-	return 0;
+	switch (tt_client_input(c->e->user, pkt, len)) {
+	case 1:
+		/* Proven: downstream follows the carrier that spoke last. */
+		if (c->last_ok == 0) {
+			ev_timer_stop(eg->loop, &c->timer);
+			ev_timer_set(&c->timer, TT_CARRIER_IDLE, 0);
+			ev_timer_start(eg->loop, &c->timer);
+		}
+		c->last_ok = ev_now(eg->loop);
+		clientmap_prove(c->e, c);
+		return 0;
+	case -1:
+		limits_refuse(&eg->lim, LIMIT_FOREIGN, ev_now(eg->loop));
+		tt_carrier_end(c, "a datagram failed its session's checks");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The handshake deadline (no accepted packet yet), then the idle check:
+ * last_ok is updated per packet and the timer re-armed lazily here, so
+ * the hot path never touches the timer heap.
+ */
+static void
+tt_carrier_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tt_carrier *c = w->data;
+	struct egress *eg = c->tt->eg;
+	double idle = ev_now(loop) - c->last_ok;
+
+	(void)revents;
+	if (c->last_ok == 0) {
+		limits_refuse(&eg->lim, LIMIT_HANDSHAKE, ev_now(loop));
+		tt_carrier_end(c, "no accepted datagram within the handshake timeout");
+		return;
+	}
+	if (idle >= TT_CARRIER_IDLE) {
+		limits_refuse(&eg->lim, LIMIT_IDLE, ev_now(loop));
+		tt_carrier_end(c, "idle");
+		return;
+	}
+	ev_timer_set(w, TT_CARRIER_IDLE - idle, 0);
+	ev_timer_start(loop, w);
 }
 
 static int
@@ -131,7 +183,8 @@ tt_carrier_failed(void *arg, const char *why)
 }
 
 void
-tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source)
+tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source,
+           const struct conn_slot *slot, double handshake_left)
 {
 	static const struct carrier_io_cb iocb = {
 		.preamble = tt_carrier_preamble,
@@ -146,12 +199,19 @@ tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *so
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    carrier_io_init(&c->io, eg->loop, TT_CARRIER_BUF, &iocb, c) == -1) {
+		struct conn_slot s = *slot;
+
 		log_warnx("out of memory for a carrier");
+		conn_slot_give(eg, &s);
 		free(c);
 		close(fd);
 		return;
 	}
 	c->tt = tt;
+	c->slot = *slot;
+	ev_timer_init(&c->timer, tt_carrier_timer, handshake_left > 0 ? handshake_left : 0, 0);
+	c->timer.data = c;
+	ev_timer_start(eg->loop, &c->timer);
 	if (source != NULL) {
 		snprintf(c->source, sizeof(c->source), "%s", source);
 		c->has_source = 1;

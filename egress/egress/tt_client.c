@@ -2,8 +2,8 @@
 /*
  * tt_client: one ClientID on the egress. It owns the session's tunnel
  * (KCP + smux server, made on the first datagram that carries KCP
- * segment 0, replaced when a new conversation starts under the same
- * ClientID), its tick timer, and the list of its streams. Packets
+ * segment 0; never replaced while it lives: a datagram of another
+ * conversation under its ClientID costs its sender that carrier), its tick timer, and the list of its streams. Packets
  * toward the client wait in the ClientMap entry's bounded send queue
  * (TT_QUEUE; full drops, KCP repairs) for the carrier that most
  * recently delivered the client's packets. The client is freed by the
@@ -122,7 +122,7 @@ tt_starts_session(const uint8_t *p, size_t n, uint32_t *conv)
 	return 0;
 }
 
-void
+int
 tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 {
 	static const struct tunnel_cb tcb = { tt_packet, tt_stream_accept, tt_stream_readable,
@@ -130,21 +130,24 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 	struct tunnel_config cfg = { 2, 0 };
 	uint32_t conv;
 
-	if (cl->t != NULL && tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
-		return;
-	/* Unknown session, or the client started a new one under the same ClientID. */
+	/*
+	 * A live session takes only its own conversation. Our clients start
+	 * a new session under a new ClientID, so another conversation here
+	 * is someone who knows the ClientID, not its owner: refused, and the
+	 * session goes on.
+	 */
+	if (cl->t != NULL)
+		return tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0 ? 1 : -1;
 	if (!tt_starts_session(p, n, &conv))
-		return;
-	if (cl->t != NULL) {
-		if (conv == tunnel_conv(cl->t))
-			return;
-		tt_client_session_end(cl, "replaced by a new conversation");
-	}
+		return 0;
 	cl->t = tunnel_new(0, conv, &cfg, &tcb, cl, tt_now_ms(cl->tt));
 	if (cl->t == NULL)
-		return;
-	log_info("session %s: new conversation %08x", cl->idhex, (unsigned)conv);
-	(void)tunnel_input(cl->t, p, n, tt_now_ms(cl->tt));
+		return 0;
+	log_info("session %s: new conversation", cl->idhex);
+	if (tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
+		return 1;
+	tt_client_session_end(cl, "its first datagram failed its checks");
+	return -1;
 }
 
 void
@@ -172,7 +175,7 @@ tt_client_get(struct tt *tt, struct clientmap_entry *e, const uint8_t id[CLIENTI
 		return NULL;
 	cl->tt = tt;
 	cl->e = e;
-	clientid_hex(id, cl->idhex);
+	clientid_show(id, cl->idhex);
 	ev_init(&cl->tick, tt_client_tick);
 	cl->tick.data = cl;
 	e->user = cl;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "egress.h"
 #include "events.h"
 #include "net/net.h"
@@ -46,10 +47,11 @@ struct tt_client {
 	struct clientmap_entry *e;
 	struct tunnel *t; /* NULL until a datagram with segment 0 */
 	ev_timer tick;
-	char idhex[CLIENTID_HEX_LEN + 1];
+	char idhex[CLIENTID_SHOW_LEN + 1];
 	char source[NET_ADDRSTR_MAX]; /* of the latest carrier */
 	int has_source;
 	struct tt_stream *streams;
+	size_t nstreams;
 };
 
 struct tt_carrier {
@@ -57,6 +59,9 @@ struct tt_carrier {
 	struct tt_carrier *prev, *next;
 	struct clientmap_entry *e; /* NULL until the preamble is complete */
 	struct carrier_io io;
+	struct conn_slot slot;     /* its share of --max-conns, --max-per-source */
+	ev_timer timer;            /* handshake deadline, then the idle check */
+	ev_tstamp last_ok;         /* the last packet its session accepted; 0: none yet */
 	char source[NET_ADDRSTR_MAX];
 	int has_source;
 };
@@ -70,6 +75,7 @@ struct tt_stream {
 	enum tt_stream_state st;
 	struct dial *dial;
 	struct tstream *ts;
+	ev_timer timer;    /* the destination must arrive within --connect-timeout */
 	ev_tstamp t_start; /* 0 until the prefix is parsed: no events before */
 	char dest[SOCKSADDR_STR_MAX];
 	size_t inlen;
@@ -91,8 +97,14 @@ void tt_carrier_kick(struct tt_carrier *c);
 /* e's client, made on its first carrier. NULL when out of memory. */
 struct tt_client *tt_client_get(struct tt *tt, struct clientmap_entry *e,
                                 const uint8_t id[CLIENTID_LEN]);
-/* One datagram from any of the client's carriers. */
-void tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n);
+/*
+ * One datagram from any of the client's carriers: 1 when the session
+ * accepted it (the carrier has proved it belongs to the session), 0 when
+ * it was ignored (no session yet, or it did not start one), -1 when it
+ * failed the checks of the client's live session (another conversation,
+ * malformed or insane KCP): the sender is not that session.
+ */
+int tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n);
 /* After input: end a dead session, else re-arm the tick. */
 void tt_client_update(struct tt_client *cl);
 void tt_client_streams_abort(struct tt_client *cl);

@@ -6,8 +6,10 @@
  * the stream and the destination's socket. Without --upstream the first
  * byte back is the status (0 or a SOCKS5 reply code); with it, Tor
  * style, there is no prefix and no status. Every stream counts against
- * --max-conns and in the drain like a SOCKS5 connection, and ends
- * through tt_stream_end only, which emits its close event once.
+ * --max-streams and its session's --max-session-streams, and in the
+ * drain like a SOCKS5 connection; a stream that has not sent its
+ * destination within --connect-timeout ends. It ends through
+ * tt_stream_end only, which emits its close event once.
  */
 #include "tt_int.h"
 
@@ -52,6 +54,7 @@ tt_stream_end(struct tt_stream *s, uint64_t up, uint64_t down, enum events_resul
 	struct events_close ec;
 
 	dial_cancel(s->dial);
+	ev_timer_stop(eg->loop, &s->timer);
 	if (s->ts == NULL && cl->t != NULL)
 		tunnel_close(cl->t, s->sid);
 	ec.bytes_up = up;
@@ -66,6 +69,8 @@ tt_stream_end(struct tt_stream *s, uint64_t up, uint64_t down, enum events_resul
 	if (s->next)
 		s->next->prev = s->prev;
 	free(s);
+	cl->nstreams--;
+	eg->nstreams--;
 	eg->nconns--;
 	if (eg->draining && eg->nconns == 0)
 		ev_break(eg->loop, EVBREAK_ALL);
@@ -168,11 +173,40 @@ tt_stream_prefix(struct tt_stream *s)
 		snprintf(s->dest, sizeof(s->dest), "?");
 	s->t_start = ev_now(eg->loop);
 	tt_stream_event(s, NULL);
+	ev_timer_stop(eg->loop, &s->timer);
 	s->st = TS_DIAL;
 	s->dial = dial_start(eg, &dst, s->cl->has_source ? s->cl->source : s->cl->idhex,
 	                     tt_stream_dialled, s);
 	if (s->dial == NULL)
 		tt_stream_refuse(s, SOCKS5_REP_GENERAL_FAILURE, EVENTS_ERROR);
+}
+
+/* A stream that never sent its destination: it ends, counted. */
+static void
+tt_stream_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tt_stream *s = w->data;
+
+	(void)revents;
+	limits_refuse(&s->cl->tt->eg->lim, LIMIT_DESTINATION, ev_now(loop));
+	tt_stream_end(s, 0, 0, EVENTS_TIMEOUT);
+}
+
+/* --max-streams and --max-session-streams: refuse (counted) when reached. */
+static int
+tt_stream_over_limit(struct tt_client *cl)
+{
+	struct egress *eg = cl->tt->eg;
+	enum limit_reason r;
+
+	if (eg->nstreams >= eg->max_streams)
+		r = LIMIT_STREAMS;
+	else if (cl->nstreams >= eg->max_session_streams)
+		r = LIMIT_SESSION_STREAMS;
+	else
+		return 0;
+	limits_refuse(&eg->lim, r, ev_now(eg->loop));
+	return 1;
 }
 
 void
@@ -183,7 +217,7 @@ tt_stream_accept(void *arg, uint32_t sid)
 	struct tt_stream *s;
 	int fd;
 
-	if (eg->draining || eg->nconns >= eg->max_conns || (s = calloc(1, sizeof(*s))) == NULL) {
+	if (eg->draining || tt_stream_over_limit(cl) || (s = calloc(1, sizeof(*s))) == NULL) {
 		tunnel_close(cl->t, sid);
 		return;
 	}
@@ -193,13 +227,20 @@ tt_stream_accept(void *arg, uint32_t sid)
 	if (cl->streams)
 		cl->streams->prev = s;
 	cl->streams = s;
+	cl->nstreams++;
+	eg->nstreams++;
 	eg->nconns++;
+	ev_timer_init(&s->timer, tt_stream_timeout, eg->connect_timeout, 0);
+	s->timer.data = s;
 	if (tunnel_set_user(cl->t, sid, s) == -1) {
 		tt_stream_end(s, 0, 0, EVENTS_ERROR);
 		return;
 	}
-	if (eg->upstream == NULL)
-		return; /* the prefix arrives as readable */
+	if (eg->upstream == NULL) {
+		/* The prefix arrives as readable, within the connect timeout. */
+		ev_timer_start(eg->loop, &s->timer);
+		return;
+	}
 	/* Tor style: no prefix, no status, one fixed upstream. */
 	snprintf(s->dest, sizeof(s->dest), "upstream");
 	s->t_start = ev_now(eg->loop);

@@ -51,12 +51,12 @@ PY
 
 # The bucket is the Turbo Tunnel session when socks-client carries one,
 # else the client's address.
-wait_for "$T/watch.out" '	scan	(127\.0\.0\.1|session:[0-9a-f]{16})	hosts=[0-9]+ ports=(1[0-9]|[2-9][0-9]) '
+wait_for "$T/watch.out" '	scan	(127\.0\.0\.1|session:[0-9a-f]{8})	hosts=[0-9]+ ports=(1[0-9]|[2-9][0-9]) '
 note "finding: $(grep '	scan	' "$T/watch.out")"
 [ "$(grep -c '	scan	' "$T/watch.out")" -eq 1 ] || fail "scan reported more than once per window"
 
 kill -USR1 "$watch_pid"
-wait_for "$T/watch.out" '^# (127\.0\.0\.1|session:[0-9a-f]{16})	'
+wait_for "$T/watch.out" '^# (127\.0\.0\.1|session:[0-9a-f]{8})	'
 pw_alive watch
 pw_stop client
 pw_stop egress

@@ -14,7 +14,7 @@ static const uint8_t id1[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 START_TEST(test_preamble_roundtrip)
 {
 	uint8_t buf[PREAMBLE_LEN + 4], id[8];
-	char hex[17];
+	char hex[CLIENTID_SHOW_LEN + 1];
 
 	preamble_encode(id1, buf);
 	ck_assert_mem_eq(buf, "\x12\x93\x60\x5d\x27\x81\x75\xf5", 8);
@@ -22,8 +22,8 @@ START_TEST(test_preamble_roundtrip)
 	/* glued: exactly the preamble is consumed */
 	ck_assert_int_eq(preamble_decode(buf, sizeof(buf), id), 16);
 	ck_assert_mem_eq(id, id1, 8);
-	clientid_hex(id, hex);
-	ck_assert_str_eq(hex, "0102030405060708");
+	clientid_show(id, hex);
+	ck_assert_str_eq(hex, "01020304"); /* a prefix only: the ClientID is a secret */
 }
 END_TEST
 
@@ -214,10 +214,15 @@ START_TEST(test_clientmap_expiry)
 	expired_count = 0;
 	ck_assert_int_eq(clientmap_init(&m, 10, 512, 60000, on_expire, NULL), 0);
 	e = clientmap_get(&m, id1, 1000, 1);
-	clientmap_attach(&m, e, &c1, 1000);
+	clientmap_attach(&m, e, 1000);
+	/* attached is not proven: no downstream yet */
+	ck_assert_ptr_null(e->carrier);
+	clientmap_prove(e, &c1);
 	ck_assert_ptr_eq(e->carrier, &c1);
-	/* a second carrier takes over the downstream; the first leaving changes nothing */
-	clientmap_attach(&m, e, &c2, 2000);
+	/* a second carrier takes over the downstream once proven; the first leaving changes nothing */
+	clientmap_attach(&m, e, 2000);
+	ck_assert_ptr_eq(e->carrier, &c1);
+	clientmap_prove(e, &c2);
 	clientmap_detach(&m, e, &c1, 3000);
 	ck_assert_ptr_eq(e->carrier, &c2);
 	ck_assert_uint_eq(clientmap_sweep(&m, 1000000), 0);

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Start-up steps of the egress (setup.h).
+ */
+#include "setup.h"
+
+#include <stdio.h>
+
+#include "base/cli.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
+#include "net/admin.h"
+#include "net/net.h"
+#include "tt.h"
+
+void
+setup_rule_arg(struct egress *eg, const char *s, int allow)
+{
+	struct policy_rule r;
+	char err[128];
+
+	if (policy_parse_rule(s, allow, &r, err, sizeof(err)) == -1)
+		cli_usage_error("--%s %s: %s", allow ? "allow" : "deny", s, err);
+	if (policy_add(&eg->policy, &r) == -1)
+		cli_usage_error("too many --allow/--deny rules (at most %d)",
+		                POLICY_RULES_MAX - (int)eg->policy.ndefaults);
+}
+
+void
+setup_listen_arg(struct egress *eg, struct endpoint *ep, const char *s)
+{
+	const struct endpoint_opt *o;
+	char err[128];
+
+	if (eg->nlisten == EGRESS_LISTEN_MAX)
+		cli_usage_error("too many -l (at most %d)", EGRESS_LISTEN_MAX);
+	if (endpoint_parse(s, ep, err, sizeof(err)) == -1)
+		cli_usage_error("-l %s: %s", s, err);
+	if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
+		cli_usage_error("-l %s: only tcp: and unix: endpoints", s);
+	o = endpoint_opt(ep, "trusted");
+	if (ep->nopts > (o ? 1u : 0u) || (o && o->has_val))
+		cli_usage_error("-l %s: the only option is ',trusted'", s);
+	eg->listen[eg->nlisten].trusted = o != NULL;
+	eg->nlisten++;
+}
+
+void
+setup_admin_arg(struct endpoint *ep, const char *s)
+{
+	char err[128];
+
+	if (endpoint_parse(s, ep, err, sizeof(err)) == -1)
+		cli_usage_error("--admin %s: %s", s, err);
+	if (ep->nopts > 0 || !admin_endpoint_ok(ep))
+		cli_usage_error("--admin %s: only unix:PATH or a loopback tcp:HOST:PORT", s);
+}
+
+void
+setup_listeners(struct egress *eg, const struct endpoint *ep)
+{
+	char err[256];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < eg->nlisten; i++) {
+		struct egress_listen *el = &eg->listen[i];
+
+		if ((fd = net_listen(&ep[i], EGRESS_BACKLOG)) == -1) {
+			if (endpoint_format(&ep[i], err, sizeof(err)) == -1)
+				err[0] = '\0';
+			fatal(EX_PW_TEMP, "listen %s", err);
+		}
+		if (net_listen_name(fd, &ep[i], el->name, sizeof(el->name)) == -1)
+			fatal(EX_PW_INTERNAL, "getsockname");
+		el->eg = eg;
+		el->l.fd = fd;
+	}
+}
+
+void
+setup_admin(struct egress *eg, const struct endpoint *ep)
+{
+	char name[256];
+
+	if (admin_open(&eg->admin, eg->loop, ep, setup_admin_body, eg) == -1) {
+		if (endpoint_format(ep, name, sizeof(name)) == -1)
+			name[0] = '\0';
+		fatal(EX_PW_TEMP, "--admin %s", name);
+	}
+	eg->has_admin = 1;
+}
+
+int
+setup_admin_body(void *arg, int which, char *out, size_t cap)
+{
+	const struct egress *eg = arg;
+	size_t sessions, carriers;
+	int n, m;
+
+	tt_counts(eg, &sessions, &carriers);
+	if (which == 0)
+		return snprintf(out, cap, "ok sessions=%zu carriers=%zu streams=%zu%s\n", sessions,
+		                carriers, eg->nstreams, eg->draining ? " draining" : "");
+	n = snprintf(out, cap,
+	             "egress_inbound %zu\negress_inbound_max %zu\negress_carriers %zu\n"
+	             "egress_sessions %zu\negress_streams %zu\negress_streams_max %zu\n"
+	             "egress_relays %zu\negress_draining %d\n",
+	             eg->ninbound, eg->max_conns, carriers, sessions, eg->nstreams, eg->max_streams,
+	             eg->nconns - eg->nstreams, eg->draining);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	if ((m = limits_metrics(&eg->lim, out + n, cap - (size_t)n)) < 0)
+		return -1;
+	return n + m;
+}

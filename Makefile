@@ -224,7 +224,7 @@ bench: deps
 	$(Q)PW_BIN=$(CURDIR)/$(BIN) PW_HELPERS=$(CURDIR)/$(B)/t bench/run
 
 MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
-SH_SCRIPTS := $(wildcard scripts/install-deps scripts/demo scripts/smoketest-* t/run-* t/lib*.sh \
+SH_SCRIPTS := $(wildcard scripts/install-deps scripts/demo scripts/smoketest-* t/run-* t/lib*.sh t/helpers/*.sh \
 	t/sh/*.t bench/run bench/*.sh .ci/run)
 
 lint:

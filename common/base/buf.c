@@ -82,3 +82,55 @@ buf_reset(struct buf *b)
 {
 	b->off = b->len = 0;
 }
+
+uint8_t *
+buf_reserve(struct buf *b, size_t want, size_t limit, size_t *room)
+{
+	size_t need, ncap;
+	uint8_t *p;
+
+	*room = 0;
+	if (b->len >= limit)
+		return b->data != NULL ? b->data + b->off + b->len : NULL;
+	if (want > limit - b->len)
+		want = limit - b->len;
+	if (b->cap - b->len < want) {
+		need = b->len + want;
+		ncap = b->cap > limit / 2 ? limit : b->cap * 2;
+		if (ncap < need)
+			ncap = need;
+		if (ncap < BUF_GROW_MIN)
+			ncap = BUF_GROW_MIN < limit ? BUF_GROW_MIN : limit;
+		if (b->off > 0 && b->len > 0)
+			memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+		/* On failure the old storage stays: a smaller room, not an error. */
+		if ((p = realloc(b->data, ncap)) != NULL) {
+			b->data = p;
+			b->cap = ncap;
+		}
+	}
+	if (b->data == NULL)
+		return NULL;
+	if (b->cap - b->off - b->len < want && b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+	}
+	*room = b->cap - b->off - b->len;
+	if (*room > want)
+		*room = want;
+	return b->data + b->off + b->len;
+}
+
+void
+buf_trim(struct buf *b, size_t n)
+{
+	b->len -= n < b->len ? n : b->len;
+}
+
+void
+buf_shrink(struct buf *b)
+{
+	if (b->len == 0)
+		buf_free(b);
+}

@@ -31,7 +31,9 @@ static const char usage_str[] =
 	"usage: meek-server [-hqv] -l ENDPOINT -u ENDPOINT [--auth-token-file FILE] [--path PATH]\n"
 	"                   [--max-body BYTES] [--holdoff MS] [--idle-timeout SECONDS]\n"
 	"                   [--max-sessions N] [--max-conns N] [--read-timeout SECONDS]\n"
-	"                   [--proxy-protocol] [--trust-forwarded] [--admin ENDPOINT]\n";
+	"                   [--max-memory BYTES] [--session-rate N] [--session-burst N]\n"
+	"                   [--max-sessions-per-addr N] [--proxy-protocol] [--trust-forwarded]\n"
+	"                   [--trusted-hops N] [--trust-meek-ip] [--admin ENDPOINT]\n";
 
 static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -47,6 +49,12 @@ static const struct option longopts[] = {
 	{ "proxy-protocol", no_argument, NULL, 'X' },
 	{ "trust-forwarded", no_argument, NULL, 'F' },
 	{ "admin", required_argument, NULL, 'A' },
+	{ "max-memory", required_argument, NULL, 'm' },
+	{ "session-rate", required_argument, NULL, 'r' },
+	{ "session-burst", required_argument, NULL, 'b' },
+	{ "max-sessions-per-addr", required_argument, NULL, 'a' },
+	{ "trusted-hops", required_argument, NULL, 'T' },
+	{ "trust-meek-ip", no_argument, NULL, 'i' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -77,6 +85,11 @@ parse(struct meeks_main *mm, int argc, char **argv)
 	m->drain_timeout = MEEKS_DRAIN_TIMEOUT;
 	m->max_sessions = MEEKS_MAX_SESSIONS_DEFAULT;
 	m->max_conns = MEEKS_MAX_CONNS_DEFAULT;
+	m->max_memory = MEEKS_MAX_MEMORY_DEFAULT;
+	m->session_rate = MLIMIT_RATE_DEFAULT;
+	m->session_burst = MLIMIT_BURST_DEFAULT;
+	m->max_sessions_per_addr = MLIMIT_PER_ADDR_DEFAULT;
+	m->cfg.trusted_hops = 1;
 	strcpy(m->path, "/");
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:u:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -121,6 +134,27 @@ parse(struct meeks_main *mm, int argc, char **argv)
 			break;
 		case 'A':
 			mm->admin = optarg;
+			break;
+		case 'm':
+			m->max_memory = cli_u64("--max-memory", optarg, MEEKS_MAX_MEMORY_MIN,
+			                        MEEKS_MAX_MEMORY_MAX);
+			break;
+		case 'r':
+			m->session_rate = (double)cli_u64("--session-rate", optarg, 1, 1000000);
+			break;
+		case 'b':
+			m->session_burst = (double)cli_u64("--session-burst", optarg, 1, 1000000);
+			break;
+		case 'a':
+			m->max_sessions_per_addr = cli_u64("--max-sessions-per-addr", optarg, 1,
+			                                   MEEKS_MAX_SESSIONS_MAX);
+			break;
+		case 'T':
+			m->cfg.trusted_hops = (unsigned)cli_u64("--trusted-hops", optarg, 1,
+			                                        MEEKS_TRUSTED_HOPS_MAX);
+			break;
+		case 'i':
+			m->cfg.trust_meek_ip = 1;
 			break;
 		default:
 			cli_option(c);

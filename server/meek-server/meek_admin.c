@@ -2,13 +2,75 @@
 /*
  * The --admin listener (a UNIX socket or a loopback port, never the
  * public one): GET /healthz answers "ok sessions=N", GET /metrics the
- * counters as "name value" lines. Everything else is a 404; every
- * answer closes the connection.
+ * counters in the Prometheus text format ("name value" lines, and
+ * meek_refused_total{reason="…"} for each refusal reason). Everything else
+ * is a 404; every answer closes the connection.
+ *
+ * Refusals for a limit are counted here too, with one log line per reason
+ * at most every MEEKS_REFUSAL_LOG_EVERY seconds (saying how many were not
+ * logged), so a flood shows in the log without filling it.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "meeks.h"
+
+static const char *const refusal_names[MR_NREASON] = {
+	"session_rate", "addr_sessions", "sessions", "memory", "conns",
+	"idle_evicted", "waiters", "head_timeout", "body_timeout",
+};
+
+void
+meeks_refuse(struct meeks *m, enum meeks_refusal r)
+{
+	struct meeks_stats *st = &m->st;
+	ev_tstamp now = ev_now(m->loop);
+
+	st->refused[r]++;
+	if (st->refused_logged[r] != 0 && now - st->refused_logged[r] < MEEKS_REFUSAL_LOG_EVERY) {
+		st->refused_unlogged[r]++;
+		return;
+	}
+	log_warnx("limit: %s (%llu in all; %llu more since the last line)", refusal_names[r],
+	          (unsigned long long)st->refused[r], (unsigned long long)st->refused_unlogged[r]);
+	st->refused_logged[r] = now;
+	st->refused_unlogged[r] = 0;
+}
+
+static int
+admin_append(char *body, size_t cap, size_t *off, const char *name, const char *label,
+             unsigned long long v)
+{
+	int n = snprintf(body + *off, cap - *off, "%s%s %llu\n", name, label, v);
+
+	if (n < 0 || (size_t)n >= cap - *off)
+		return -1;
+	*off += (size_t)n;
+	return 0;
+}
+
+static int
+admin_refusals(struct meeks *m, char *body, size_t cap, size_t *off)
+{
+	char label[64];
+	int i;
+
+	if (admin_append(body, cap, off, "meek_memory_bytes", "", m->mem_used) == -1 ||
+	    admin_append(body, cap, off, "meek_memory_budget_bytes", "", m->max_memory) == -1 ||
+	    admin_append(body, cap, off, "meek_limit_addresses", "", m->limit.nentries) == -1)
+		return -1;
+	i = snprintf(body + *off, cap - *off, "# TYPE meek_refused_total counter\n");
+	if (i < 0 || (size_t)i >= cap - *off)
+		return -1;
+	*off += (size_t)i;
+	for (i = 0; i < MR_NREASON; i++) {
+		snprintf(label, sizeof(label), "{reason=\"%s\"}", refusal_names[i]);
+		if (admin_append(body, cap, off, "meek_refused_total", label, m->st.refused[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
 
 static int
 admin_path(const struct http_head *h, const char *path)
@@ -23,7 +85,8 @@ static int
 admin_metrics(struct meeks *m, char *body, size_t cap, size_t *len)
 {
 	static const char *const names[MS_NSTAT] = { "200", "400", "403", "404", "405", "410",
-		                                     "411", "413", "431", "502", "503", "other" };
+		                                     "411", "413", "429", "431", "502", "503",
+		                                     "other" };
 	const struct meeks_stats *st = &m->st;
 	size_t off;
 	int n, i;
@@ -47,6 +110,8 @@ admin_metrics(struct meeks *m, char *body, size_t cap, size_t *len)
 			return 500;
 		off += (size_t)n;
 	}
+	if (admin_refusals(m, body, cap, &off) == -1)
+		return 500;
 	*len = off;
 	return 200;
 }

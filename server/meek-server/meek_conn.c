@@ -18,11 +18,24 @@
  * read buffer (MEEKS_CONN_BUF) exists only while bytes are in it, so an
  * idle keep-alive connection costs its struct. Heads are parsed into one
  * per-process scratch struct http_head and reduced to a struct meek_req.
+ * A body is read straight into its session's upstream buffer (only the
+ * bytes that came with the head are copied once), so it is held once.
+ *
+ * Memory: read buffers and the Content-Length of every body being read
+ * are reserved against --max-memory before they are taken; a body over
+ * the budget is answered 503, a read buffer over it closes the
+ * connection. A request that would open a session is also checked
+ * against the per-address limits (429, 503). An empty POST for an
+ * unknown session is answered like any empty poll (200, no body) and
+ * leaves no state: a session starts with a body.
  *
  * Timeouts: a head must arrive within --read-timeout of its first byte
- * (slowloris), a body within MEEKS_BODY_TIMEOUT_FACTOR times that, an
- * answer must be taken within MEEKS_WRITE_TIMEOUT, and an idle
- * keep-alive connection is closed after MEEKS_KEEPALIVE_TIMEOUT.
+ * (slowloris), and a new connection's first head must start within it
+ * too; a body must move at least every --read-timeout and end
+ * within MEEKS_BODY_TIMEOUT_FACTOR times that; an answer must be taken
+ * within MEEKS_WRITE_TIMEOUT, and an idle keep-alive connection is
+ * closed after MEEKS_KEEPALIVE_TIMEOUT, or at once when --max-conns is
+ * reached and a new connection arrives (oldest idle first).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +44,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/evio.h"
 #include "base/log.h"
 #include "meeks.h"
 
@@ -47,8 +61,12 @@ struct mconn {
 	uint8_t *out;
 	size_t out_len, out_off;
 	int close_after, rd_eof, head_started;
+	int blocked;   /* C_BODY: the session has no room; it kicks us */
+	int served;    /* an answer went out: idle now means keep-alive */
 	size_t linger; /* a refused body may follow: linger on close; then bytes dropped */
 	uint64_t body_left;
+	uint64_t body_res; /* bytes of --max-memory this body holds */
+	ev_tstamp body_deadline;
 	struct meek_req req;
 	struct msess *sess;
 	struct mconn *next_waiter;
@@ -82,7 +100,8 @@ meeks_date(struct meeks *m)
 void
 meeks_count(struct meeks *m, int status)
 {
-	static const int codes[MS_OTHER] = { 200, 400, 403, 404, 405, 410, 411, 413, 431, 502, 503 };
+	static const int codes[MS_OTHER] = { 200, 400, 403, 404, 405, 410, 411, 413, 429, 431, 502,
+		                              503 };
 	int i;
 
 	for (i = 0; i < MS_OTHER; i++)
@@ -132,6 +151,47 @@ conn_timer(struct mconn *c, double after)
 	}
 }
 
+/* --- memory ------------------------------------------------------------- */
+
+static int
+conn_reserve(struct mconn *c, uint64_t n)
+{
+	struct meeks *m = c->m;
+
+	if (n > m->max_memory - m->mem_used)
+		return -1;
+	m->mem_used += n;
+	return 0;
+}
+
+static void
+conn_in_free(struct mconn *c)
+{
+	if (c->in.data != NULL) {
+		c->m->mem_used -= c->in.cap;
+		buf_free(&c->in);
+	}
+}
+
+static int
+conn_in_alloc(struct mconn *c)
+{
+	if (conn_reserve(c, MEEKS_CONN_BUF) == -1)
+		return -1;
+	if (buf_init(&c->in, MEEKS_CONN_BUF) == -1) {
+		c->m->mem_used -= MEEKS_CONN_BUF;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conn_body_release(struct mconn *c)
+{
+	c->m->mem_used -= c->body_res;
+	c->body_res = 0;
+}
+
 /* --- lifetime ----------------------------------------------------------- */
 
 static void
@@ -147,7 +207,8 @@ conn_close(struct mconn *c, const char *why)
 	ev_timer_stop(m->loop, &c->timer);
 	ev_timer_stop(m->loop, &c->kick);
 	close(c->fd);
-	buf_free(&c->in);
+	conn_in_free(c);
+	conn_body_release(c);
 	free(c->out);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -165,19 +226,12 @@ conn_close(struct mconn *c, const char *why)
 static void
 conn_update(struct mconn *c)
 {
-	struct ev_loop *loop = c->m->loop;
 	int room = c->in.data == NULL || buf_room(&c->in) > 0;
-	int rd = !c->rd_eof && ((room && (c->st == C_HEAD || c->st == C_BODY)) || c->st == C_LINGER);
-	int wr = c->st == C_WRITE;
+	int rd = !c->rd_eof && ((room && c->st == C_HEAD) || (c->st == C_BODY && !c->blocked) ||
+	                        c->st == C_LINGER);
 
-	if (rd && !ev_is_active(&c->rd))
-		ev_io_start(loop, &c->rd);
-	else if (!rd && ev_is_active(&c->rd))
-		ev_io_stop(loop, &c->rd);
-	if (wr && !ev_is_active(&c->wr))
-		ev_io_start(loop, &c->wr);
-	else if (!wr && ev_is_active(&c->wr))
-		ev_io_stop(loop, &c->wr);
+	evio_want(c->m->loop, &c->rd, rd);
+	evio_want(c->m->loop, &c->wr, c->st == C_WRITE);
 }
 
 /* --- answers ------------------------------------------------------------ */
@@ -237,7 +291,7 @@ conn_error(struct mconn *c, int status, const char *msg)
 static void
 conn_admin(struct mconn *c)
 {
-	char body[2048], head[MEEK_RESP_HEAD_MAX];
+	char body[4096], head[MEEK_RESP_HEAD_MAX];
 	size_t len = 0;
 	int status = meeks_admin_answer(c->m, &scratch, body, sizeof(body), &len);
 	ssize_t n;
@@ -253,6 +307,53 @@ conn_admin(struct mconn *c)
 
 /* --- requests ----------------------------------------------------------- */
 
+/* The body must move every --read-timeout, and end by its deadline; waiting on the session is not idling. */
+static void
+conn_body_timer(struct mconn *c)
+{
+	double left = c->body_deadline - ev_now(c->m->loop);
+
+	if (!c->blocked && left > c->m->read_timeout)
+		left = c->m->read_timeout;
+	conn_timer(c, left > 0.001 ? left : 0.001);
+}
+
+static void
+conn_body_start(struct mconn *c)
+{
+	c->st = C_BODY;
+	c->blocked = 0;
+	c->body_deadline = ev_now(c->m->loop) + c->m->read_timeout * MEEKS_BODY_TIMEOUT_FACTOR;
+	conn_body_timer(c);
+}
+
+static void
+conn_refuse(struct mconn *c, enum meeks_refusal why, int status, const char *msg)
+{
+	meeks_refuse(c->m, why);
+	conn_error(c, status, msg);
+}
+
+/* A new session: refused for a limit, or (out of memory) a 503. */
+static struct msess *
+conn_new_session(struct mconn *c)
+{
+	struct sockaddr_storage src;
+	enum meeks_refusal why;
+	struct msess *s;
+
+	/* The forwarded address when trusted, else the TCP peer. */
+	memcpy(&src, c->req.has_fwd ? &c->req.fwd : &c->peer, sizeof(src));
+	s = msess_new(c->m, &c->req, &src, (const struct sockaddr *)&c->local, &why);
+	if (s == NULL && why == MR_SESSION_RATE)
+		conn_refuse(c, why, 429, "too many requests");
+	else if (s == NULL && why != MR_NREASON)
+		conn_refuse(c, why, 503, "service unavailable");
+	else if (s == NULL)
+		conn_error(c, 503, "service unavailable");
+	return s;
+}
+
 static void
 conn_dispatch(struct mconn *c)
 {
@@ -260,25 +361,33 @@ conn_dispatch(struct mconn *c)
 	struct msess *s = msess_find(m, c->req.sid, c->req.sid_len);
 	int r;
 
-	if (s == NULL) {
-		if (m->nsessions >= m->max_sessions) {
-			conn_error(c, 503, "service unavailable");
-			return;
-		}
-		s = msess_new(m, &c->req, (const struct sockaddr *)&c->peer,
-		              (const struct sockaddr *)&c->local);
-		if (s == NULL) {
-			log_warn("upstream");
-			conn_error(c, 502, "upstream unreachable");
-			return;
-		}
-	}
-	if ((r = msess_enqueue(s, c)) == -1) {
-		conn_error(c, 503, "service unavailable");
+	if (s == NULL && c->req.body_len == 0) {
+		/* Nothing to carry yet: an empty poll's answer, and no state. */
+		mconn_respond(c, 200, NULL, NULL, 0);
 		return;
 	}
-	c->st = r == 1 ? C_BODY : C_WAIT;
-	conn_timer(c, m->read_timeout * MEEKS_BODY_TIMEOUT_FACTOR);
+	if (c->body_res == 0 && c->req.body_len > 0) {
+		if (conn_reserve(c, c->req.body_len) == -1) {
+			conn_refuse(c, MR_MEMORY, 503, "service unavailable");
+			return;
+		}
+		c->body_res = c->req.body_len;
+	}
+	if (s == NULL && (s = conn_new_session(c)) == NULL) {
+		conn_body_release(c);
+		return;
+	}
+	if ((r = msess_enqueue(s, c)) == -1) {
+		conn_body_release(c);
+		conn_refuse(c, MR_WAITERS, 503, "service unavailable");
+		return;
+	}
+	if (r == 1)
+		conn_body_start(c);
+	else {
+		c->st = C_WAIT;
+		conn_timer(c, m->read_timeout * MEEKS_BODY_TIMEOUT_FACTOR);
+	}
 }
 
 /* Return 1 when the connection moved on from C_HEAD (or closed: then 0 with c freed). */
@@ -330,29 +439,81 @@ conn_head(struct mconn *c)
 }
 
 static void
+conn_body_complete(struct mconn *c)
+{
+	conn_body_release(c);
+	c->st = C_PENDING;
+	conn_timer(c, 0);
+	conn_update(c);
+	msess_body_done(c->sess);
+}
+
+/* Body bytes that came with the head (or a pipelined one) go to the session; the rest is read straight in. */
+static void
 conn_body(struct mconn *c)
 {
 	size_t k, took;
 
+	c->blocked = 0;
 	while (buf_len(&c->in) > 0 && c->body_left > 0) {
 		k = buf_len(&c->in) < c->body_left ? buf_len(&c->in) : (size_t)c->body_left;
 		took = msess_body(c->sess, buf_rptr(&c->in), k);
 		buf_consume(&c->in, took);
 		c->body_left -= took;
-		if (took < k)
-			break; /* the session is full: it kicks us when it has room */
+		if (took < k) {
+			c->blocked = 1; /* the session is full: it kicks us when it has room */
+			break;
+		}
 	}
 	if (c->body_left > 0) {
+		if (buf_len(&c->in) == 0)
+			conn_in_free(c);
 		if (c->rd_eof)
 			conn_close(c, "EOF in a request body");
-		else
+		else {
+			conn_body_timer(c);
 			conn_update(c);
+		}
 		return;
 	}
-	c->st = C_PENDING;
-	conn_timer(c, 0);
-	conn_update(c);
-	msess_body_done(c->sess);
+	conn_body_complete(c);
+}
+
+/* C_BODY with nothing buffered: recv into the session's buffer (or a sink for a replay). */
+static void
+conn_read_body(struct mconn *c)
+{
+	uint8_t sink[16384], *w = sink;
+	size_t room = sizeof(sink);
+	int replay = msess_replaying(c->sess);
+	ssize_t n;
+
+	conn_in_free(c);
+	if (!replay && ((w = msess_body_wptr(c->sess, (size_t)c->body_left, &room)) == NULL ||
+	                room == 0)) {
+		c->blocked = 1;
+		conn_body_timer(c);
+		conn_update(c);
+		return;
+	}
+	if (room > MEEKS_UP_READ)
+		room = MEEKS_UP_READ; /* one client does not hold the loop */
+	if (room > c->body_left)
+		room = (size_t)c->body_left;
+	n = recv(c->fd, w, room, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c, n == 0 ? "EOF in a request body" : strerror(errno));
+		return;
+	}
+	if (!replay)
+		msess_body_commit(c->sess, (size_t)n);
+	c->body_left -= (size_t)n;
+	if (c->body_left > 0)
+		conn_body_timer(c);
+	else
+		conn_body_complete(c);
 }
 
 /* Run the state machine over what is buffered; returns when it needs an event. */
@@ -363,14 +524,15 @@ conn_advance(struct mconn *c)
 		switch (c->st) {
 		case C_HEAD:
 			if (c->in.data != NULL && buf_len(&c->in) == 0)
-				buf_free(&c->in);
+				conn_in_free(c);
 			if (c->in.data == NULL) {
 				if (c->rd_eof) {
 					conn_close(c, "EOF");
 					return;
 				}
+				/* A new connection owes its first request within --read-timeout. */
 				if (!c->head_started)
-					conn_timer(c, MEEKS_KEEPALIVE_TIMEOUT);
+					conn_timer(c, c->served ? MEEKS_KEEPALIVE_TIMEOUT : c->m->read_timeout);
 				conn_update(c);
 				return;
 			}
@@ -395,7 +557,7 @@ conn_advance(struct mconn *c)
 static void
 conn_linger(struct mconn *c)
 {
-	buf_free(&c->in);
+	conn_in_free(c);
 	if (c->rd_eof || shutdown(c->fd, SHUT_WR) == -1) {
 		conn_close(c, "answered");
 		return;
@@ -432,8 +594,13 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
 		conn_linger_read(c);
 		return;
 	}
-	if (c->in.data == NULL && buf_init(&c->in, MEEKS_CONN_BUF) == -1) {
-		conn_close(c, "out of memory");
+	if (c->st == C_BODY && buf_len(&c->in) == 0) {
+		conn_read_body(c);
+		return;
+	}
+	if (c->in.data == NULL && conn_in_alloc(c) == -1) {
+		meeks_refuse(c->m, MR_MEMORY);
+		conn_close(c, "--max-memory");
 		return;
 	}
 	p = buf_wptr(&c->in, &room);
@@ -490,6 +657,7 @@ on_write(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->st = C_HEAD;
+	c->served = 1;
 	conn_timer(c, 0);
 	conn_advance(c);
 }
@@ -501,6 +669,10 @@ on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (c->st == C_HEAD && c->head_started)
+		meeks_refuse(c->m, MR_HEAD_TIMEOUT);
+	else if (c->st == C_BODY)
+		meeks_refuse(c->m, MR_BODY_TIMEOUT);
 	conn_close(c, c->st == C_WRITE ? "write timeout" : c->st == C_LINGER ? "answered" : "read timeout");
 }
 
@@ -519,9 +691,21 @@ on_kick(struct ev_loop *loop, ev_timer *w, int revents)
 				return;
 			}
 		} else
-			c->st = C_BODY;
+			conn_body_start(c);
 	}
 	conn_advance(c);
+}
+
+/* The oldest idle keep-alive connection (the list is newest first), or NULL. */
+static struct mconn *
+conn_idle_victim(struct meeks *m)
+{
+	struct mconn *c, *v = NULL;
+
+	for (c = m->conns; c != NULL; c = c->next)
+		if (!c->admin && c->st == C_HEAD && c->in.data == NULL && !c->head_started)
+			v = c;
+	return v;
 }
 
 void
@@ -531,7 +715,17 @@ mconn_accept(struct meeks *m, int fd, const struct sockaddr_storage *peer, sockl
 	struct mconn *c;
 	socklen_t llen = sizeof(c->local);
 
-	if (m->nconns >= m->max_conns || (c = calloc(1, sizeof(*c))) == NULL) {
+	if (m->nconns >= m->max_conns) {
+		if ((c = conn_idle_victim(m)) == NULL) {
+			m->st.conns_refused++;
+			meeks_refuse(m, MR_CONNS);
+			close(fd);
+			return;
+		}
+		meeks_refuse(m, MR_IDLE_EVICTED);
+		conn_close(c, "idle, for a new connection");
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		m->st.conns_refused++;
 		close(fd);
 		return;

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/num.h"
 #include "base/secret.h"
@@ -96,6 +97,32 @@ meek_forwarded_addr(const char *v, size_t n, struct sockaddr_storage *ss)
 	return -1;
 }
 
+int
+meek_forwarded_pick(const struct http_head *h, unsigned hops, struct sockaddr_storage *ss)
+{
+	const struct http_header *x;
+	size_t i = h->nheaders, n;
+	unsigned seen = 0;
+
+	if (hops == 0)
+		return -1;
+	while (i-- > 0) {
+		x = &h->headers[i];
+		if (x->name_len != 15 || strncasecmp(x->name, "X-Forwarded-For", 15) != 0)
+			continue;
+		/* Elements right to left: each starts after a comma, or at the value's start. */
+		for (n = x->value_len; ; n--) {
+			if (n == 0 || x->value[n - 1] == ',') {
+				if (++seen == hops)
+					return meek_forwarded_addr(x->value + n, x->value_len - n, ss);
+				if (n == 0)
+					break;
+			}
+		}
+	}
+	return -1;
+}
+
 static int
 meek_path_is(const struct http_head *h, const char *path)
 {
@@ -147,14 +174,12 @@ meek_classify(const struct http_head *h, const struct meek_cfg *cfg, struct meek
 		r->has_seq = 1;
 	x = http_header_find(h, MEEK_HDR_MAX_BODY);
 	r->resp_cap = meek_resp_cap(x ? x->value : NULL, cfg->max_body);
-	if (cfg->trust_forwarded) {
-		x = http_header_find(h, "X-Forwarded-For");
-		if (x != NULL && meek_forwarded_addr(x->value, x->value_len, &r->fwd) == 0)
-			r->has_fwd = 1;
-		x = http_header_find(h, MEEK_HDR_IP);
-		if (!r->has_fwd && x != NULL && meek_forwarded_addr(x->value, x->value_len, &r->fwd) == 0)
-			r->has_fwd = 1;
-	}
+	if (cfg->trust_forwarded && meek_forwarded_pick(h, cfg->trusted_hops, &r->fwd) == 0)
+		r->has_fwd = 1;
+	x = http_header_find(h, MEEK_HDR_IP);
+	if (cfg->trust_meek_ip && !r->has_fwd && x != NULL &&
+	    meek_forwarded_addr(x->value, x->value_len, &r->fwd) == 0)
+		r->has_fwd = 1;
 	return 0;
 }
 

@@ -33,7 +33,9 @@ struct meek_cfg {
 	const char *token; /* X-Meek-Auth value, NULL for an open relay */
 	size_t token_len;
 	uint64_t max_body;     /* request body cap and response cap ceiling */
-	int trust_forwarded;   /* take the client address from the headers */
+	int trust_forwarded;   /* take the client address from X-Forwarded-For */
+	unsigned trusted_hops; /* ... the element this far from the right (1: the last) */
+	int trust_meek_ip;     /* take it from Meek-IP when X-Forwarded-For gives none */
 };
 
 struct meek_req {
@@ -59,6 +61,15 @@ int meek_session_id_ok(const char *p, size_t n);
 
 /* Response cap from an X-Meek-Max-Body value (NULL when absent). */
 uint64_t meek_resp_cap(const char *value, uint64_t max_body);
+
+/*
+ * The address the fronts added to X-Forwarded-For: the hops-th element
+ * from the right, counting over every X-Forwarded-For field in order (a
+ * proxy appends its peer's address; what a client wrote stays on the
+ * left). Return 0, or -1 when there are fewer elements or it is not an
+ * address.
+ */
+int meek_forwarded_pick(const struct http_head *h, unsigned hops, struct sockaddr_storage *ss);
 
 /*
  * The address in the first element of an X-Forwarded-For (or Meek-IP)

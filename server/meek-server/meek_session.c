@@ -25,6 +25,14 @@
  * session; a session without requests for --idle-timeout is reaped.
  * A request for an id that no longer exists creates a new session with
  * a new upstream connection, as lantern-box does.
+ *
+ * The upstream is dialled only when a session's first non-empty body is
+ * complete (SS_NEW until then): an upstream connection costs a slot at
+ * the far end (egress counts it against its --max-conns until its
+ * handshake timeout), so it is given only to a client that has sent
+ * something to carry. A session that loses its first request before
+ * that leaves nothing behind. New sessions are limited per client
+ * address (meek_limit.c) and the address is given back when they close.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -33,18 +41,14 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+#include "base/evio.h"
 #include "base/hash.h"
 #include "base/log.h"
 #include "meeks.h"
 #include "proto/proxyv2.h"
 
-enum msess_state { SS_DIAL, SS_OPEN, SS_EOF, SS_FAILED };
-
-/* Bytes in p[off, off+len); growing up to a limit, freed when empty. */
-struct gbuf {
-	uint8_t *p;
-	size_t alloc, off, len;
-};
+enum msess_state { SS_NEW, SS_DIAL, SS_OPEN, SS_EOF, SS_FAILED };
 
 struct msess {
 	struct msess *hnext, *prev, *next;
@@ -53,8 +57,10 @@ struct msess {
 	int fd;
 	ev_io rd, wr;
 	ev_timer timer; /* dial timeout, then the active request's holdoff */
-	struct gbuf up, down;
-	size_t tent; /* active body bytes after up.len, not committed yet */
+	struct buf up, down; /* growable, freed when empty */
+	size_t tent; /* the last tent bytes of up: the active body, not committed yet */
+	int hdr;     /* the PROXY header is in up */
+	struct sockaddr_storage src, dst; /* client address (limits, PROXY header); ours */
 	struct mconn *req, *wait_head, *wait_tail;
 	size_t nwait;
 	int ready;   /* the active request's body is complete: answer it */
@@ -75,52 +81,6 @@ static void sess_answer(struct msess *s);
 static void sess_ready(struct msess *s);
 
 /* --- buffers ------------------------------------------------------------ */
-
-/* Room for up to want bytes after the first used bytes, within limit. */
-static size_t
-gbuf_room(struct gbuf *b, size_t used, size_t want, size_t limit)
-{
-	size_t need, na;
-	uint8_t *np;
-
-	if (used >= limit)
-		return 0;
-	if (want > limit - used)
-		want = limit - used;
-	if (b->off + used + want <= b->alloc)
-		return want;
-	if (b->off > 0 && used + want <= b->alloc) {
-		memmove(b->p, b->p + b->off, used);
-		b->off = 0;
-		return want;
-	}
-	if (b->off > 0) {
-		memmove(b->p, b->p + b->off, used);
-		b->off = 0;
-	}
-	need = used + want;
-	na = b->alloc ? b->alloc : 16384;
-	while (na < need)
-		na *= 2;
-	if (na > limit)
-		na = limit;
-	if ((np = realloc(b->p, na)) == NULL)
-		return b->alloc > used ? b->alloc - used : 0;
-	b->p = np;
-	b->alloc = na;
-	return want;
-}
-
-static void
-gbuf_consume(struct gbuf *b, size_t n, size_t keep)
-{
-	b->off += n;
-	b->len -= n;
-	if (b->len == 0 && keep == 0) {
-		free(b->p);
-		memset(b, 0, sizeof(*b));
-	}
-}
 
 static size_t
 sess_up_limit(const struct meeks *m)
@@ -162,6 +122,10 @@ msess_init(struct meeks *m)
 		return -1;
 	if (getrandom(&m->hkey, sizeof(m->hkey), 0) != sizeof(m->hkey))
 		m->hkey = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+	/* Above --max-sessions: an address holding sessions is never forgotten. */
+	if (mlimit_init(&m->limit, m->max_sessions + MLIMIT_TABLE_MIN, m->session_rate,
+	                m->session_burst, m->max_sessions_per_addr, m->hkey ^ 0x5bd1e995) == -1)
+		return -1;
 	tick = m->idle_timeout / 2;
 	tick = tick < 0.1 ? 0.1 : tick > 30 ? 30 : tick;
 	ev_timer_init(&m->reaper, on_reap, tick, tick);
@@ -214,8 +178,9 @@ sess_close(struct msess *s, const char *why)
 		mconn_set_sess(w, NULL);
 		mconn_kick(w);
 	}
-	free(s->up.p);
-	free(s->down.p);
+	mlimit_close(&m->limit, &s->src);
+	buf_free(&s->up);
+	buf_free(&s->down);
 	free(s->last);
 	free(s);
 }
@@ -228,6 +193,7 @@ msess_free_all(struct meeks *m)
 		sess_close(m->sessions, "shutdown");
 	free(m->buckets);
 	m->buckets = NULL;
+	mlimit_free(&m->limit);
 }
 
 static void
@@ -259,12 +225,12 @@ sess_gone(struct msess *s, enum msess_state st, const char *why)
 	ev_io_stop(m->loop, &s->wr);
 	if (s->st == SS_DIAL)
 		ev_timer_stop(m->loop, &s->timer);
-	close(s->fd);
+	if (s->fd != -1)
+		close(s->fd);
 	s->fd = -1;
 	s->st = st;
 	/* Nothing more can be written: drop what waited, keep the body slot. */
-	s->up.off += s->up.len;
-	s->up.len = 0;
+	buf_consume(&s->up, buf_len(&s->up) - s->tent);
 	if (s->ready)
 		sess_answer(s);
 }
@@ -276,40 +242,36 @@ sess_update(struct msess *s)
 	int rd = 0, wr = 0;
 
 	if (s->fd != -1) {
-		rd = s->st == SS_OPEN && s->down.len < sess_down_limit(m);
-		wr = s->st == SS_DIAL || (s->st == SS_OPEN && s->up.len > 0);
+		rd = s->st == SS_OPEN && buf_len(&s->down) < sess_down_limit(m);
+		wr = s->st == SS_DIAL || (s->st == SS_OPEN && buf_len(&s->up) > s->tent);
 	}
-	if (rd && !ev_is_active(&s->rd))
-		ev_io_start(m->loop, &s->rd);
-	else if (!rd && ev_is_active(&s->rd))
-		ev_io_stop(m->loop, &s->rd);
-	if (wr && !ev_is_active(&s->wr))
-		ev_io_start(m->loop, &s->wr);
-	else if (!wr && ev_is_active(&s->wr))
-		ev_io_stop(m->loop, &s->wr);
+	evio_want(m->loop, &s->rd, rd);
+	evio_want(m->loop, &s->wr, wr);
 }
 
 static void
 on_up_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct msess *s = w->data;
-	size_t room = gbuf_room(&s->down, s->down.len, MEEKS_UP_READ, sess_down_limit(s->m));
+	size_t room;
+	uint8_t *p = buf_reserve(&s->down, MEEKS_UP_READ, sess_down_limit(s->m), &room);
 	ssize_t n;
 
 	(void)loop;
 	(void)revents;
 	if (room == 0) {
+		buf_shrink(&s->down);
 		sess_update(s);
 		return;
 	}
-	n = read(s->fd, s->down.p + s->down.off + s->down.len, room);
+	n = read(s->fd, p, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
 		sess_gone(s, SS_EOF, n == 0 ? "closed" : strerror(errno));
 		return;
 	}
-	s->down.len += (size_t)n;
+	buf_commit(&s->down, (size_t)n);
 	sess_update(s);
 	if (s->ready)
 		sess_answer(s);
@@ -339,15 +301,16 @@ on_up_write(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 	}
-	if (s->up.len > 0) {
-		n = send(s->fd, s->up.p + s->up.off, s->up.len, MSG_NOSIGNAL);
+	if (buf_len(&s->up) > s->tent) {
+		n = send(s->fd, buf_rptr(&s->up), buf_len(&s->up) - s->tent, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n < 0) {
 			sess_gone(s, SS_EOF, strerror(errno));
 			return;
 		}
-		gbuf_consume(&s->up, (size_t)n, s->tent);
+		buf_consume(&s->up, (size_t)n);
+		buf_shrink(&s->up);
 		/* Room for a body that was waiting on it. */
 		if (s->req != NULL && !s->ready)
 			mconn_kick(s->req);
@@ -372,71 +335,99 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		sess_answer(s);
 }
 
+/* The PROXY v2 header goes first in up, before the first body byte. */
 static int
-sess_proxy_header(struct msess *s, const struct meek_req *r, const struct sockaddr *peer,
-                  const struct sockaddr *local)
+sess_proxy_header(struct msess *s)
 {
 	struct proxyv2 h;
-	uint8_t out[PROXYV2_ENCODED_MAX];
+	uint8_t out[PROXYV2_ENCODED_MAX], *w;
+	size_t room;
 	ssize_t n;
 
 	memset(&h, 0, sizeof(h));
-	if (r->has_fwd)
-		memcpy(&h.src, &r->fwd, sizeof(h.src));
-	else if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
-		memcpy(&h.src, peer,
-		       peer->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-		                                  : sizeof(struct sockaddr_in6));
-	h.family = h.src.ss_family;
+	h.family = s->src.ss_family;
 	if (h.family == AF_INET || h.family == AF_INET6) {
-		if (local->sa_family == h.family)
-			memcpy(&h.dst, local,
-			       h.family == AF_INET ? sizeof(struct sockaddr_in)
-			                           : sizeof(struct sockaddr_in6));
+		memcpy(&h.src, &s->src, sizeof(h.src));
+		if (s->dst.ss_family == h.family)
+			memcpy(&h.dst, &s->dst, sizeof(h.dst));
 		else
 			h.dst.ss_family = (sa_family_t)h.family;
 	} else
 		h.family = AF_UNSPEC;
 	if ((n = proxyv2_encode(&h, out, sizeof(out))) < 0 ||
-	    gbuf_room(&s->up, 0, (size_t)n, sess_up_limit(s->m)) < (size_t)n)
+	    (w = buf_reserve(&s->up, (size_t)n, sess_up_limit(s->m), &room)) == NULL ||
+	    room < (size_t)n)
 		return -1;
-	memcpy(s->up.p + s->up.off, out, (size_t)n);
-	s->up.len = (size_t)n;
+	memcpy(w, out, (size_t)n);
+	buf_commit(&s->up, (size_t)n);
+	s->hdr = 1;
 	return 0;
 }
 
-struct msess *
-msess_new(struct meeks *m, const struct meek_req *r, const struct sockaddr *peer,
-          const struct sockaddr *local)
+/* The first body is complete: now the upstream is worth a connection. */
+static void
+sess_dial(struct msess *s)
 {
-	struct msess *s;
-	size_t b;
-	int e;
+	struct meeks *m = s->m;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	s->m = m;
-	memcpy(s->id, r->sid, r->sid_len);
-	s->idlen = r->sid_len;
 	if (m->upstream_ep.kind == EP_UNIX)
 		s->fd = net_connect(&m->upstream_ep);
 	else
 		s->fd = net_connect_addr((const struct sockaddr *)&m->upstream_sa, m->upstream_salen);
-	if (s->fd == -1 || (m->proxy_protocol && sess_proxy_header(s, r, peer, local) == -1)) {
-		e = errno;
-		if (s->fd != -1)
-			close(s->fd);
-		free(s->up.p);
-		free(s);
-		errno = e;
-		return NULL;
+	if (s->fd == -1) {
+		log_warn("session %.8s…: upstream", s->id);
+		s->st = SS_FAILED;
+		return;
 	}
 	s->st = SS_DIAL;
-	ev_io_init(&s->rd, on_up_read, s->fd, EV_READ);
-	ev_io_init(&s->wr, on_up_write, s->fd, EV_WRITE);
-	ev_timer_init(&s->timer, on_timer, MEEKS_CONNECT_TIMEOUT, 0);
-	s->rd.data = s->wr.data = s->timer.data = s;
+	ev_io_set(&s->rd, s->fd, EV_READ);
+	ev_io_set(&s->wr, s->fd, EV_WRITE);
+	ev_timer_set(&s->timer, MEEKS_CONNECT_TIMEOUT, 0);
 	ev_timer_start(m->loop, &s->timer);
+	log_debug("session %.8s…: dialling upstream", s->id);
+}
+
+static size_t
+sess_sa_len(sa_family_t fam)
+{
+	return fam == AF_INET ? sizeof(struct sockaddr_in) : fam == AF_INET6 ? sizeof(struct sockaddr_in6) : 0;
+}
+
+struct msess *
+msess_new(struct meeks *m, const struct meek_req *r, const struct sockaddr_storage *src,
+          const struct sockaddr *local, enum meeks_refusal *why)
+{
+	struct msess *s;
+	size_t b;
+
+	if (m->nsessions >= m->max_sessions) {
+		*why = MR_SESSIONS;
+		return NULL;
+	}
+	switch (mlimit_open(&m->limit, src, ev_now(m->loop))) {
+	case MLIMIT_RATE:
+		*why = MR_SESSION_RATE;
+		return NULL;
+	case MLIMIT_CAP:
+		*why = MR_ADDR_SESSIONS;
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		mlimit_close(&m->limit, src);
+		*why = MR_NREASON;
+		return NULL;
+	}
+	s->m = m;
+	memcpy(s->id, r->sid, r->sid_len);
+	s->idlen = r->sid_len;
+	memcpy(&s->src, src, sizeof(s->src));
+	memcpy(&s->dst, local, sess_sa_len(local->sa_family));
+	s->fd = -1;
+	s->st = SS_NEW;
+	ev_init(&s->rd, on_up_read);
+	ev_init(&s->wr, on_up_write);
+	ev_init(&s->timer, on_timer);
+	s->rd.data = s->wr.data = s->timer.data = s;
 	s->active = ev_now(m->loop);
 	b = sess_hash(m, s->id, s->idlen);
 	s->hnext = m->buckets[b];
@@ -499,12 +490,12 @@ sess_next(struct msess *s)
 	s->req = NULL;
 	s->ready = 0;
 	s->replay = 0;
-	s->tent = 0;
 	s->active = ev_now(s->m->loop);
 	if (s->st != SS_DIAL)
 		ev_timer_stop(s->m->loop, &s->timer);
-	if (s->up.len == 0 && s->up.p != NULL)
-		gbuf_consume(&s->up, 0, 0);
+	buf_trim(&s->up, s->tent);
+	s->tent = 0;
+	buf_shrink(&s->up);
 	if (c != NULL) {
 		s->wait_head = mconn_next_waiter(c);
 		if (s->wait_head == NULL)
@@ -525,6 +516,11 @@ msess_detach(struct msess *s, struct mconn *c)
 	if (s->req == c) {
 		/* Cut off: its tentative body is dropped in sess_next. */
 		mconn_set_sess(c, NULL);
+		if (s->st == SS_NEW && s->wait_head == NULL) {
+			s->req = NULL;
+			sess_close(s, "first request cut off");
+			return;
+		}
 		sess_next(s);
 		return;
 	}
@@ -549,18 +545,36 @@ msess_replaying(const struct msess *s)
 	return s->replay;
 }
 
+uint8_t *
+msess_body_wptr(struct msess *s, size_t want, size_t *room)
+{
+	*room = 0;
+	if (s->replay)
+		return NULL;
+	if (s->st == SS_NEW && s->m->proxy_protocol && !s->hdr && sess_proxy_header(s) == -1)
+		return NULL; /* no room: out of memory, the body times out */
+	return buf_reserve(&s->up, want, sess_up_limit(s->m), room);
+}
+
+void
+msess_body_commit(struct msess *s, size_t n)
+{
+	buf_commit(&s->up, n);
+	s->tent += n;
+}
+
 size_t
 msess_body(struct msess *s, const uint8_t *p, size_t n)
 {
 	size_t room;
+	uint8_t *w = msess_body_wptr(s, n, &room);
 
-	if (s->replay)
+	if (w == NULL && s->replay)
 		return n;
-	room = gbuf_room(&s->up, s->up.len + s->tent, n, sess_up_limit(s->m));
-	if (room > n)
-		room = n;
-	memcpy(s->up.p + s->up.off + s->up.len + s->tent, p, room);
-	s->tent += room;
+	if (room > 0) {
+		memcpy(w, p, room);
+		msess_body_commit(s, room);
+	}
 	return room;
 }
 
@@ -598,12 +612,13 @@ sess_answer(struct msess *s)
 		mconn_respond(c, 502, "upstream unreachable", NULL, 0);
 		s->req = NULL;
 		sess_close(s, "upstream unreachable");
-	} else if (s->down.len > 0) {
-		n = s->down.len < s->cap ? s->down.len : (size_t)s->cap;
-		sess_store(s, s->down.p + s->down.off, n);
+	} else if (buf_len(&s->down) > 0) {
+		n = buf_len(&s->down) < s->cap ? buf_len(&s->down) : (size_t)s->cap;
+		sess_store(s, buf_rptr(&s->down), n);
 		m->st.bytes_down += n;
-		mconn_respond(c, 200, NULL, s->down.p + s->down.off, n);
-		gbuf_consume(&s->down, n, 0);
+		mconn_respond(c, 200, NULL, buf_rptr(&s->down), n);
+		buf_consume(&s->down, n);
+		buf_shrink(&s->down);
 		sess_next(s);
 	} else if (s->st == SS_EOF) {
 		mconn_respond(c, 410, "upstream closed", NULL, 0);
@@ -622,10 +637,12 @@ msess_body_done(struct msess *s)
 	struct meeks *m = s->m;
 
 	if (!s->replay) {
-		if (s->fd != -1) {
-			s->up.len += s->tent;
+		if (s->st == SS_NEW && s->tent > 0)
+			sess_dial(s);
+		if (s->st == SS_NEW || s->st == SS_DIAL || s->st == SS_OPEN)
 			m->st.bytes_up += s->tent;
-		}
+		else
+			buf_trim(&s->up, s->tent); /* nowhere to go */
 		s->tent = 0;
 		if (s->req_has_seq) {
 			s->has_last = 1;
@@ -650,7 +667,7 @@ sess_ready(struct msess *s)
 	}
 	if (s->st == SS_DIAL)
 		return; /* answered when the dial ends */
-	if (s->st == SS_OPEN && s->down.len == 0 && m->holdoff > 0) {
+	if (s->st == SS_OPEN && buf_len(&s->down) == 0 && m->holdoff > 0) {
 		ev_timer_stop(m->loop, &s->timer);
 		ev_timer_set(&s->timer, m->holdoff, 0);
 		ev_timer_start(m->loop, &s->timer);

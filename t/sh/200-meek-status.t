@@ -6,8 +6,10 @@
 # X-Session-Id, 411 for a chunked body, 413 for a 1 MB body (before any
 # session exists), 503 past --max-sessions, 502 when the upstream is
 # unreachable (at once and after an asynchronous dial), 410 once an
-# upstream that closed is drained, 200 otherwise. The admin listener
-# counts them; the public one has no status page.
+# upstream that closed is drained, 200 otherwise. A session starts with
+# a body: an empty POST for an unknown id is an empty 200 and leaves no
+# session. The admin listener counts them; the public one has no status
+# page.
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meeks.sh"
 
@@ -63,10 +65,11 @@ if "server:" in h or "meek" in h:
 PY
 
 meeks_req 200 '{"path":"/meek/","auth":"'$A'","sid":"'"$S1"'","seq":0,"body":"6869"}' \
-	'{"path":"/meek/","auth":"'$A'","sid":"'"$S2"'","seq":0}'
+	'{"path":"/meek/","auth":"'$A'","sid":"'"$S2"'","seq":0,"body":"00"}' \
+	'{"path":"/meek/","auth":"'$A'","sid":"'"$(meeks_sid)"'","seq":0}'
 meeks_want 200 'status=200 len=2 body=6869'
 meeks_want 200 'status=200 len=0 body=$'
-meeks_req 503 '{"path":"/meek/","auth":"'$A'","sid":"'"$(meeks_sid)"'"}'
+meeks_req 503 '{"path":"/meek/","auth":"'$A'","sid":"'"$(meeks_sid)"'","body":"00"}'
 meeks_want 503 'status=503'
 [ "$(meeks_metric sessions_open)" = 2 ] || fail "want 2 sessions open"
 [ "$(meeks_metric requests_403)" = 4 ] || fail "want 4 requests answered 403"
@@ -78,14 +81,14 @@ pw_stop meeks
 # that refuses (the dial fails later, asynchronously).
 pw_start bad 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/nothing.sock"
 meeks_port=$pw_port
-meeks_req 502-unix '{"sid":"'"$S1"'","body":"00"}' '{"sid":"'"$S1"'"}'
+meeks_req 502-unix '{"sid":"'"$S1"'","body":"00"}' '{"sid":"'"$S1"'","body":"00"}'
 [ "$(printf '%s\n' "$meeks_out" | grep -c "^status=502 len=21 body=$(pw_hex 'upstream unreachable\n')")" -eq 2 ] ||
 	fail "502: $meeks_out"
 pw_stop bad
 dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pw_start bad2 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "tcp:127.0.0.1:$dead"
 meeks_port=$pw_port
-meeks_req 502-tcp '{"sid":"'"$S1"'","seq":0,"body":"00"}' '{"sid":"'"$S1"'","seq":1}'
+meeks_req 502-tcp '{"sid":"'"$S1"'","seq":0,"body":"00"}' '{"sid":"'"$S1"'","seq":1,"body":"00"}'
 [ "$(printf '%s\n' "$meeks_out" | grep -c '^status=502')" -eq 2 ] || fail "502 tcp: $meeks_out"
 pw_stop bad2
 
@@ -94,9 +97,9 @@ pw_stop bad2
 meeks_unix_cmd bye 'printf bye'
 pw_start gone 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/bye.sock"
 meeks_port=$pw_port
-meeks_req 410 '{"poll":{"sid":"'"$S1"'","seq":0},"until":"'"$(pw_hex bye)"'"}'
+meeks_req 410 '{"poll":{"sid":"'"$S1"'","seq":0,"body":"00"},"until":"'"$(pw_hex bye)"'"}'
 meeks_want 410 "polled len=3 body=$(pw_hex bye)"
 python3 "$MEEK_REQ" "127.0.0.1:$meeks_port" '{"poll":{"sid":"'"$S1"'","seq":50},"until":"ff","max":20}' >"$T/410.out" 2>&1
 grep -q "^status=410 len=16 body=$(pw_hex 'upstream closed\n')" "$T/410.out" || fail "410: $(cat "$T/410.out")"
-meeks_req 410-new '{"poll":{"sid":"'"$S1"'","seq":0},"until":"'"$(pw_hex bye)"'"}'
+meeks_req 410-new '{"poll":{"sid":"'"$S1"'","seq":0,"body":"00"},"until":"'"$(pw_hex bye)"'"}'
 pw_stop gone

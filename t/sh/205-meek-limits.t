@@ -5,7 +5,8 @@
 # refused with 413 and a close before a byte of it is used; a session
 # without requests for --idle-timeout is reaped, and a POST for it then
 # opens a new session with a new upstream connection (lantern-box
-# behaviour); --max-conns refuses connections past the limit.
+# behaviour); --max-conns refuses connections past the limit unless an
+# idle keep-alive connection can be closed for the new one.
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meeks.sh"
 
@@ -57,13 +58,16 @@ meeks_req after-reap '{"sid":"'"$S"'","seq":1,"body":"646566"}'
 meeks_want after-reap 'status=200 len=3 body=646566'
 [ "$(meeks_metric sessions_created)" = 2 ] || fail "want a new session after the reap"
 
-# --max-conns 4: four idle keep-alive connections are held, the fifth is closed at once.
+# --max-conns 4: four connections in the middle of a head are held, the
+# fifth is closed at once; once they are idle keep-alive connections, a
+# new one is served and the oldest idle one is closed for it.
 python3 - "$meeks_port" <<'PY' || fail "max-conns"
 import socket, sys
 port = int(sys.argv[1])
 held = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
 for s in held:
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    # The answer to the first request shows the server has read the partial second one.
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n")
     if b" 404 " not in s.recv(4096):
         sys.exit("a held connection was not served")
 extra = socket.create_connection(("127.0.0.1", port))
@@ -76,6 +80,19 @@ except (ConnectionResetError, BrokenPipeError):
 if got:
     sys.exit("the fifth connection was served")
 print("# max-conns: the fifth connection was closed")
+for s in held:
+    s.settimeout(5)
+    s.sendall(b"\r\n")
+    if b" 404 " not in s.recv(4096):
+        sys.exit("a held connection was not served")
+new = socket.create_connection(("127.0.0.1", port))
+new.settimeout(5)
+new.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+if b" 404 " not in new.recv(4096):
+    sys.exit("a new connection was not served in place of an idle one")
+if held[0].recv(4096) != b"":
+    sys.exit("the oldest idle connection was not closed")
+print("# max-conns: the oldest idle connection was closed for a new one")
 PY
 [ "$(meeks_metric connections_refused)" = 1 ] || fail "want 1 refused connection"
 pw_stop meeks

@@ -19,8 +19,10 @@ def rss():
             return int(l.split()[1])
 sid = os.urandom(16).hex()
 def req(seq):
+    # The first carries a byte: a session (and its upstream) starts with a body.
+    body = b"x" if seq == 0 else b""
     return ("POST / HTTP/1.1\r\nHost: m\r\nX-Session-Id: %s\r\nX-Meek-Seq: %d\r\n"
-            "X-Meek-Max-Body: 262144\r\nContent-Length: 0\r\n\r\n" % (sid, seq)).encode()
+            "X-Meek-Max-Body: 262144\r\nContent-Length: %d\r\n\r\n" % (sid, seq, len(body))).encode() + body
 s = socket.create_connection(("127.0.0.1", port))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
 s.sendall(b"".join(req(i) for i in range(40)))

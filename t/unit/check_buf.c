@@ -146,6 +146,62 @@ START_TEST(test_model)
 }
 END_TEST
 
+/* Growable: starts without storage, first block exactly the size asked, never past the limit. */
+START_TEST(test_grow)
+{
+	struct buf b;
+	size_t room, i;
+	uint8_t *w;
+
+	memset(&b, 0, sizeof(b));
+	buf_shrink(&b);
+	ck_assert_ptr_null(b.data);
+	w = buf_reserve(&b, 65536 + 100, 200000, &room);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_eq(room, 65536 + 100);
+	ck_assert_uint_eq(b.cap, 65536 + 100);
+	for (i = 0; i < 10; i++)
+		w[i] = (uint8_t)i;
+	buf_commit(&b, 10);
+	/* Past the current block: doubles, keeps the bytes. */
+	w = buf_reserve(&b, 70000, 200000, &room);
+	ck_assert_uint_eq(room, 70000);
+	ck_assert_uint_eq(b.cap, 2 * (65536 + 100));
+	ck_assert_mem_eq(buf_rptr(&b), "\0\1\2\3\4\5\6\7\10\11", 10);
+	memset(w, 'x', room);
+	buf_commit(&b, room);
+	/* The limit caps both the room and the block. */
+	(void)buf_reserve(&b, 1000000, 200000, &room);
+	ck_assert_uint_eq(room, 200000 - 70010);
+	ck_assert_uint_le(b.cap, 200000);
+	buf_commit(&b, room);
+	(void)buf_reserve(&b, 1, 200000, &room);
+	ck_assert_uint_eq(room, 0);
+	/* Taking back a tentative write. */
+	buf_trim(&b, 5);
+	ck_assert_uint_eq(buf_len(&b), 200000 - 5);
+	buf_shrink(&b);
+	ck_assert_ptr_nonnull(b.data);
+	buf_consume(&b, buf_len(&b));
+	buf_trim(&b, 5);
+	ck_assert_uint_eq(buf_len(&b), 0);
+	buf_shrink(&b);
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(b.cap, 0);
+	/* Small asks get BUF_GROW_MIN, and compaction makes the tail room. */
+	(void)buf_reserve(&b, 10, 1 << 20, &room);
+	ck_assert_uint_eq(b.cap, BUF_GROW_MIN);
+	ck_assert_uint_eq(room, 10);
+	buf_commit(&b, 10);
+	buf_consume(&b, 4);
+	w = buf_reserve(&b, BUF_GROW_MIN - 6, 1 << 20, &room);
+	ck_assert_uint_eq(room, BUF_GROW_MIN - 6);
+	ck_assert_uint_eq(b.cap, BUF_GROW_MIN);
+	ck_assert(w == b.data + 6);
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *
 buf_suite(void)
 {
@@ -156,6 +212,7 @@ buf_suite(void)
 	tcase_add_test(tc, test_append_compacts);
 	tcase_add_test(tc, test_zero_cap);
 	tcase_add_test(tc, test_model);
+	tcase_add_test(tc, test_grow);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,7 @@
  * client address, and the bytes of the canned answers. Heads come
  * through common/http.c, whole and dripped one byte at a time.
  */
+#include "meek-server/meek_limit.h"
 #include "meek-server/meek_req.h"
 
 #include <arpa/inet.h>
@@ -17,8 +18,8 @@
 
 static struct http_head hd; /* large: keep it off the stack */
 
-static const struct meek_cfg cfg_open = { "/", NULL, 0, MEEK_BODY_DEFAULT, 0 };
-static const struct meek_cfg cfg_auth = { "/meek/", "s3cret-token", 12, MEEK_BODY_DEFAULT, 1 };
+static const struct meek_cfg cfg_open = { "/", NULL, 0, MEEK_BODY_DEFAULT, 0, 1, 0 };
+static const struct meek_cfg cfg_auth = { "/meek/", "s3cret-token", 12, MEEK_BODY_DEFAULT, 1, 1, 0 };
 
 #define SID "0123456789abcdef0123456789abcdef"
 
@@ -198,30 +199,144 @@ START_TEST(test_forwarded)
 }
 END_TEST
 
+static uint32_t
+fwd4(const struct meek_req *r)
+{
+	ck_assert_int_eq(r->has_fwd, 1);
+	ck_assert_int_eq(r->fwd.ss_family, AF_INET);
+	return ntohl(((const struct sockaddr_in *)&r->fwd)->sin_addr.s_addr);
+}
+
+/* The right-most X-Forwarded-For element (what the front added), or the hops-th; Meek-IP only when trusted. */
 START_TEST(test_forwarded_headers)
 {
 	struct meek_req r;
-	struct meek_cfg trust = cfg_open, untrusted = cfg_open;
+	struct meek_cfg trust = cfg_open, untrusted = cfg_open, hops2, meekip;
 
 	trust.trust_forwarded = 1;
+	trust.trusted_hops = 1;
+	hops2 = trust;
+	hops2.trusted_hops = 2;
+	meekip = trust;
+	meekip.trust_meek_ip = 1;
 	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
 	                          "Meek-IP: 192.0.2.9\r\nX-Forwarded-For: 192.0.2.1, 10.1.1.1\r\n\r\n",
 	                          &trust, &r),
 	                 0);
-	ck_assert_int_eq(r.has_fwd, 1);
-	ck_assert_int_eq(r.fwd.ss_family, AF_INET);
-	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&r.fwd)->sin_addr.s_addr), 0xc0000201);
+	ck_assert_uint_eq(fwd4(&r), 0x0a010101);
+	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
+	                          "X-Forwarded-For: 192.0.2.1, 10.1.1.1\r\n\r\n",
+	                          &hops2, &r),
+	                 0);
+	ck_assert_uint_eq(fwd4(&r), 0xc0000201);
+	/* Several fields are one list, in order. */
+	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
+	                          "X-Forwarded-For: 192.0.2.1, 192.0.2.2\r\n"
+	                          "X-Forwarded-For: 192.0.2.3\r\n\r\n",
+	                          &hops2, &r),
+	                 0);
+	ck_assert_uint_eq(fwd4(&r), 0xc0000202);
+	/* Fewer elements than hops: none. */
+	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
+	                          "X-Forwarded-For: 192.0.2.1\r\n\r\n",
+	                          &hops2, &r),
+	                 0);
+	ck_assert_int_eq(r.has_fwd, 0);
+	/* Meek-IP: ignored unless trusted. */
 	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
 	                          "X-Forwarded-For: garbage\r\nMeek-IP: 192.0.2.9\r\n\r\n",
 	                          &trust, &r),
 	                 0);
-	ck_assert_int_eq(r.has_fwd, 1);
-	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&r.fwd)->sin_addr.s_addr), 0xc0000209);
+	ck_assert_int_eq(r.has_fwd, 0);
+	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
+	                          "X-Forwarded-For: garbage\r\nMeek-IP: 192.0.2.9\r\n\r\n",
+	                          &meekip, &r),
+	                 0);
+	ck_assert_uint_eq(fwd4(&r), 0xc0000209);
 	ck_assert_int_eq(classify("POST / HTTP/1.1\r\nHost: a\r\nX-Session-Id: " SID "\r\n"
 	                          "X-Forwarded-For: 192.0.2.1\r\n\r\n",
 	                          &untrusted, &r),
 	                 0);
 	ck_assert_int_eq(r.has_fwd, 0);
+}
+END_TEST
+
+static struct sockaddr_storage
+addr4(uint32_t a)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = AF_INET;
+	((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(a);
+	return ss;
+}
+
+/* Token bucket: a burst, then the rate; a per-address cap; addresses apart. */
+START_TEST(test_limit_rate)
+{
+	struct mlimit l;
+	struct sockaddr_storage a = addr4(0xc0000201), b = addr4(0xc0000202);
+	int i;
+
+	ck_assert_int_eq(mlimit_init(&l, 0, 10, 5, 8, 42), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(mlimit_open(&l, &a, 100.0), MLIMIT_OK);
+	ck_assert_int_eq(mlimit_open(&l, &a, 100.0), MLIMIT_RATE);
+	ck_assert_int_eq(mlimit_open(&l, &b, 100.0), MLIMIT_OK);
+	/* 0.15 s later: one more token (and a half). */
+	ck_assert_int_eq(mlimit_open(&l, &a, 100.15), MLIMIT_OK);
+	ck_assert_int_eq(mlimit_open(&l, &a, 100.15), MLIMIT_RATE);
+	/* Long after: the bucket is full again, but the cap of 8 holds. */
+	ck_assert_int_eq(mlimit_open(&l, &a, 200.0), MLIMIT_OK);
+	ck_assert_int_eq(mlimit_open(&l, &a, 200.0), MLIMIT_OK);
+	ck_assert_uint_eq(mlimit_sessions(&l, &a), 8);
+	ck_assert_int_eq(mlimit_open(&l, &a, 200.0), MLIMIT_CAP);
+	mlimit_close(&l, &a);
+	ck_assert_int_eq(mlimit_open(&l, &a, 200.0), MLIMIT_OK);
+	mlimit_free(&l);
+}
+END_TEST
+
+/* The table stays bounded; addresses with sessions are never forgotten. */
+START_TEST(test_limit_lru)
+{
+	struct mlimit l;
+	struct sockaddr_storage a = addr4(0x0a000001), x;
+	uint32_t i;
+
+	ck_assert_int_eq(mlimit_init(&l, 0, 1, 1, 4, 7), 0);
+	ck_assert_int_eq(mlimit_open(&l, &a, 1.0), MLIMIT_OK);
+	ck_assert_int_eq(mlimit_open(&l, &a, 1.0), MLIMIT_RATE);
+	for (i = 0; i < 10 * MLIMIT_TABLE_MIN; i++) {
+		x = addr4(0xc6120000 + i);
+		ck_assert_int_eq(mlimit_open(&l, &x, 1.0), MLIMIT_OK);
+		mlimit_close(&l, &x);
+	}
+	ck_assert_uint_le(l.nentries, MLIMIT_TABLE_MIN);
+	ck_assert_uint_gt(l.evicted, 0);
+	/* a kept its count and its empty bucket. */
+	ck_assert_uint_eq(mlimit_sessions(&l, &a), 1);
+	ck_assert_int_eq(mlimit_open(&l, &a, 1.0), MLIMIT_RATE);
+	mlimit_free(&l);
+}
+END_TEST
+
+/* IPv6 addresses count per /64. */
+START_TEST(test_limit_v6)
+{
+	struct mlimit l;
+	struct sockaddr_storage a, b;
+
+	memset(&a, 0, sizeof(a));
+	a.ss_family = AF_INET6;
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1:2::1", &((struct sockaddr_in6 *)&a)->sin6_addr), 1);
+	b = a;
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1:2:ffff::9", &((struct sockaddr_in6 *)&b)->sin6_addr), 1);
+	ck_assert_int_eq(mlimit_init(&l, 0, 1, 1, 4, 7), 0);
+	ck_assert_int_eq(mlimit_open(&l, &a, 1.0), MLIMIT_OK);
+	ck_assert_int_eq(mlimit_open(&l, &b, 1.0), MLIMIT_RATE);
+	mlimit_free(&l);
 }
 END_TEST
 
@@ -304,6 +419,9 @@ meek_server_suite(void)
 	tcase_add_test(tc, test_seq);
 	tcase_add_test(tc, test_drip_glued);
 	tcase_add_test(tc, test_forwarded_headers);
+	tcase_add_test(tc, test_limit_rate);
+	tcase_add_test(tc, test_limit_lru);
+	tcase_add_test(tc, test_limit_v6);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("helpers");
 	tcase_add_test(tc, test_session_id);

@@ -9,9 +9,11 @@
  * accepted request has a valid session id, a body and response cap
  * within --max-body, and every canned answer parses back as a response
  * with the length it claims. The raw input is also tried as an
- * X-Forwarded-For value and a session id.
+ * X-Forwarded-For value and a session id, and every head's
+ * X-Forwarded-For fields through the trusted-hops pick.
  */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "meek-server/meek_req.h"
@@ -74,6 +76,11 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	(void)meek_session_id_ok((const char *)p, n);
 	while (off < n && (h = http_parse_request_head(p + off, n - off, &fz_h)) > 0) {
 		off += (size_t)h;
+		/* The forwarded-address pick over every X-Forwarded-For field. */
+		for (i = 1; i <= 3; i++)
+			if (meek_forwarded_pick(&fz_h, (unsigned)i, &ss) == 0 &&
+			    ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+				abort();
 		for (i = 0; i < 2; i++) {
 			status = meek_classify(&fz_h, &fz_cfgs[i], &r);
 			fz_check(status, &r, &fz_cfgs[i]);

@@ -37,10 +37,19 @@ tt_carrier_end(struct tt_carrier *c, const char *why)
 	conn_slot_give(tt->eg, &c->slot);
 	carrier_io_free(&c->io);
 	if (c->e != NULL) {
+		struct tt_client *cl = c->e->user;
+
 		clientmap_detach(&tt->map, c->e, c, tt_now_ms(tt));
+		/*
+		 * A ClientID whose carriers never started a session holds a
+		 * --max-sessions slot for nothing: a preamble alone must not
+		 * keep one for TT_IDLE_MS after its carrier is gone.
+		 */
+		if (c->e->ncarriers == 0 && (cl == NULL || cl->t == NULL))
+			clientmap_remove(&tt->map, c->e);
 		/* Draining: nothing can carry this client's streams to their end. */
-		if (tt->eg->draining && c->e->ncarriers == 0 && c->e->user != NULL)
-			tt_client_streams_abort(c->e->user);
+		else if (tt->eg->draining && c->e->ncarriers == 0 && cl != NULL)
+			tt_client_streams_abort(cl);
 	}
 	if (c->prev)
 		c->prev->next = c->next;

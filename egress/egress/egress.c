@@ -42,7 +42,8 @@ static const char usage_str[] =
 	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
 	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
 	"              [--deny-self | --no-deny-self] [--max-per-source N]\n"
-	"              [--max-streams N] [--max-session-streams N] [--admin ENDPOINT]\n";
+	"              [--max-streams N] [--max-session-streams N] [--max-source-streams N]\n"
+	"              [--admin ENDPOINT]\n";
 
 /* Long-only options: their values are not in the getopt string. */
 static const struct option longopts[] = {
@@ -62,6 +63,7 @@ static const struct option longopts[] = {
 	{ "max-per-source", required_argument, NULL, 'P' },
 	{ "max-streams", required_argument, NULL, 'R' },
 	{ "max-session-streams", required_argument, NULL, 'r' },
+	{ "max-source-streams", required_argument, NULL, 'O' },
 	{ "admin", required_argument, NULL, 'a' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -97,6 +99,7 @@ parse(struct egress_main *m, int argc, char **argv)
 	eg->max_per_source = EGRESS_MAX_PER_SOURCE_DEFAULT;
 	eg->max_streams = EGRESS_MAX_STREAMS_DEFAULT;
 	eg->max_session_streams = EGRESS_MAX_SESSION_STREAMS_DEFAULT;
+	eg->max_source_streams = EGRESS_MAX_SOURCE_STREAMS_DEFAULT;
 	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
 	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
@@ -156,6 +159,10 @@ parse(struct egress_main *m, int argc, char **argv)
 			eg->max_session_streams = (size_t)cli_u64("--max-session-streams", optarg, 1,
 			                                          EGRESS_MAX_CONNS_MAX);
 			break;
+		case 'O':
+			eg->max_source_streams = (size_t)cli_u64("--max-source-streams", optarg, 0,
+			                                         EGRESS_MAX_CONNS_MAX);
+			break;
 		case 'a':
 			setup_admin_arg(&m->admin, optarg);
 			m->admin_spec = optarg;
@@ -184,7 +191,8 @@ acquire(struct egress_main *m)
 	setup_listeners(eg, m->ep);
 	if (m->admin_spec != NULL)
 		setup_admin(eg, &m->admin);
-	if (limits_init(&eg->lim, eg->max_per_source, eg->max_conns) == -1)
+	if (limits_init(&eg->lim, eg->max_per_source, eg->max_conns) == -1 ||
+	    limits_init(&eg->lim_streams, eg->max_source_streams, eg->max_streams) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	/* A lookup is one connect timeout of the destination phase (dial.h). */
 	dns_o.timeout = eg->connect_timeout;
@@ -292,6 +300,7 @@ teardown(struct egress_main *m)
 	if (eg->has_admin)
 		admin_close(&eg->admin);
 	limits_free(&eg->lim);
+	limits_free(&eg->lim_streams);
 	for (i = 0; i < eg->nlisten; i++) {
 		listener_stop(&eg->listen[i].l);
 		if (m->ep[i].kind == EP_UNIX)

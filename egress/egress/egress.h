@@ -23,6 +23,7 @@
 #define EGRESS_MAX_PER_SOURCE_DEFAULT 64
 #define EGRESS_MAX_STREAMS_DEFAULT 8192
 #define EGRESS_MAX_SESSION_STREAMS_DEFAULT 512
+#define EGRESS_MAX_SOURCE_STREAMS_DEFAULT 2048
 #define EGRESS_CONNECT_TIMEOUT_DEFAULT 10.0
 #define EGRESS_HANDSHAKE_TIMEOUT_DEFAULT 10.0
 #define EGRESS_DRAIN_TIMEOUT_DEFAULT 30.0
@@ -50,6 +51,7 @@ struct egress {
 	size_t max_per_source;      /* of those, per source address (0: none) */
 	size_t max_streams;         /* session streams in all */
 	size_t max_session_streams; /* session streams of one session */
+	size_t max_source_streams;  /* session streams of one source's sessions */
 	double connect_timeout, handshake_timeout, idle_timeout, drain_timeout;
 	const char *events_spec;
 	const struct endpoint *upstream; /* --upstream: session streams carry no prefix */
@@ -64,7 +66,8 @@ struct egress {
 	size_t nconns;         /* SOCKS5 connections and session streams */
 	size_t ninbound;       /* SOCKS5 connections and carriers: --max-conns */
 	size_t nstreams;       /* session streams: --max-streams */
-	struct limits lim;     /* per-source counts, refusal counters */
+	struct limits lim;     /* per-source connections, refusal counters */
+	struct limits lim_streams; /* per-source session streams */
 	struct admin admin;    /* --admin */
 	int has_admin;
 	int draining;          /* no longer accepting; break the loop at zero conns */

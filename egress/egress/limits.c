@@ -17,7 +17,7 @@
 
 static const char *const reason_names[LIMIT_NREASONS] = {
 	"max_conns", "max_per_source", "max_sessions", "max_streams", "max_session_streams",
-	"max_memory", "handshake_timeout", "destination_timeout", "idle_timeout",
+	"max_source_streams", "max_memory", "handshake_timeout", "destination_timeout", "idle_timeout",
 	"foreign_carrier",
 };
 
@@ -27,6 +27,7 @@ static const char *const reason_text[LIMIT_NREASONS] = {
 	"session limit (--max-sessions) reached: refusing new clients",
 	"stream limit (--max-streams) reached: refusing new streams",
 	"a session reached --max-session-streams: refusing its new streams",
+	"a source's sessions reached --max-source-streams: refusing their new streams",
 	"memory budget (--max-memory) reached: refusing new work",
 	"connections closed by the handshake timer",
 	"streams closed without a destination (--connect-timeout)",

@@ -33,6 +33,7 @@ enum limit_reason {
 	LIMIT_SESSIONS,    /* --max-sessions: Turbo Tunnel clients */
 	LIMIT_STREAMS,     /* --max-streams: session streams in all */
 	LIMIT_SESSION_STREAMS, /* --max-session-streams: one session's streams */
+	LIMIT_SOURCE_STREAMS,  /* --max-source-streams: the streams of one source's sessions */
 	LIMIT_MEMORY,      /* --max-memory: bytes held by sessions */
 	LIMIT_HANDSHAKE,   /* no request or preamble within --handshake-timeout */
 	LIMIT_DESTINATION, /* a stream sent no destination within --connect-timeout */

@@ -113,6 +113,12 @@ tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 		}
 		c->last_ok = ev_now(eg->loop);
 		clientmap_prove(c->e, c);
+		if (c->slot.keyed) {
+			struct tt_client *cl = c->e->user;
+
+			cl->key = c->slot.key;
+			cl->keyed = 1;
+		}
 		return 0;
 	case -1:
 		limits_refuse(&eg->lim, LIMIT_FOREIGN, ev_now(eg->loop));

@@ -52,6 +52,8 @@ struct tt_client {
 	int has_source;
 	struct tt_stream *streams;
 	size_t nstreams;
+	struct limit_key key; /* the source of its latest proven carrier */
+	int keyed;
 };
 
 struct tt_carrier {
@@ -76,6 +78,8 @@ struct tt_stream {
 	struct dial *dial;
 	struct tstream *ts;
 	ev_timer timer;    /* the destination must arrive within --connect-timeout */
+	struct limit_key key; /* counted against this source's streams */
+	int keyed;
 	ev_tstamp t_start; /* 0 until the prefix is parsed: no events before */
 	char dest[SOCKSADDR_STR_MAX];
 	size_t inlen;

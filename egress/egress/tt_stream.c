@@ -68,6 +68,8 @@ tt_stream_end(struct tt_stream *s, uint64_t up, uint64_t down, enum events_resul
 		cl->streams = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	if (s->keyed)
+		limits_give(&eg->lim_streams, &s->key);
 	free(s);
 	cl->nstreams--;
 	eg->nstreams--;
@@ -192,7 +194,11 @@ tt_stream_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	tt_stream_end(s, 0, 0, EVENTS_TIMEOUT);
 }
 
-/* --max-streams and --max-session-streams: refuse (counted) when reached. */
+/*
+ * --max-streams, --max-session-streams and --max-source-streams: refuse
+ * (counted) when one is reached. On success the stream to be made is
+ * counted against its session's source (tt_stream_accept keeps the key).
+ */
 static int
 tt_stream_over_limit(struct tt_client *cl)
 {
@@ -203,6 +209,8 @@ tt_stream_over_limit(struct tt_client *cl)
 		r = LIMIT_STREAMS;
 	else if (cl->nstreams >= eg->max_session_streams)
 		r = LIMIT_SESSION_STREAMS;
+	else if (cl->keyed && limits_take(&eg->lim_streams, &cl->key) == -1)
+		r = LIMIT_SOURCE_STREAMS;
 	else
 		return 0;
 	limits_refuse(&eg->lim, r, ev_now(eg->loop));
@@ -217,12 +225,20 @@ tt_stream_accept(void *arg, uint32_t sid)
 	struct tt_stream *s;
 	int fd;
 
-	if (eg->draining || tt_stream_over_limit(cl) || (s = calloc(1, sizeof(*s))) == NULL) {
+	if (eg->draining || tt_stream_over_limit(cl)) {
+		tunnel_close(cl->t, sid);
+		return;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		if (cl->keyed)
+			limits_give(&eg->lim_streams, &cl->key);
 		tunnel_close(cl->t, sid);
 		return;
 	}
 	s->cl = cl;
 	s->sid = sid;
+	s->key = cl->key;
+	s->keyed = cl->keyed;
 	s->next = cl->streams;
 	if (cl->streams)
 		cl->streams->prev = s;

@@ -8,8 +8,8 @@
 # (its "ready" line) before the fetches start:
 #   silent    16 sources (127.0.0.2…17) x 64 connections that send nothing
 #             (--max-per-source, and --max-conns reached)
-#   streams   16 sessions x 600 streams that never send a destination
-#             (--max-session-streams each, --max-streams in all)
+#   streams   16 sessions from one source (127.0.0.2) x 600 streams that never send a destination
+#             (--max-session-streams each, --max-source-streams for the source)
 #   kcp-ooo   the KCP out-of-order flood, when its helper is built
 # Prints figures only; exits 0 unless a measurement could not be taken.
 cd "$(dirname "$0")/.." || exit 101
@@ -29,7 +29,7 @@ attack() {
 			pw_start "a$_i" 1 "$PW_HELPERS/tt-attack" -s "127.0.0.$((_i + 2))" -w 60 \
 				silent "$egress_ep" 64 ;;
 		streams)
-			pw_start "a$_i" 1 "$PW_HELPERS/tt-attack" -w 60 streams "$egress_ep" 600 ;;
+			pw_start "a$_i" 1 "$PW_HELPERS/tt-attack" -s 127.0.0.2 -w 60 streams "$egress_ep" 600 ;;
 		esac
 		_i=$((_i + 1))
 	done
@@ -75,7 +75,7 @@ echo "attack bench: $FETCHES sequential 1 MB fetches through an established sess
 printf '%-50s %5s %10s %10s\n' "attack" "ok" "RSS kB" "fetch s"
 scenario none "none"
 scenario silent "silent: 16 sources x 64 connections"
-scenario streams "streams: 16 sessions x 600 without destination"
+scenario streams "streams: 16 sessions x 600, one source, no dest"
 if [ -x "$PW_HELPERS/kcp-ooo-flood" ]; then
 	echo "kcp-ooo: helper present, not wired into this bench yet"
 else

@@ -87,7 +87,7 @@ static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writabl
 static void
 setup(void)
 {
-	struct tunnel_config cfg = { 2, 0 };
+	struct tunnel_config cfg = { .fast_resend = 2 };
 
 	now = 1000;
 	memset(&cli, 0, sizeof(cli));
@@ -297,7 +297,7 @@ START_TEST(test_room)
 {
 	static const struct tunnel_cb pcbs = { packet_cb, accept_cb, readable_cb, writable_cb,
 		                               NULL, room_cb };
-	struct tunnel_config cfg = { 2, 0 };
+	struct tunnel_config cfg = { .fast_resend = 2 };
 	static uint8_t buf[1 << 20], got[1 << 20];
 	size_t sent = 0, rcvd = 0, first;
 	uint32_t c, s;

@@ -33,15 +33,16 @@
  * falls inside that advertised window. Held plus ready segments therefore
  * never exceed rcv_wnd, so memory is bounded by rcv_wnd * MSS whatever
  * the peer sends; an owner that wants a byte bound sets rcv_wnd from it.
+ * A segment refused for lack of room is not ACKed, so the sender
+ * retransmits it; only a reordered stale window advertisement combined
+ * with a reader that is not reading can cause that.
  *
  * Memory budget (kcp_set_membudget): every allocation is charged to it.
- * A send takes only what fits; an in-order segment that does not fit is
- * dropped, and an out-of-order one is dropped unless KCP_OOO_RESERVE full
- * segments would still fit after it, so the far-out segments go first
- * and the one rcv_nxt waits for still gets in. Dropped segments are not
- * ACKed: the peer sends them again, nothing is lost. A segment refused for lack of room is not ACKed, so the
- * sender retransmits it; only a reordered stale window advertisement
- * combined with a reader that is not reading can cause that.
+ * A send takes only what fits with KCP_SEND_RESERVE segments to spare;
+ * an in-order segment that does not fit is dropped, and an out-of-order
+ * one is dropped unless KCP_OOO_RESERVE full segments would still fit
+ * after it, so the far-out segments go first and the one rcv_nxt waits
+ * for still gets in. Dropped segments are not ACKed either.
  */
 #include "tt/kcp.h"
 
@@ -58,43 +59,35 @@ kcp_seg_cost(uint32_t cap)
 	return membudget_cost(sizeof(struct kseg) + cap);
 }
 
-static struct kseg *
-seg_alloc(struct kcp *k, uint32_t cap, size_t reserve)
-{
-	size_t cost = kcp_seg_cost(cap);
-	struct kseg *s;
-
-	if (membudget_would_exceed(k->mb, cost + reserve)) {
-		if (k->cache == NULL)
-			return NULL;
-		kcp_cache_trim(k); /* the cache is an optimisation: memory first */
-		if (membudget_would_exceed(k->mb, cost + reserve))
-			return NULL;
-	}
-	if ((s = malloc(sizeof(*s) + cap)) == NULL)
-		return NULL;
-	membudget_force(k->mb, cost);
-	k->segmem += cost;
-	return s;
-}
-
 /*
  * A segment is allocated for what it carries: a received segment for its
  * length (a zero-length one costs its header), a stream-mode send segment
  * for a whole MSS because later writes fill it. Only MSS-sized ones are
- * cached; reusing one changes nothing that is held, so it is not checked.
+ * cached. Cached segments are charged (they are held) but count as room:
+ * the cache is dropped before anything is refused, so the test is on
+ * what is held less the cache, whether the segment is new or reused.
  */
 struct kseg *
 kcp_seg_new(struct kcp *k, uint32_t cap, size_t reserve)
 {
+	size_t cost = kcp_seg_cost(cap), need = cost + reserve;
+	size_t cached = (size_t)k->ncache * kcp_seg_cost(k->mss);
 	struct kseg *s;
 
+	if (need > cached && membudget_would_exceed(k->mb, need - cached))
+		return NULL;
 	if (cap == k->mss && k->cache != NULL) {
 		s = k->cache;
 		k->cache = s->next;
 		k->ncache--;
-	} else if ((s = seg_alloc(k, cap, reserve)) == NULL)
-		return NULL;
+	} else {
+		if (membudget_would_exceed(k->mb, need))
+			kcp_cache_trim(k);
+		if ((s = malloc(sizeof(*s) + cap)) == NULL)
+			return NULL;
+		membudget_force(k->mb, cost);
+		k->segmem += cost;
+	}
 	memset(s, 0, sizeof(*s));
 	s->cap = cap;
 	return s;
@@ -410,7 +403,34 @@ kcp_wnd_unused(const struct kcp *k)
 	return k->nready < k->rcv_wnd ? k->rcv_wnd - k->nready : 0;
 }
 
+/*
+ * The window we tell the peer: also no more full segments than the
+ * budget has room for, past those already held, so an honest sender does
+ * not send what would be dropped (and retransmitted until the link is
+ * declared dead). Never 0 for memory alone: the peer would then wait for
+ * a probe, while room comes back with ACKs and reads at any time.
+ */
+uint32_t
+kcp_wnd_advertise(const struct kcp *k)
+{
+	uint32_t wnd = kcp_wnd_unused(k);
+	size_t room = membudget_room(k->mb), seg = kcp_seg_cost(k->mss), fit;
+	size_t reserve = KCP_OOO_RESERVE * seg;
+
+	if (wnd == 0 || room == SIZE_MAX)
+		return wnd;
+	room += (size_t)k->ncache * seg;
+	fit = (room > reserve ? (room - reserve) / seg : 0) + k->nrcv_buf + 1;
+	return fit < wnd ? (uint32_t)fit : wnd;
+}
+
 /* --- application side ----------------------------------------------------- */
+
+static size_t
+send_reserve(const struct kcp *k)
+{
+	return KCP_SEND_RESERVE * kcp_seg_cost(k->mss);
+}
 
 static uint32_t
 send_slots(const struct kcp *k)
@@ -458,7 +478,7 @@ send_message(struct kcp *k, const uint8_t *p, size_t n)
 	for (i = 0; i < count; i++) {
 		size_t len = left < k->mss ? left : k->mss;
 
-		if ((s = kcp_seg_new(k, (uint32_t)len, 0)) == NULL) {
+		if ((s = kcp_seg_new(k, (uint32_t)len, send_reserve(k))) == NULL) {
 			free_chain(k, head);
 			return -1;
 		}
@@ -503,7 +523,7 @@ kcp_send(struct kcp *k, const uint8_t *p, size_t n)
 	}
 	while (done < n && send_slots(k) > 0) {
 		size_t len = n - done < k->mss ? n - done : k->mss;
-		struct kseg *s = kcp_seg_new(k, k->mss, 0);
+		struct kseg *s = kcp_seg_new(k, k->mss, send_reserve(k));
 
 		if (s == NULL)
 			break;

@@ -219,20 +219,25 @@ parse_push(struct kcp *k, const struct kcp_seghdr *h, const uint8_t *data)
 		k->st.win_drops++;
 		return;
 	}
-	if (off > 0) {
-		if (kcp_ring_reserve(k, &k->rbuf, off) < 0)
-			return;
-		slot = &k->rbuf.slot[h->sn & k->rbuf.mask];
-		if (*slot != NULL) {
-			k->st.dup_segs++;
-			ack_push(k, h->sn, h->ts);
-			return;
-		}
+	/* A duplicate can only sit in a ring already big enough for it. */
+	if (off > 0 && k->rbuf.slot != NULL && off <= k->rbuf.mask &&
+	    k->rbuf.slot[h->sn & k->rbuf.mask] != NULL) {
+		k->st.dup_segs++;
+		ack_push(k, h->sn, h->ts);
+		return;
 	}
+	/* The budget decides before the ring grows for a far-out segment. */
 	reserve = off > 0 ? KCP_OOO_RESERVE * kcp_seg_cost(k->mss) : 0;
 	if ((s = kcp_seg_new(k, h->len, reserve)) == NULL) {
 		k->st.mem_drops++;
 		return; /* not ACKed: the peer will send it again */
+	}
+	if (off > 0) {
+		if (kcp_ring_reserve(k, &k->rbuf, off) < 0) {
+			kcp_seg_free(k, s);
+			return;
+		}
+		slot = &k->rbuf.slot[h->sn & k->rbuf.mask];
 	}
 	if (ack_push(k, h->sn, h->ts) < 0) {
 		kcp_seg_free(k, s);

@@ -33,6 +33,12 @@
  * always fits and the ones further out are dropped first.
  */
 #define KCP_OOO_RESERVE 8
+/*
+ * Sends leave twice that, so that two engines whose budgets are full of
+ * their own unacknowledged data still take each other's segments (and so
+ * ACK them) instead of waiting for each other forever.
+ */
+#define KCP_SEND_RESERVE (2 * KCP_OOO_RESERVE)
 #define KCP_TRIM_MS 1000      /* idle this long: give back rings, heap, ACK list */
 #define KCP_CHECK_IDLE 10000  /* kcp_check horizon when nothing is pending */
 
@@ -138,6 +144,7 @@ void kcp_arr_free(struct kcp *k, void *p, size_t n);
 void kcp_seg_free(struct kcp *k, struct kseg *s);
 void kcp_cache_trim(struct kcp *k);
 uint32_t kcp_wnd_unused(const struct kcp *k);
+uint32_t kcp_wnd_advertise(const struct kcp *k);
 void kcp_flush_acks(struct kcp *k);
 void kcp_inflight_remove(struct kcp *k, struct kseg *s);
 void kcp_fast_mark(struct kcp *k, uint64_t xmax);

@@ -253,7 +253,7 @@ void
 kcp_flush_acks(struct kcp *k)
 {
 	struct kpkt p;
-	uint32_t wnd = kcp_wnd_unused(k);
+	uint32_t wnd = kcp_wnd_advertise(k);
 
 	p.n = 0;
 	p.any = 0;
@@ -353,7 +353,7 @@ void
 kcp_flush(struct kcp *k)
 {
 	struct kpkt p;
-	uint32_t wnd = kcp_wnd_unused(k), cwnd, nfast = 0;
+	uint32_t wnd = kcp_wnd_advertise(k), cwnd, nfast = 0;
 	int lost = 0;
 	struct kseg *s;
 

@@ -14,13 +14,14 @@
  *
  * Prints "ready acked=A wins=W" once every session is done (A: segments
  * the egress acknowledged, over all sessions), then holds the connections
- * open until stdin closes, so the sessions stay alive while a test
+ * open until SIGTERM (exit 0), so the sessions stay alive while a test
  * measures. Exit 111 when a session's connection fails or the egress
  * does not answer within SECONDS (default 60).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,13 @@ struct flood {
 	uint8_t pkt[KCP_MTU_MAX];
 	uint64_t acks, wins;
 };
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	_exit(EX_PW_OK);
+}
 
 static void
 usage(void)
@@ -216,7 +224,7 @@ main(int argc, char **argv)
 	uint64_t nsess = 1, last = 65535, size = 0, secs = 60, acks = 0, wins = 0;
 	struct endpoint ep;
 	struct flood *fl;
-	char err[128], c;
+	char err[128];
 	size_t i;
 	int ch;
 
@@ -229,6 +237,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || endpoint_parse(argv[optind], &ep, err, sizeof(err)) < 0)
 		usage();
+	signal(SIGTERM, on_term);
+	signal(SIGPIPE, SIG_IGN);
 	if ((fl = calloc(nsess, sizeof(*fl))) == NULL)
 		return EX_PW_INTERNAL;
 	for (i = 0; i < nsess; i++) {
@@ -250,7 +260,6 @@ main(int argc, char **argv)
 	printf("ready acked=%llu wins=%llu\n", (unsigned long long)acks, (unsigned long long)wins);
 	fflush(stdout);
 	/* Hold the sessions until the test is done measuring. */
-	while (read(0, &c, 1) > 0)
-		;
-	return EX_PW_OK;
+	for (;;)
+		pause();
 }

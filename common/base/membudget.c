@@ -11,7 +11,7 @@ membudget_init(struct membudget *b, size_t limit, struct membudget *parent)
 	b->peak = 0;
 	b->refused = 0;
 	b->freed = 0;
-	b->last_trim = 0;
+	b->trims = 0;
 	b->parent = parent;
 }
 
@@ -82,17 +82,16 @@ membudget_room(const struct membudget *b)
 }
 
 int
-membudget_release(struct membudget *b, uint64_t now_ms)
+membudget_release(struct membudget *b)
 {
 	if (b == NULL)
 		return 0;
 	while (b->parent != NULL)
 		b = b->parent;
-	if (b->freed < MEMBUDGET_TRIM_BYTES ||
-	    (b->last_trim != 0 && now_ms - b->last_trim < MEMBUDGET_TRIM_MS))
+	if (b->freed < MEMBUDGET_TRIM_BYTES || b->freed < b->used / 4)
 		return 0;
 	b->freed = 0;
-	b->last_trim = now_ms ? now_ms : 1;
+	b->trims++;
 	malloc_trim(0);
 	return 1;
 }

@@ -14,8 +14,12 @@
  * engine has already accepted). No locking: one event loop owns it.
  *
  * Freed memory only leaves the process if malloc gives it back to the
- * kernel; membudget_release() calls malloc_trim(0) after a lot has been
- * freed, at most once per MEMBUDGET_TRIM_MS.
+ * kernel, and glibc does that by itself only for the top of the heap:
+ * what a flood of sessions leaves behind is scattered. membudget_release()
+ * calls malloc_trim(0) once what was freed since the last trim reaches
+ * MEMBUDGET_TRIM_BYTES and a quarter of what is still held, so trims
+ * (each a walk of the heap) cost O(1) per byte freed however many
+ * sessions end at once, and the last of a burst is trimmed too.
  */
 #ifndef PW_MEMBUDGET_H
 #define PW_MEMBUDGET_H
@@ -26,7 +30,6 @@
 /* glibc's chunk header and alignment, so small allocations count what they cost. */
 #define MEMBUDGET_MALLOC_OVERHEAD 16
 #define MEMBUDGET_TRIM_BYTES (8u << 20) /* freed since the last trim before trimming again */
-#define MEMBUDGET_TRIM_MS 1000
 
 struct membudget {
 	size_t used;              /* bytes charged now */
@@ -34,7 +37,7 @@ struct membudget {
 	size_t peak;              /* most ever charged at once */
 	uint64_t refused;         /* charges refused at this level */
 	size_t freed;             /* uncharged since the last trim (top level only) */
-	uint64_t last_trim;       /* ms of the last trim */
+	uint64_t trims;           /* malloc_trim calls made for it */
 	struct membudget *parent; /* NULL at the top */
 };
 
@@ -64,10 +67,10 @@ void membudget_uncharge(struct membudget *b, size_t n);
 size_t membudget_room(const struct membudget *b);
 
 /*
- * Hand freed heap back to the kernel when the top budget has seen at
- * least MEMBUDGET_TRIM_BYTES freed since the last trim and the last was
- * MEMBUDGET_TRIM_MS ago. 1 when it trimmed. b may be NULL (0).
+ * Hand freed heap back to the kernel when the top budget of b has seen
+ * at least MEMBUDGET_TRIM_BYTES, and a quarter of what it still holds,
+ * freed since the last trim. 1 when it trimmed. b may be NULL (0).
  */
-int membudget_release(struct membudget *b, uint64_t now_ms);
+int membudget_release(struct membudget *b);
 
 #endif

@@ -31,7 +31,6 @@ struct umap_slot {
 
 struct tunnel {
 	struct membudget mb; /* the session's; its parent is the global one */
-	uint64_t now;        /* last time given, for membudget_release at free */
 	size_t kcp_base;     /* KCP's own struct, charged here: KCP charges the rest */
 	struct kcp *kcp;
 	struct smux *smux;
@@ -45,6 +44,19 @@ struct tunnel {
 	struct umap_slot *slots;
 	size_t nslots, nused; /* nslots a power of two, or 0 */
 };
+
+/*
+ * What all sessions of the process hold, for owners that pass no budget
+ * of their own: counted (no limit until an owner sets one) so that
+ * tunnel_free can hand a lot of freed heap back to the kernel.
+ */
+static struct membudget tunnel_all;
+
+struct membudget *
+tunnel_global(void)
+{
+	return &tunnel_all;
+}
 
 /* --- sid -> user map: linear probing, backward-shift deletion ------------ */
 
@@ -331,7 +343,7 @@ struct tunnel *
 tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
            const struct tunnel_cb *cb, void *arg, uint64_t now_ms)
 {
-	struct membudget *global = cfg ? cfg->global : NULL;
+	struct membudget *global = cfg && cfg->global ? cfg->global : &tunnel_all;
 	size_t mem_max = cfg && cfg->mem_max ? cfg->mem_max : TUNNEL_MEM_DEFAULT;
 	struct tunnel *t;
 
@@ -345,7 +357,6 @@ tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
 	membudget_force(&t->mb, membudget_cost(sizeof(*t)));
 	t->cb = *cb;
 	t->arg = arg;
-	t->now = now_ms;
 	if (tunnel_engines(t, is_client, conv, cfg, now_ms) < 0) {
 		tunnel_free(t);
 		errno = ENOMEM;
@@ -368,14 +379,13 @@ tunnel_free(struct tunnel *t)
 	rx_free(t);
 	free(t->slots);
 	membudget_uncharge(&t->mb, membudget_cost(sizeof(*t)));
-	membudget_release(global, t->now);
+	membudget_release(global);
 	free(t);
 }
 
 int
 tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms)
 {
-	t->now = now_ms;
 	tunnel_budget(t);
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	if (kcp_input(t->kcp, pkt, n) == -1)
@@ -411,7 +421,6 @@ tunnel_room(struct tunnel *t)
 void
 tunnel_tick(struct tunnel *t, uint64_t now_ms)
 {
-	t->now = now_ms;
 	if (t->dead)
 		return;
 	(void)smux_tick(t->smux, now_ms);

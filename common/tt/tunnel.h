@@ -99,14 +99,23 @@ struct tunnel_config {
 	size_t mem_max;        /* bytes the session may hold; 0: TUNNEL_MEM_DEFAULT */
 	/*
 	 * The process-wide budget every session charges as well (its limit
-	 * is the server's --max-memory); NULL: none. Must outlive sessions.
+	 * is the server's --max-memory); NULL: tunnel_global(). Must outlive
+	 * the sessions.
 	 */
 	struct membudget *global;
 };
 
 /*
+ * The default process-wide budget: counts what every session given no
+ * budget of its own holds, with no limit until the owner sets one
+ * (tunnel_global()->limit = bytes, e.g. from --max-memory).
+ */
+struct membudget *tunnel_global(void);
+
+/*
  * A new session; NULL with errno ENOMEM, or ENOBUFS when the global
- * budget has less than TUNNEL_ADMIT_SESSION bytes of room left.
+ * budget has less than TUNNEL_ADMIT_SESSION bytes of room left (so an
+ * owner can tell a refusal for memory from a failure).
  */
 struct tunnel *tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
                           const struct tunnel_cb *cb, void *arg, uint64_t now_ms);

@@ -38,11 +38,14 @@
 
 #define FLOOD_DGRAM 1400
 #define FLOOD_SESSIONS_MAX 1000
+#define FLOOD_OUT (64 * (FRAME_PREFIX_MAX + FLOOD_DGRAM)) /* generated per refill */
 
 struct flood {
 	int fd;
 	int connected, done;
-	uint8_t *out;
+	uint32_t conv, next_sn, last, size; /* next_sn past last: only the probe is left */
+	int probed;
+	uint8_t out[PREAMBLE_LEN + FLOOD_OUT];
 	size_t outlen, outoff;
 	struct frame_reader fr;
 	uint8_t pkt[KCP_MTU_MAX];
@@ -87,38 +90,54 @@ put_seg(uint8_t *p, uint32_t conv, uint8_t cmd, uint32_t sn, const uint8_t *data
 	return KCP_OVERHEAD + len;
 }
 
-/* The whole byte stream of one session, built up front. */
+/* The session's start: preamble and segment 0, a smux NOP. */
 static void
-flood_build(struct flood *f, uint32_t last, uint32_t size)
+flood_start(struct flood *f, uint32_t last, uint32_t size)
 {
 	static const uint8_t nop[8] = { 2, 3, 0, 0, 0, 0, 0, 0 }; /* smux NOP, sid 0 */
-	uint8_t id[CLIENTID_LEN], d[FLOOD_DGRAM], *data;
-	size_t segsz = KCP_OVERHEAD + size, per = FLOOD_DGRAM / segsz, n = 0, cap;
-	uint32_t conv, sn;
+	uint8_t id[CLIENTID_LEN], d[FLOOD_DGRAM];
 
-	if (clientid_random(id) < 0 || (data = calloc(1, size + 1)) == NULL) {
-		fprintf(stderr, "kcp-ooo-flood: no random ClientID or memory\n");
+	if (clientid_random(id) < 0) {
+		fprintf(stderr, "kcp-ooo-flood: no random ClientID\n");
 		exit(EX_PW_INTERNAL);
 	}
-	memcpy(&conv, id, sizeof(conv));
-	cap = PREAMBLE_LEN + 2 * (FRAME_PREFIX_MAX + FLOOD_DGRAM) +
-	      ((size_t)last / per + 1) * (FRAME_PREFIX_MAX + FLOOD_DGRAM);
-	if ((f->out = malloc(cap)) == NULL) {
-		fprintf(stderr, "kcp-ooo-flood: out of memory\n");
-		exit(EX_PW_INTERNAL);
-	}
+	memcpy(&f->conv, id, sizeof(f->conv));
+	f->next_sn = 2;
+	f->last = last;
+	f->size = size;
 	preamble_encode(id, f->out);
 	f->outlen = PREAMBLE_LEN;
-	put_dgram(f, d, put_seg(d, conv, KCP_CMD_PUSH, 0, nop, sizeof(nop)));
-	for (sn = 2; sn <= last; sn++) {
-		n += put_seg(d + n, conv, KCP_CMD_PUSH, sn, data, size);
-		if (n + segsz > FLOOD_DGRAM || sn == last) {
+	put_dgram(f, d, put_seg(d, f->conv, KCP_CMD_PUSH, 0, nop, sizeof(nop)));
+}
+
+/*
+ * The output drained: generate the next datagrams of segments behind the
+ * hole, then the closing probe. Generated as they go, so many sessions
+ * cost this process little.
+ */
+static void
+flood_fill(struct flood *f)
+{
+	static const uint8_t data[FLOOD_DGRAM];
+	size_t segsz = KCP_OVERHEAD + f->size, n = 0;
+	uint8_t d[FLOOD_DGRAM];
+
+	f->outlen = f->outoff = 0;
+	while (f->next_sn - 1 != f->last && f->outlen + FRAME_PREFIX_MAX + FLOOD_DGRAM <= FLOOD_OUT) {
+		n += put_seg(d + n, f->conv, KCP_CMD_PUSH, f->next_sn, data, f->size);
+		if (n + segsz > FLOOD_DGRAM || f->next_sn == f->last) {
 			put_dgram(f, d, n);
 			n = 0;
 		}
+		f->next_sn++;
 	}
-	put_dgram(f, d, put_seg(d, conv, KCP_CMD_WASK, 0, NULL, 0));
-	free(data);
+	if (n > 0)
+		put_dgram(f, d, n);
+	if (f->next_sn - 1 == f->last && !f->probed &&
+	    f->outlen + FRAME_PREFIX_MAX + FLOOD_DGRAM <= FLOOD_OUT) {
+		put_dgram(f, d, put_seg(d, f->conv, KCP_CMD_WASK, 0, NULL, 0));
+		f->probed = 1;
+	}
 }
 
 static void
@@ -130,7 +149,7 @@ count_reply(struct flood *f, const uint8_t *p, size_t n)
 	while ((r = kcp_seg_decode(p, n, &h)) > 0) {
 		if (h.cmd == KCP_CMD_ACK)
 			f->acks++;
-		else if (h.cmd == KCP_CMD_WINS && f->outoff == f->outlen)
+		else if (h.cmd == KCP_CMD_WINS && f->probed && f->outoff == f->outlen)
 			f->done = 1;
 		if (h.cmd == KCP_CMD_WINS)
 			f->wins++;
@@ -173,6 +192,8 @@ flood_write(struct flood *f)
 			return -1;
 		f->connected = 1;
 	}
+	if (f->outoff == f->outlen && !f->probed)
+		flood_fill(f);
 	if (f->outoff == f->outlen)
 		return 0;
 	n = write(f->fd, f->out + f->outoff, f->outlen - f->outoff);
@@ -195,7 +216,7 @@ flood_run(struct flood *fl, size_t nf, uint64_t secs)
 	while (left > 0 && time(NULL) < end) {
 		for (i = 0; i < nf; i++) {
 			pf[i].fd = fl[i].fd;
-			pf[i].events = POLLIN | (fl[i].outoff < fl[i].outlen ? POLLOUT : 0);
+			pf[i].events = POLLIN | (fl[i].outoff < fl[i].outlen || !fl[i].probed ? POLLOUT : 0);
 		}
 		if (poll(pf, nf, 1000) < 0 && errno != EINTR)
 			break;
@@ -242,7 +263,7 @@ main(int argc, char **argv)
 	if ((fl = calloc(nsess, sizeof(*fl))) == NULL)
 		return EX_PW_INTERNAL;
 	for (i = 0; i < nsess; i++) {
-		flood_build(&fl[i], (uint32_t)last, (uint32_t)size);
+		flood_start(&fl[i], (uint32_t)last, (uint32_t)size);
 		frame_reader_init(&fl[i].fr, KCP_MTU_MAX);
 		if ((fl[i].fd = net_connect(&ep)) < 0) {
 			fprintf(stderr, "kcp-ooo-flood: connect: %s\n", strerror(errno));

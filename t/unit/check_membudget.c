@@ -3,7 +3,7 @@
  * Byte budgets: a limit refuses whole charges and charges nothing when it
  * refuses; forced charges pass it; nested budgets charge every level and
  * refuse at the first full one; room is the tightest level's; release
- * trims only after enough was freed, at most once per interval.
+ * trims only after enough was freed, absolutely and against what is held.
  */
 #include "base/membudget.h"
 
@@ -51,7 +51,7 @@ START_TEST(test_unlimited_and_null)
 	ck_assert_int_eq(membudget_would_exceed(NULL, SIZE_MAX), 0);
 	membudget_force(NULL, 1);
 	membudget_uncharge(NULL, 1);
-	ck_assert_int_eq(membudget_release(NULL, 5000), 0);
+	ck_assert_int_eq(membudget_release(NULL), 0);
 }
 END_TEST
 
@@ -102,16 +102,21 @@ START_TEST(test_release)
 
 	membudget_init(&g, 0, NULL);
 	membudget_init(&s, 0, &g);
-	membudget_force(&s, MEMBUDGET_TRIM_BYTES);
+	membudget_force(&s, 100u << 20);
 	membudget_uncharge(&s, MEMBUDGET_TRIM_BYTES - 1);
-	ck_assert_int_eq(membudget_release(&s, 10000), 0); /* not enough freed yet */
+	ck_assert_int_eq(membudget_release(&s), 0); /* not enough freed yet */
 	membudget_uncharge(&s, 1);
-	ck_assert_int_eq(membudget_release(&s, 10000), 1);
+	/* 8 MiB freed, 92 MiB held: a quarter of that first. */
+	ck_assert_int_eq(membudget_release(&s), 0);
+	membudget_uncharge(&s, 12u << 20);
+	ck_assert_int_eq(membudget_release(&s), 1);
 	ck_assert_uint_eq(g.freed, 0);
-	membudget_force(&s, MEMBUDGET_TRIM_BYTES);
-	membudget_uncharge(&s, MEMBUDGET_TRIM_BYTES);
-	ck_assert_int_eq(membudget_release(&g, 10000 + MEMBUDGET_TRIM_MS - 1), 0); /* rate limit */
-	ck_assert_int_eq(membudget_release(&g, 10000 + MEMBUDGET_TRIM_MS), 1);
+	ck_assert_uint_eq(g.trims, 1);
+	/* The last of a burst is trimmed too. */
+	membudget_uncharge(&s, 80u << 20);
+	ck_assert_uint_eq(g.used, 0);
+	ck_assert_int_eq(membudget_release(&g), 1);
+	ck_assert_int_eq(membudget_release(&g), 0);
 }
 END_TEST
 

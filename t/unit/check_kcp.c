@@ -1148,27 +1148,22 @@ capped_transfer(uint64_t seed, unsigned permille, uint64_t bytes, size_t cap)
 	ck_assert_uint_eq(b[1].used, 0);
 }
 
-START_TEST(test_capped_lossless)
-{
-	capped_transfer(11, 0, 4u << 20, 256u << 10);
-}
-END_TEST
+/* seed, loss per mille, bytes: every loss rate the uncapped tests use. */
+static const struct {
+	uint64_t seed;
+	unsigned permille;
+	uint64_t bytes;
+} capped_runs[] = {
+	{ 11, 0, 4u << 20 },
+	{ 12, 10, 2u << 20 },
+	{ 13, 50, 2u << 20 },
+	{ 14, 200, 1u << 20 },
+};
 
-START_TEST(test_capped_loss_1)
+START_TEST(test_capped)
 {
-	capped_transfer(12, 10, 2u << 20, 256u << 10);
-}
-END_TEST
-
-START_TEST(test_capped_loss_5)
-{
-	capped_transfer(13, 50, 2u << 20, 256u << 10);
-}
-END_TEST
-
-START_TEST(test_capped_loss_20)
-{
-	capped_transfer(14, 200, 1u << 20, 256u << 10);
+	capped_transfer(capped_runs[_i].seed, capped_runs[_i].permille, capped_runs[_i].bytes,
+	    256u << 10);
 }
 END_TEST
 
@@ -1207,10 +1202,7 @@ kcp_suite(void)
 	tcase_add_test(tc, test_loss_1);
 	tcase_add_test(tc, test_loss_5);
 	tcase_add_test(tc, test_loss_20);
-	tcase_add_test(tc, test_capped_lossless);
-	tcase_add_test(tc, test_capped_loss_1);
-	tcase_add_test(tc, test_capped_loss_5);
-	tcase_add_test(tc, test_capped_loss_20);
+	tcase_add_loop_test(tc, test_capped, 0, (int)(sizeof(capped_runs) / sizeof(capped_runs[0])));
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_zero_window_tell);
 	tcase_add_test(tc, test_zero_window_probe);

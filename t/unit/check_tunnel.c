@@ -92,19 +92,25 @@ writable_cb(void *arg, uint32_t sid)
 static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writable_cb, NULL, NULL };
 
 static void
-setup(void)
+setup_with(const struct tunnel_config *cfg)
 {
-	struct tunnel_config cfg = { .fast_resend = 2 };
-
 	now = 1000;
 	memset(&cli, 0, sizeof(cli));
 	memset(&srv, 0, sizeof(srv));
 	cli.q = calloc(LINK_MAX, sizeof(struct pkt));
 	srv.q = calloc(LINK_MAX, sizeof(struct pkt));
-	cli.t = tunnel_new(1, 0x11223344, &cfg, &cbs, &cli, now);
-	srv.t = tunnel_new(0, 0x11223344, &cfg, &cbs, &srv, now);
+	cli.t = tunnel_new(1, 0x11223344, cfg, &cbs, &cli, now);
+	srv.t = tunnel_new(0, 0x11223344, cfg, &cbs, &srv, now);
 	ck_assert_ptr_nonnull(cli.t);
 	ck_assert_ptr_nonnull(srv.t);
+}
+
+static void
+setup(void)
+{
+	struct tunnel_config cfg = { .fast_resend = 2 };
+
+	setup_with(&cfg);
 }
 
 static void
@@ -376,15 +382,7 @@ setup_budget(size_t mem_max)
 	struct tunnel_config cfg = { .fast_resend = 2, .mem_max = mem_max, .global = &global };
 
 	membudget_init(&global, 0, NULL);
-	now = 1000;
-	memset(&cli, 0, sizeof(cli));
-	memset(&srv, 0, sizeof(srv));
-	cli.q = calloc(LINK_MAX, sizeof(struct pkt));
-	srv.q = calloc(LINK_MAX, sizeof(struct pkt));
-	cli.t = tunnel_new(1, 0x11223344, &cfg, &cbs, &cli, now);
-	srv.t = tunnel_new(0, 0x11223344, &cfg, &cbs, &srv, now);
-	ck_assert_ptr_nonnull(cli.t);
-	ck_assert_ptr_nonnull(srv.t);
+	setup_with(&cfg);
 	ck_assert_uint_eq(tunnel_mem_max(srv.t), mem_max);
 	ck_assert_uint_gt(global.used, 0);
 }

@@ -96,7 +96,7 @@ struct membudget;
 struct tunnel_config {
 	int fast_resend;       /* KCP fast retransmit threshold; 0 off (Snowflake) */
 	uint32_t smux_timeout; /* ms without input before the session dies */
-	size_t mem_max;        /* bytes the session may hold; 0: TUNNEL_MEM_DEFAULT */
+	size_t mem_max;        /* bytes the session may hold; 0: TUNNEL_MEM_DEFAULT; at least TUNNEL_MEM_MIN */
 	/*
 	 * The process-wide budget every session charges as well (its limit
 	 * is the server's --max-memory); NULL: tunnel_global(). Must outlive

@@ -354,7 +354,7 @@ csession_tunnel(struct csession *cs)
 {
 	static const struct tunnel_cb tcb = { cs_packet, NULL, cs_readable, cs_writable, cs_wake,
 		                              cs_room };
-	struct tunnel_config cfg = { 2, 0 };
+	struct tunnel_config cfg = { .fast_resend = 2 };
 	uint32_t conv;
 
 	if (cs->t != NULL) {

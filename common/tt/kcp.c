@@ -20,7 +20,9 @@
  *  - ACKs owed: an array of (sn, ts), capped at KCP_ACK_MAX; when it fills
  *    the ACKs are flushed from kcp_input at once instead of growing it.
  *  - freed MSS-sized segments: a cache of up to KCP_SEGCACHE_MAX, reused
- *    before malloc, so a steady transfer allocates nothing.
+ *    before malloc, so a steady transfer allocates nothing. Other
+ *    segments are allocated for their length: a flood of tiny or empty
+ *    segments costs what it carries, not an MSS each.
  * Rings, heap, ACK array and cache are allocated on first use, grow by
  * doubling up to the window, and are freed after KCP_TRIM_MS with nothing
  * in flight, so an idle engine is the struct alone (about 400 bytes) plus
@@ -30,9 +32,17 @@
  * ready queue (as ikcp does), and hold an out-of-order segment only if it
  * falls inside that advertised window. Held plus ready segments therefore
  * never exceed rcv_wnd, so memory is bounded by rcv_wnd * MSS whatever
- * the peer sends. A segment refused for lack of room is not ACKed, so the
- * sender retransmits it; only a reordered stale window advertisement
- * combined with a reader that is not reading can cause that.
+ * the peer sends; an owner that wants a byte bound sets rcv_wnd from it.
+ * A segment refused for lack of room is not ACKed, so the sender
+ * retransmits it; only a reordered stale window advertisement combined
+ * with a reader that is not reading can cause that.
+ *
+ * Memory budget (kcp_set_membudget): every allocation is charged to it.
+ * A send takes only what fits with KCP_SEND_RESERVE segments to spare;
+ * an in-order segment that does not fit is dropped, and an out-of-order
+ * one is dropped unless KCP_OOO_RESERVE full segments would still fit
+ * after it, so the far-out segments go first and the one rcv_nxt waits
+ * for still gets in. Dropped segments are not ACKed either.
  */
 #include "tt/kcp.h"
 
@@ -43,25 +53,54 @@
 
 /* --- segments and rings ------------------------------------------------ */
 
-/* Data segments up to the MSS all get MSS capacity, so the cache fits any of them. */
-struct kseg *
-kcp_seg_new(struct kcp *k, uint32_t len)
+size_t
+kcp_seg_cost(uint32_t cap)
 {
-	uint32_t cap = len <= k->mss ? k->mss : len;
+	return membudget_cost(sizeof(struct kseg) + cap);
+}
+
+/*
+ * A segment is allocated for what it carries: a received segment for its
+ * length (a zero-length one costs its header), a stream-mode send segment
+ * for a whole MSS because later writes fill it. Only MSS-sized ones are
+ * cached. Cached segments are charged (they are held) but count as room:
+ * the cache is dropped before anything is refused, so the test is on
+ * what is held less the cache, whether the segment is new or reused.
+ */
+struct kseg *
+kcp_seg_new(struct kcp *k, uint32_t cap, size_t reserve)
+{
+	size_t cost = kcp_seg_cost(cap), need = cost + reserve;
+	size_t cached = (size_t)k->ncache * kcp_seg_cost(k->mss);
 	struct kseg *s;
 
+	if (need > cached && membudget_would_exceed(k->mb, need - cached))
+		return NULL;
 	if (cap == k->mss && k->cache != NULL) {
 		s = k->cache;
 		k->cache = s->next;
 		k->ncache--;
 	} else {
+		if (membudget_would_exceed(k->mb, need))
+			kcp_cache_trim(k);
 		if ((s = malloc(sizeof(*s) + cap)) == NULL)
 			return NULL;
-		k->segmem += sizeof(*s) + cap;
+		membudget_force(k->mb, cost);
+		k->segmem += cost;
 	}
 	memset(s, 0, sizeof(*s));
 	s->cap = cap;
 	return s;
+}
+
+static void
+seg_release(struct kcp *k, struct kseg *s)
+{
+	size_t cost = kcp_seg_cost(s->cap);
+
+	k->segmem -= cost;
+	membudget_uncharge(k->mb, cost);
+	free(s);
 }
 
 void
@@ -73,8 +112,7 @@ kcp_seg_free(struct kcp *k, struct kseg *s)
 		k->ncache++;
 		return;
 	}
-	k->segmem -= sizeof(*s) + s->cap;
-	free(s);
+	seg_release(k, s);
 }
 
 void
@@ -84,10 +122,38 @@ kcp_cache_trim(struct kcp *k)
 
 	while ((s = k->cache) != NULL) {
 		k->cache = s->next;
-		k->segmem -= sizeof(*s) + s->cap;
-		free(s);
+		seg_release(k, s);
 	}
 	k->ncache = 0;
+}
+
+/* Rings, heap and ACK list are bounded by the windows: charged, never refused. */
+void *
+kcp_arr_realloc(struct kcp *k, void *p, size_t oldn, size_t newn)
+{
+	void *np = realloc(p, newn);
+
+	if (np == NULL)
+		return NULL;
+	if (p != NULL)
+		membudget_uncharge(k->mb, membudget_cost(oldn));
+	membudget_force(k->mb, membudget_cost(newn));
+	return np;
+}
+
+void
+kcp_arr_free(struct kcp *k, void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	membudget_uncharge(k->mb, membudget_cost(n));
+	free(p);
+}
+
+static size_t
+ring_bytes(const struct kring *r)
+{
+	return r->slot ? ((size_t)r->mask + 1) * sizeof(*r->slot) : 0;
 }
 
 /*
@@ -95,7 +161,7 @@ kcp_cache_trim(struct kcp *k)
  * so growing rehashes them: O(capacity) per doubling, amortised O(1).
  */
 int
-kcp_ring_reserve(struct kring *r, uint32_t off)
+kcp_ring_reserve(struct kcp *k, struct kring *r, uint32_t off)
 {
 	uint32_t cap = r->slot ? r->mask + 1 : 0, ncap, i;
 	struct kseg **ns;
@@ -105,22 +171,23 @@ kcp_ring_reserve(struct kring *r, uint32_t off)
 	ncap = cap ? cap : KCP_RING_MIN;
 	while (ncap <= off)
 		ncap <<= 1;
-	ns = calloc(ncap, sizeof(*ns));
+	ns = kcp_arr_realloc(k, NULL, 0, (size_t)ncap * sizeof(*ns));
 	if (ns == NULL)
 		return -1;
+	memset(ns, 0, (size_t)ncap * sizeof(*ns));
 	for (i = 0; i < cap; i++)
 		if (r->slot[i] != NULL)
 			ns[r->slot[i]->sn & (ncap - 1)] = r->slot[i];
-	free(r->slot);
+	kcp_arr_free(k, r->slot, ring_bytes(r));
 	r->slot = ns;
 	r->mask = ncap - 1;
 	return 0;
 }
 
 void
-kcp_ring_trim(struct kring *r)
+kcp_ring_trim(struct kcp *k, struct kring *r)
 {
-	free(r->slot);
+	kcp_arr_free(k, r->slot, ring_bytes(r));
 	r->slot = NULL;
 	r->mask = 0;
 }
@@ -176,7 +243,7 @@ free_ring(struct kcp *k, struct kring *r)
 	for (i = 0; i <= r->mask; i++)
 		if (r->slot[i] != NULL)
 			kcp_seg_free(k, r->slot[i]);
-	kcp_ring_trim(r);
+	kcp_ring_trim(k, r);
 }
 
 void
@@ -189,8 +256,8 @@ kcp_free(struct kcp *k)
 	free_ring(k, &k->sbuf);
 	free_ring(k, &k->rbuf);
 	kcp_cache_trim(k);
-	free(k->heap);
-	free(k->acks);
+	kcp_heap_trim(k);
+	kcp_arr_free(k, k->acks, (size_t)k->ackcap * sizeof(*k->acks));
 	free(k);
 }
 
@@ -253,6 +320,15 @@ kcp_stream(struct kcp *k, int on)
 	if (!quiescent(k) || k->rq_head != NULL)
 		return -1;
 	k->stream = on != 0;
+	return 0;
+}
+
+int
+kcp_set_membudget(struct kcp *k, struct membudget *mb)
+{
+	if (kcp_memory(k) != sizeof(*k))
+		return -1;
+	k->mb = mb;
 	return 0;
 }
 
@@ -327,7 +403,34 @@ kcp_wnd_unused(const struct kcp *k)
 	return k->nready < k->rcv_wnd ? k->rcv_wnd - k->nready : 0;
 }
 
+/*
+ * The window we tell the peer: also no more full segments than the
+ * budget has room for, past those already held, so an honest sender does
+ * not send what would be dropped (and retransmitted until the link is
+ * declared dead). Never 0 for memory alone: the peer would then wait for
+ * a probe, while room comes back with ACKs and reads at any time.
+ */
+uint32_t
+kcp_wnd_advertise(const struct kcp *k)
+{
+	uint32_t wnd = kcp_wnd_unused(k);
+	size_t room = membudget_room(k->mb), seg = kcp_seg_cost(k->mss), fit;
+	size_t reserve = KCP_OOO_RESERVE * seg;
+
+	if (wnd == 0 || room == SIZE_MAX)
+		return wnd;
+	room += (size_t)k->ncache * seg;
+	fit = (room > reserve ? (room - reserve) / seg : 0) + k->nrcv_buf + 1;
+	return fit < wnd ? (uint32_t)fit : wnd;
+}
+
 /* --- application side ----------------------------------------------------- */
+
+static size_t
+send_reserve(const struct kcp *k)
+{
+	return KCP_SEND_RESERVE * kcp_seg_cost(k->mss);
+}
 
 static uint32_t
 send_slots(const struct kcp *k)
@@ -375,7 +478,7 @@ send_message(struct kcp *k, const uint8_t *p, size_t n)
 	for (i = 0; i < count; i++) {
 		size_t len = left < k->mss ? left : k->mss;
 
-		if ((s = kcp_seg_new(k, (uint32_t)len)) == NULL) {
+		if ((s = kcp_seg_new(k, (uint32_t)len, send_reserve(k))) == NULL) {
 			free_chain(k, head);
 			return -1;
 		}
@@ -420,7 +523,7 @@ kcp_send(struct kcp *k, const uint8_t *p, size_t n)
 	}
 	while (done < n && send_slots(k) > 0) {
 		size_t len = n - done < k->mss ? n - done : k->mss;
-		struct kseg *s = kcp_seg_new(k, (uint32_t)len);
+		struct kseg *s = kcp_seg_new(k, k->mss, send_reserve(k));
 
 		if (s == NULL)
 			break;

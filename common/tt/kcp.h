@@ -76,6 +76,7 @@ ssize_t kcp_seg_encode(const struct kcp_seghdr *h, uint8_t *out, size_t outlen);
 int kcp_peek_conv(const uint8_t *p, size_t n, uint32_t *conv);
 
 struct kcp;
+struct membudget;
 
 /*
  * Called with one datagram of 1..mtu bytes; the buffer is reused
@@ -171,6 +172,18 @@ void kcp_setsendcap(struct kcp *k, unsigned segments);
  */
 void kcp_setbudget(struct kcp *k, uint32_t segments);
 
+/*
+ * Charge every allocation of k (segments by their size, rings, heap, ACK
+ * list) to mb, which may have parents (base/membudget.h), and refuse what
+ * does not fit: kcp_send takes less, a received segment is dropped (not
+ * ACKed, so it comes again), out-of-order ones first. Only before any
+ * traffic: 0, or -1. mb must outlive k.
+ */
+int kcp_set_membudget(struct kcp *k, struct membudget *mb);
+
+/* What one segment with room for cap data bytes costs, header and malloc's included. */
+size_t kcp_seg_cost(uint32_t cap);
+
 /* Segments queued and not yet in flight. */
 size_t kcp_queued(const struct kcp *k);
 
@@ -187,6 +200,7 @@ struct kcp_stats {
 	uint64_t rto_retrans, fast_retrans;
 	uint64_t dup_segs;            /* PUSH already held or delivered */
 	uint64_t win_drops;           /* PUSH beyond the receive window, not ACKed */
+	uint64_t mem_drops;           /* PUSH refused by the memory budget, not ACKed */
 	uint32_t srtt, rto;           /* ms */
 	uint32_t rmt_wnd;             /* last window the peer advertised */
 };

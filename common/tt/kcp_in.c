@@ -169,7 +169,8 @@ ack_push(struct kcp *k, uint32_t sn, uint32_t ts)
 	if (k->nack == k->ackcap) {
 		if (k->ackcap < KCP_ACK_MAX) {
 			uint32_t ncap = k->ackcap ? 2 * k->ackcap : 64;
-			void *na = realloc(k->acks, ncap * sizeof(*k->acks));
+			void *na = kcp_arr_realloc(k, k->acks, (size_t)k->ackcap * sizeof(*k->acks),
+			                           (size_t)ncap * sizeof(*k->acks));
 
 			if (na == NULL)
 				return -1;
@@ -207,6 +208,7 @@ parse_push(struct kcp *k, const struct kcp_seghdr *h, const uint8_t *data)
 {
 	uint32_t off = h->sn - k->rcv_nxt;
 	struct kseg *s, **slot = NULL;
+	size_t reserve;
 
 	if (kcp_diff(h->sn, k->rcv_nxt) < 0) {
 		k->st.dup_segs++; /* our ACK was lost: ACK again */
@@ -217,18 +219,26 @@ parse_push(struct kcp *k, const struct kcp_seghdr *h, const uint8_t *data)
 		k->st.win_drops++;
 		return;
 	}
+	/* A duplicate can only sit in a ring already big enough for it. */
+	if (off > 0 && k->rbuf.slot != NULL && off <= k->rbuf.mask &&
+	    k->rbuf.slot[h->sn & k->rbuf.mask] != NULL) {
+		k->st.dup_segs++;
+		ack_push(k, h->sn, h->ts);
+		return;
+	}
+	/* The budget decides before the ring grows for a far-out segment. */
+	reserve = off > 0 ? KCP_OOO_RESERVE * kcp_seg_cost(k->mss) : 0;
+	if ((s = kcp_seg_new(k, h->len, reserve)) == NULL) {
+		k->st.mem_drops++;
+		return; /* not ACKed: the peer will send it again */
+	}
 	if (off > 0) {
-		if (kcp_ring_reserve(&k->rbuf, off) < 0)
-			return;
-		slot = &k->rbuf.slot[h->sn & k->rbuf.mask];
-		if (*slot != NULL) {
-			k->st.dup_segs++;
-			ack_push(k, h->sn, h->ts);
+		if (kcp_ring_reserve(k, &k->rbuf, off) < 0) {
+			kcp_seg_free(k, s);
 			return;
 		}
+		slot = &k->rbuf.slot[h->sn & k->rbuf.mask];
 	}
-	if ((s = kcp_seg_new(k, h->len)) == NULL)
-		return; /* not ACKed: the peer will send it again */
 	if (ack_push(k, h->sn, h->ts) < 0) {
 		kcp_seg_free(k, s);
 		return;

@@ -7,6 +7,7 @@
 #ifndef PW_KCP_INT_H
 #define PW_KCP_INT_H
 
+#include "base/membudget.h"
 #include "tt/kcp.h"
 
 #define KCP_RTO_NDL 30        /* min RTO with nodelay */
@@ -26,6 +27,18 @@
 #define KCP_SEGCACHE_MAX 1024 /* freed MSS segments kept for reuse while busy */
 #endif
 #define KCP_RING_MIN 16
+/*
+ * Out-of-order segments are admitted only while this many full segments
+ * would still fit the memory budget, so the segment rcv_nxt waits for
+ * always fits and the ones further out are dropped first.
+ */
+#define KCP_OOO_RESERVE 8
+/*
+ * Sends leave twice that, so that two engines whose budgets are full of
+ * their own unacknowledged data still take each other's segments (and so
+ * ACK them) instead of waiting for each other forever.
+ */
+#define KCP_SEND_RESERVE (2 * KCP_OOO_RESERVE)
 #define KCP_TRIM_MS 1000      /* idle this long: give back rings, heap, ACK list */
 #define KCP_CHECK_IDLE 10000  /* kcp_check horizon when nothing is pending */
 
@@ -109,6 +122,7 @@ struct kcp {
 
 	kcp_output_fn output;
 	void *arg;
+	struct membudget *mb;             /* charged for every allocation; may be NULL */
 	size_t segmem;                    /* bytes in segments, cached ones included */
 	struct kcp_stats st;
 };
@@ -119,15 +133,23 @@ kcp_diff(uint32_t a, uint32_t b)
 	return (int32_t)(a - b);
 }
 
-struct kseg *kcp_seg_new(struct kcp *k, uint32_t cap);
+/*
+ * A segment with room for cap data bytes; NULL when out of memory or when
+ * its cost plus reserve bytes would pass the memory budget.
+ */
+struct kseg *kcp_seg_new(struct kcp *k, uint32_t cap, size_t reserve);
+/* Arrays (rings, heap, ACK list): realloc charged to the budget; NULL keeps p. */
+void *kcp_arr_realloc(struct kcp *k, void *p, size_t oldn, size_t newn);
+void kcp_arr_free(struct kcp *k, void *p, size_t n);
 void kcp_seg_free(struct kcp *k, struct kseg *s);
 void kcp_cache_trim(struct kcp *k);
 uint32_t kcp_wnd_unused(const struct kcp *k);
+uint32_t kcp_wnd_advertise(const struct kcp *k);
 void kcp_flush_acks(struct kcp *k);
 void kcp_inflight_remove(struct kcp *k, struct kseg *s);
 void kcp_fast_mark(struct kcp *k, uint64_t xmax);
-int kcp_ring_reserve(struct kring *r, uint32_t off);
-void kcp_ring_trim(struct kring *r);
+int kcp_ring_reserve(struct kcp *k, struct kring *r, uint32_t off);
+void kcp_ring_trim(struct kcp *k, struct kring *r);
 void kcp_heap_trim(struct kcp *k);
 
 #endif

@@ -125,7 +125,8 @@ heap_push(struct kcp *k, struct kseg *s)
 
 	if (k->nheap == k->heapcap) {
 		uint32_t ncap = k->heapcap ? 2 * k->heapcap : KCP_RING_MIN;
-		struct kheap_ent *nh = realloc(k->heap, ncap * sizeof(*nh));
+		struct kheap_ent *nh = kcp_arr_realloc(k, k->heap, (size_t)k->heapcap * sizeof(*nh),
+		                                        (size_t)ncap * sizeof(*nh));
 
 		if (nh == NULL)
 			return -1;
@@ -165,7 +166,7 @@ heap_rekey(struct kcp *k, struct kseg *s)
 void
 kcp_heap_trim(struct kcp *k)
 {
-	free(k->heap);
+	kcp_arr_free(k, k->heap, (size_t)k->heapcap * sizeof(*k->heap));
 	k->heap = NULL;
 	k->heapcap = 0;
 }
@@ -252,7 +253,7 @@ void
 kcp_flush_acks(struct kcp *k)
 {
 	struct kpkt p;
-	uint32_t wnd = kcp_wnd_unused(k);
+	uint32_t wnd = kcp_wnd_advertise(k);
 
 	p.n = 0;
 	p.any = 0;
@@ -329,7 +330,7 @@ send_new(struct kcp *k, struct kpkt *p, uint32_t wnd)
 {
 	struct kseg *s = k->sq_head;
 
-	if (kcp_ring_reserve(&k->sbuf, k->snd_nxt - k->snd_una) < 0)
+	if (kcp_ring_reserve(k, &k->sbuf, k->snd_nxt - k->snd_una) < 0)
 		return -1;
 	s->sn = k->snd_nxt;
 	s->xmit = 1;
@@ -352,7 +353,7 @@ void
 kcp_flush(struct kcp *k)
 {
 	struct kpkt p;
-	uint32_t wnd = kcp_wnd_unused(k), cwnd, nfast = 0;
+	uint32_t wnd = kcp_wnd_advertise(k), cwnd, nfast = 0;
 	int lost = 0;
 	struct kseg *s;
 
@@ -434,11 +435,11 @@ trimmable(const struct kcp *k)
 static void
 trim(struct kcp *k)
 {
-	kcp_ring_trim(&k->sbuf);
-	kcp_ring_trim(&k->rbuf);
+	kcp_ring_trim(k, &k->sbuf);
+	kcp_ring_trim(k, &k->rbuf);
 	kcp_heap_trim(k);
 	kcp_cache_trim(k);
-	free(k->acks);
+	kcp_arr_free(k, k->acks, (size_t)k->ackcap * sizeof(*k->acks));
 	k->acks = NULL;
 	k->ackcap = 0;
 }

@@ -48,6 +48,7 @@ smux_config_default(struct smux_config *cfg, int is_client)
 	cfg->keepalive_ms = SMUX_KEEPALIVE_MS;
 	cfg->timeout_ms = is_client ? SMUX_TIMEOUT_CLIENT_MS : SMUX_TIMEOUT_SERVER_MS;
 	cfg->streams_max = SMUX_STREAMS_MAX;
+	cfg->mb = NULL;
 }
 
 static int
@@ -512,7 +513,7 @@ smux_input(struct smux *s, const uint8_t *p, size_t n)
 			k = s->rx_left;
 			if (k > n - off)
 				k = n - off;
-			if (s->rx_st != NULL && smux_stream_append(s->rx_st, p + off, k, s->rx_left) < 0) {
+			if (s->rx_st != NULL && smux_stream_append(s, s->rx_st, p + off, k, s->rx_left) < 0) {
 				die(s, smux_enomem);
 				break;
 			}
@@ -663,7 +664,7 @@ smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
-	got = smux_stream_take(st, buf, n);
+	got = smux_stream_take(s, st, buf, n);
 	if (got == 0) {
 		if (st->flags & ST_FIN_RCVD)
 			return 0;

@@ -57,6 +57,8 @@
 #define SMUX_TIMEOUT_SERVER_MS 240000  /* KeepAliveTimeout, Snowflake server */
 #define SMUX_STREAMS_MAX 4096          /* ours: streams per session, closing ones included */
 
+struct membudget;
+
 struct smux_hdr {
 	uint8_t ver;
 	uint8_t cmd;
@@ -86,6 +88,12 @@ struct smux_config {
 	uint32_t keepalive_ms;   /* NOP interval; 0 disables NOPs and the timeout */
 	uint32_t timeout_ms;     /* session dies after this long with nothing received */
 	uint32_t streams_max;    /* a SYN beyond this is answered with FIN */
+	/*
+	 * Charged for received data chunks and streams, by allocation size;
+	 * never refused (session_window and streams_max bound them), so the
+	 * owner's budget sees what smux holds. NULL: not counted.
+	 */
+	struct membudget *mb;
 };
 
 /* Snowflake's values for one side. */

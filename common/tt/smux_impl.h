@@ -104,8 +104,8 @@ void smux_stream_drop(struct smux *s, struct stream *st);
 void smux_stream_free(struct smux *s, struct stream *st);
 void smux_streams_free_all(struct smux *s);
 /* Append received bytes; due is what is left of the frame. -1: no memory. */
-int smux_stream_append(struct stream *st, const uint8_t *p, size_t n, uint32_t due);
+int smux_stream_append(struct smux *s, struct stream *st, const uint8_t *p, size_t n, uint32_t due);
 /* Copy out up to n buffered bytes, freeing drained chunks; bytes copied. */
-size_t smux_stream_take(struct stream *st, uint8_t *buf, size_t n);
+size_t smux_stream_take(struct smux *s, struct stream *st, uint8_t *buf, size_t n);
 
 #endif

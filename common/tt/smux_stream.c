@@ -16,6 +16,8 @@
  */
 #include "tt/smux.h"
 
+#include "base/membudget.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,18 +123,26 @@ smux_stream_new(struct smux *s, uint32_t sid)
 		free(st);
 		return NULL;
 	}
+	membudget_force(s->cfg.mb, membudget_cost(sizeof(*st)));
 	s->nlive++;
 	return st;
 }
 
 static void
-chunks_free(struct stream *st)
+chunk_free(struct smux *s, struct chunk *c)
+{
+	membudget_uncharge(s->cfg.mb, membudget_cost(sizeof(*c) + c->cap));
+	free(c);
+}
+
+static void
+chunks_free(struct smux *s, struct stream *st)
 {
 	struct chunk *c, *next;
 
 	for (c = st->head; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		chunk_free(s, c);
 	}
 	st->head = st->tail = NULL;
 }
@@ -140,7 +150,7 @@ chunks_free(struct stream *st)
 void
 smux_stream_drop(struct smux *s, struct stream *st)
 {
-	chunks_free(st);
+	chunks_free(s, st);
 	s->bucket += st->rbytes;
 	st->rbytes = 0;
 	if (s->rx_st == st)
@@ -152,6 +162,7 @@ smux_stream_free(struct smux *s, struct stream *st)
 {
 	smux_stream_drop(s, st);
 	tab_remove(s, st);
+	membudget_uncharge(s->cfg.mb, membudget_cost(sizeof(*st)));
 	free(st);
 }
 
@@ -164,7 +175,8 @@ smux_streams_free_all(struct smux *s)
 		return;
 	for (i = 0; i < 1u << s->tbits; i++) {
 		if (s->tab[i] != NULL) {
-			chunks_free(s->tab[i]);
+			chunks_free(s, s->tab[i]);
+			membudget_uncharge(s->cfg.mb, membudget_cost(sizeof(*s->tab[i])));
 			free(s->tab[i]);
 		}
 	}
@@ -173,7 +185,7 @@ smux_streams_free_all(struct smux *s)
 }
 
 int
-smux_stream_append(struct stream *st, const uint8_t *p, size_t n, uint32_t due)
+smux_stream_append(struct smux *s, struct stream *st, const uint8_t *p, size_t n, uint32_t due)
 {
 	while (n > 0) {
 		struct chunk *c = st->tail;
@@ -185,6 +197,7 @@ smux_stream_append(struct stream *st, const uint8_t *p, size_t n, uint32_t due)
 			c = malloc(sizeof(*c) + cap);
 			if (c == NULL)
 				return -1;
+			membudget_force(s->cfg.mb, membudget_cost(sizeof(*c) + cap));
 			c->next = NULL;
 			c->cap = cap;
 			c->fill = c->off = 0;
@@ -207,7 +220,7 @@ smux_stream_append(struct stream *st, const uint8_t *p, size_t n, uint32_t due)
 }
 
 size_t
-smux_stream_take(struct stream *st, uint8_t *buf, size_t n)
+smux_stream_take(struct smux *s, struct stream *st, uint8_t *buf, size_t n)
 {
 	size_t got = 0, k;
 
@@ -225,7 +238,7 @@ smux_stream_take(struct stream *st, uint8_t *buf, size_t n)
 			st->head = c->next;
 			if (st->head == NULL)
 				st->tail = NULL;
-			free(c);
+			chunk_free(s, c);
 		}
 	}
 	return got;

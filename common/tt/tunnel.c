@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/membudget.h"
 #include "tt/kcp.h"
 #include "tt/smux.h"
 
@@ -29,6 +30,8 @@ struct umap_slot {
 };
 
 struct tunnel {
+	struct membudget mb; /* the session's; its parent is the global one */
+	size_t kcp_base;     /* KCP's own struct, charged here: KCP charges the rest */
 	struct kcp *kcp;
 	struct smux *smux;
 	struct tunnel_cb cb;
@@ -41,6 +44,19 @@ struct tunnel {
 	struct umap_slot *slots;
 	size_t nslots, nused; /* nslots a power of two, or 0 */
 };
+
+/*
+ * What all sessions of the process hold, for owners that pass no budget
+ * of their own: counted (no limit until an owner sets one) so that
+ * tunnel_free can hand a lot of freed heap back to the kernel.
+ */
+static struct membudget tunnel_all;
+
+struct membudget *
+tunnel_global(void)
+{
+	return &tunnel_all;
+}
 
 /* --- sid -> user map: linear probing, backward-shift deletion ------------ */
 
@@ -189,7 +205,7 @@ smux_accept_cb(void *arg, uint32_t sid)
 {
 	struct tunnel *t = arg;
 
-	if (t->cb.accept)
+	if (t->cb.accept && !membudget_would_exceed(t->mb.parent, TUNNEL_ADMIT_STREAM))
 		t->cb.accept(t->arg, sid);
 	else
 		smux_close(t->smux, sid);
@@ -211,6 +227,26 @@ smux_writable_cb(void *arg, uint32_t sid)
 
 	if (t->cb.writable)
 		t->cb.writable(t->arg, sid);
+}
+
+/* Bounded by its size and needed to make progress: charged, never refused. */
+static int
+rx_alloc(struct tunnel *t)
+{
+	if ((t->rx = malloc(TUNNEL_RX_MAX)) == NULL)
+		return -1;
+	membudget_force(&t->mb, membudget_cost(TUNNEL_RX_MAX));
+	return 0;
+}
+
+static void
+rx_free(struct tunnel *t)
+{
+	if (t->rx == NULL)
+		return;
+	free(t->rx);
+	t->rx = NULL;
+	membudget_uncharge(&t->mb, membudget_cost(TUNNEL_RX_MAX));
 }
 
 /* Move bytes from KCP into smux while smux wants them. */
@@ -243,7 +279,7 @@ tunnel_pump(struct tunnel *t)
 			}
 			if (kcp_readable(t->kcp) == 0)
 				break;
-			if (t->rx == NULL && (t->rx = malloc(TUNNEL_RX_MAX)) == NULL) {
+			if (t->rx == NULL && rx_alloc(t) < 0) {
 				tunnel_die(t, "out of memory");
 				break;
 			}
@@ -266,47 +302,84 @@ tunnel_check_dead(struct tunnel *t)
 		tunnel_die(t, smux_error(t->smux) ? smux_error(t->smux) : "smux session died");
 }
 
-struct tunnel *
-tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
-           const struct tunnel_cb *cb, void *arg, uint64_t now_ms)
+/* The receive window in full segments that fit the receive share of the budget. */
+static unsigned
+rcv_wnd_for(size_t mem_max)
+{
+	size_t w = mem_max / TUNNEL_RCV_SHARE / kcp_seg_cost(KCP_MTU_DEFAULT - KCP_OVERHEAD);
+
+	return w > KCP_WND_MAX ? KCP_WND_MAX : (unsigned)w; /* kcp_wndsize raises it to its minimum */
+}
+
+static int
+tunnel_engines(struct tunnel *t, int is_client, uint32_t conv, const struct tunnel_config *cfg,
+               uint64_t now_ms)
 {
 	static const struct smux_cb scb = { smux_out, smux_accept_cb, smux_readable_cb,
 		                            smux_writable_cb };
 	struct smux_config sc;
-	struct tunnel *t;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return NULL;
-	t->cb = *cb;
-	t->arg = arg;
 	smux_config_default(&sc, is_client);
 	sc.stream_window = TUNNEL_STREAM_WINDOW;
+	sc.mb = &t->mb;
 	if (cfg && cfg->smux_timeout)
 		sc.timeout_ms = cfg->smux_timeout;
-	t->kcp = kcp_new(conv, kcp_out, t);
-	t->smux = t->kcp ? smux_new(is_client, &sc, &scb, t, now_ms) : NULL;
-	if (t->smux == NULL) {
-		kcp_free(t->kcp);
-		free(t);
-		return NULL;
-	}
+	if ((t->kcp = kcp_new(conv, kcp_out, t)) == NULL)
+		return -1;
+	t->kcp_base = membudget_cost(kcp_memory(t->kcp));
+	membudget_force(&t->mb, t->kcp_base);
+	(void)kcp_set_membudget(t->kcp, &t->mb);
+	if ((t->smux = smux_new(is_client, &sc, &scb, t, now_ms)) == NULL)
+		return -1;
 	/* Snowflake's parameters; fast resend is ours to choose (sender only). */
 	kcp_nodelay(t->kcp, 0, 10, cfg ? cfg->fast_resend : 0, 1);
-	kcp_wndsize(t->kcp, KCP_WND_DEFAULT, KCP_WND_DEFAULT);
+	kcp_wndsize(t->kcp, KCP_WND_DEFAULT, rcv_wnd_for(t->mb.limit));
 	kcp_setsendcap(t->kcp, TUNNEL_SEND_CAP);
 	kcp_update(t->kcp, (uint32_t)now_ms);
+	return 0;
+}
+
+struct tunnel *
+tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
+           const struct tunnel_cb *cb, void *arg, uint64_t now_ms)
+{
+	struct membudget *global = cfg && cfg->global ? cfg->global : &tunnel_all;
+	size_t mem_max = cfg && cfg->mem_max ? cfg->mem_max : TUNNEL_MEM_DEFAULT;
+	struct tunnel *t;
+
+	if (membudget_would_exceed(global, TUNNEL_ADMIT_SESSION)) {
+		errno = ENOBUFS;
+		return NULL;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	membudget_init(&t->mb, mem_max < TUNNEL_MEM_MIN ? TUNNEL_MEM_MIN : mem_max, global);
+	membudget_force(&t->mb, membudget_cost(sizeof(*t)));
+	t->cb = *cb;
+	t->arg = arg;
+	if (tunnel_engines(t, is_client, conv, cfg, now_ms) < 0) {
+		tunnel_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return t;
 }
 
 void
 tunnel_free(struct tunnel *t)
 {
+	struct membudget *global;
+
 	if (t == NULL)
 		return;
+	global = t->mb.parent;
 	smux_free(t->smux);
-	kcp_free(t->kcp);
-	free(t->rx);
+	kcp_free(t->kcp); /* uncharges its segments and arrays, not its struct */
+	membudget_uncharge(&t->mb, t->kcp_base);
+	rx_free(t);
 	free(t->slots);
+	membudget_uncharge(&t->mb, membudget_cost(sizeof(*t)));
+	membudget_release(global);
 	free(t);
 }
 
@@ -356,10 +429,8 @@ tunnel_tick(struct tunnel *t, uint64_t now_ms)
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	tunnel_pump(t);
 	/* Give the rx buffer back when idle; not per pump, where it would churn. */
-	if (t->rx_len == 0 && t->rx != NULL && !t->pumping) {
-		free(t->rx);
-		t->rx = NULL;
-	}
+	if (t->rx_len == 0 && t->rx != NULL && !t->pumping)
+		rx_free(t);
 	tunnel_check_dead(t);
 }
 
@@ -401,6 +472,18 @@ size_t
 tunnel_pending(const struct tunnel *t)
 {
 	return kcp_pending(t->kcp);
+}
+
+size_t
+tunnel_mem_used(const struct tunnel *t)
+{
+	return t->mb.used;
+}
+
+size_t
+tunnel_mem_max(const struct tunnel *t)
+{
+	return t->mb.limit;
 }
 
 size_t

@@ -45,6 +45,26 @@
 #define TUNNEL_STREAM_WINDOW SMUX_SESSION_WINDOW
 /* Carrier queue slots kept free for ACKs and repairs when pacing new data. */
 #define TUNNEL_ROOM_RESERVE 32
+/*
+ * Memory one session may hold, counted by allocation size (DESIGN.md §8):
+ * KCP segments queued, in flight, received in order and out of order,
+ * smux's receive buffers, the rx buffer and the engine's arrays. It is
+ * sized for what the limits above already allow an honest peer (5.9 MB
+ * of KCP send segments at TUNNEL_SEND_CAP, 4 MiB of smux window plus its
+ * chunks) plus a receive window of TUNNEL_RCV_SHARE of it (8 MiB, 5,785
+ * full segments: 80 MB/s at a 100 ms round trip), so throughput is what
+ * it was while a peer flooding out-of-order segments gets 8 MiB, not 94.
+ */
+#define TUNNEL_MEM_DEFAULT (24u << 20)
+#define TUNNEL_MEM_MIN (1u << 20)
+#define TUNNEL_RCV_SHARE 3 /* the KCP receive window is mem_max / 3 in full segments */
+/*
+ * Global budget room a new session, or a new stream, needs before it is
+ * admitted: refusing new work while there is still some room keeps the
+ * sessions that exist moving.
+ */
+#define TUNNEL_ADMIT_SESSION (1u << 20)
+#define TUNNEL_ADMIT_STREAM (256u << 10)
 
 struct tunnel;
 
@@ -71,13 +91,35 @@ struct tunnel_cb {
 	size_t (*room)(void *arg);
 };
 
+struct membudget;
+
 struct tunnel_config {
 	int fast_resend;       /* KCP fast retransmit threshold; 0 off (Snowflake) */
 	uint32_t smux_timeout; /* ms without input before the session dies */
+	size_t mem_max;        /* bytes the session may hold; 0: TUNNEL_MEM_DEFAULT; at least TUNNEL_MEM_MIN */
+	/*
+	 * The process-wide budget every session charges as well (its limit
+	 * is the server's --max-memory); NULL: tunnel_global(). Must outlive
+	 * the sessions.
+	 */
+	struct membudget *global;
 };
 
+/*
+ * The default process-wide budget: counts what every session given no
+ * budget of its own holds, with no limit until the owner sets one
+ * (tunnel_global()->limit = bytes, e.g. from --max-memory).
+ */
+struct membudget *tunnel_global(void);
+
+/*
+ * A new session; NULL with errno ENOMEM, or ENOBUFS when the global
+ * budget has less than TUNNEL_ADMIT_SESSION bytes of room left (so an
+ * owner can tell a refusal for memory from a failure).
+ */
 struct tunnel *tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
                           const struct tunnel_cb *cb, void *arg, uint64_t now_ms);
+/* Free the session; when a lot was freed, heap is handed back to the kernel (membudget_release). */
 void tunnel_free(struct tunnel *t);
 
 /* One datagram from a carrier. 0, or -1 when KCP rejected it (bad or another conv). */
@@ -100,8 +142,15 @@ size_t tunnel_nstreams(const struct tunnel *t);
 size_t tunnel_pending(const struct tunnel *t);
 /* Heap bytes of the engine (KCP, smux, buffers), for memory figures. */
 size_t tunnel_memory(const struct tunnel *t);
+/* Bytes charged to the session's budget now, and its cap. */
+size_t tunnel_mem_used(const struct tunnel *t);
+size_t tunnel_mem_max(const struct tunnel *t);
 
-/* Streams: smux semantics (smux.h), plus the pumping around them. */
+/*
+ * Streams: smux semantics (smux.h), plus the pumping around them. A
+ * stream the peer opens while the global budget has less than
+ * TUNNEL_ADMIT_STREAM of room is refused (FIN) before accept is called.
+ */
 int tunnel_open(struct tunnel *t, uint32_t *sid);
 ssize_t tunnel_write(struct tunnel *t, uint32_t sid, const uint8_t *p, size_t n);
 ssize_t tunnel_read(struct tunnel *t, uint32_t sid, uint8_t *buf, size_t n);

@@ -321,7 +321,7 @@ run_streams(const struct endpoint *ep, size_t n)
 {
 	static const struct tunnel_cb cb = { sess_packet, NULL, sess_readable, sess_writable,
 		                             NULL, NULL };
-	struct tunnel_config cfg = { 2, 0 };
+	struct tunnel_config cfg = { .fast_resend = 2 };
 	struct sess s = { 0 };
 	uint8_t id[CLIENTID_LEN], buf[65536];
 	uint32_t conv;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/membudget.h"
 #include "tt/kcp_int.h"
 #include "vec.h"
 
@@ -1025,6 +1026,147 @@ START_TEST(test_out_of_window)
 }
 END_TEST
 
+/* --- memory budget -------------------------------------------------------- */
+
+static void
+no_output(const uint8_t *pkt, size_t len, void *arg)
+{
+	(void)pkt;
+	(void)len;
+	(void)arg;
+}
+
+/* Feed PUSH segments sn first..last of len bytes, packed into datagrams. */
+static void
+feed_push(struct kcp *k, uint32_t first, uint32_t last, uint32_t len)
+{
+	static uint8_t pkt[KCP_MTU_MAX];
+	size_t n = 0, seg = KCP_OVERHEAD + len;
+	uint32_t sn;
+
+	for (sn = first;; sn++) {
+		struct kcp_seghdr h = { kcp_conv(k), KCP_CMD_PUSH, 0, 128, 0, sn, 0, len };
+
+		kcp_seg_encode(&h, pkt + n, KCP_OVERHEAD);
+		memset(pkt + n + KCP_OVERHEAD, (int)sn, len);
+		n += seg;
+		if (n + seg > KCP_MTU_DEFAULT || sn == last) {
+			CHECK(kcp_input(k, pkt, n) == 0);
+			n = 0;
+		}
+		if (sn == last)
+			break;
+	}
+}
+
+/*
+ * The attack: segment 0 never comes, 1..65535 do, each a full MSS. The
+ * budget holds whatever the window says; segment 0 still fits at the end
+ * and releases what was held in order.
+ */
+START_TEST(test_ooo_flood_capped)
+{
+	const size_t cap = 1u << 20;
+	struct membudget b;
+	struct kcp *k = kcp_new(9, no_output, NULL);
+	uint32_t held;
+
+	membudget_init(&b, cap, NULL);
+	ck_assert_int_eq(kcp_set_membudget(k, &b), 0);
+	feed_push(k, 1, 65535, KCP_MTU_DEFAULT - KCP_OVERHEAD);
+	ck_assert_uint_le(b.peak, cap);
+	ck_assert_uint_gt(k->st.mem_drops, 60000);
+	held = k->nrcv_buf;
+	ck_assert_uint_gt(held, 100);
+	/* The far-out segments were dropped, not the room for the next one. */
+	ck_assert(!membudget_would_exceed(&b, KCP_OOO_RESERVE * kcp_seg_cost(k->mss)));
+	feed_push(k, 0, 0, KCP_MTU_DEFAULT - KCP_OVERHEAD);
+	ck_assert_uint_eq(k->rcv_nxt, held + 1);
+	ck_assert_uint_eq(kcp_readable(k), (size_t)(held + 1) * k->mss);
+	ck_assert_uint_le(b.peak, cap);
+	kcp_free(k);
+	ck_assert_uint_eq(b.used, 0);
+}
+END_TEST
+
+/* An empty segment costs its header, not an MSS; a flood of them a few MB, not 94. */
+START_TEST(test_zero_length_cost)
+{
+	struct membudget b;
+	struct kcp *k = kcp_new(9, no_output, NULL);
+	size_t before;
+
+	membudget_init(&b, 0, NULL);
+	ck_assert_int_eq(kcp_set_membudget(k, &b), 0);
+	feed_push(k, 1, 1, 0);
+	before = b.used;
+	feed_push(k, 2, 2, 0);
+	ck_assert_uint_eq(b.used - before, kcp_seg_cost(0));
+	ck_assert_uint_lt(kcp_seg_cost(0), 128);
+	ck_assert_uint_eq(k->segmem, 2 * kcp_seg_cost(0));
+	feed_push(k, 3, 65535, 0); /* the last is one past the window */
+	ck_assert_uint_eq(k->nrcv_buf, 65534);
+	fprintf(stderr, "kcp 65535 empty out-of-order segments: %zu bytes held\n", b.used);
+	ck_assert_uint_lt(b.used, 65536 * (kcp_seg_cost(0) + 16));
+	kcp_free(k);
+	ck_assert_uint_eq(b.used, 0);
+}
+END_TEST
+
+/*
+ * Lossy links with a small budget on both ends (a few hundred segments
+ * against a window of 65535): every byte still arrives, in order, and
+ * the budget is never passed by more than the engine's arrays.
+ */
+static void
+capped_transfer(uint64_t seed, unsigned permille, uint64_t bytes, size_t cap)
+{
+	struct membudget b[2];
+	struct kcp_stats st;
+	struct sim m;
+	uint32_t t;
+	int i;
+
+	sim_init(&m, seed, permille, permille, permille, 40);
+	for (i = 0; i < 2; i++) {
+		membudget_init(&b[i], cap, NULL);
+		ck_assert_int_eq(kcp_set_membudget(m.s[i].k, &b[i]), 0);
+	}
+	m.s[0].want = bytes;
+	m.s[1].want = bytes / 4;
+	t = sim_run(&m, 600000);
+	while (kcp_pending(m.s[0].k) > 0 || kcp_pending(m.s[1].k) > 0)
+		sim_step(&m);
+	kcp_stats(m.s[1].k, &st);
+	fprintf(stderr, "kcp loss %u‰, budget %zu KiB: %llu bytes in %u ms sim, %llu dropped "
+	    "for memory, peak %zu / %zu bytes\n", permille, cap >> 10,
+	    (unsigned long long)bytes, t, (unsigned long long)st.mem_drops, b[1].peak, b[0].peak);
+	for (i = 0; i < 2; i++)
+		ck_assert_uint_le(b[i].peak, cap + (32u << 10)); /* rings, heap, ACK list: forced */
+	sim_free(&m);
+	ck_assert_uint_eq(b[0].used, 0);
+	ck_assert_uint_eq(b[1].used, 0);
+}
+
+/* seed, loss per mille, bytes: every loss rate the uncapped tests use. */
+static const struct {
+	uint64_t seed;
+	unsigned permille;
+	uint64_t bytes;
+} capped_runs[] = {
+	{ 11, 0, 4u << 20 },
+	{ 12, 10, 2u << 20 },
+	{ 13, 50, 2u << 20 },
+	{ 14, 200, 1u << 20 },
+};
+
+START_TEST(test_capped)
+{
+	capped_transfer(capped_runs[_i].seed, capped_runs[_i].permille, capped_runs[_i].bytes,
+	    256u << 10);
+}
+END_TEST
+
 static Suite *
 kcp_suite(void)
 {
@@ -1041,6 +1183,8 @@ kcp_suite(void)
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_bad_datagrams);
 	tcase_add_test(tc, test_out_of_window);
+	tcase_add_test(tc, test_ooo_flood_capped);
+	tcase_add_test(tc, test_zero_length_cost);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
@@ -1058,6 +1202,7 @@ kcp_suite(void)
 	tcase_add_test(tc, test_loss_1);
 	tcase_add_test(tc, test_loss_5);
 	tcase_add_test(tc, test_loss_20);
+	tcase_add_loop_test(tc, test_capped, 0, (int)(sizeof(capped_runs) / sizeof(capped_runs[0])));
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_zero_window_tell);
 	tcase_add_test(tc, test_zero_window_probe);

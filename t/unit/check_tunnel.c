@@ -4,12 +4,19 @@
  * simulated clock. Datagrams queue in each direction; a seeded PRNG drops
  * some. Streams must deliver every byte in order both ways, half-close
  * must pass through, and a burst of writes must be held back, not queued
- * without bound.
+ * without bound. Under a memory budget: a lossy transfer with a small
+ * session cap still completes, an out-of-order flood is held under the
+ * cap, the budget is back to zero after free, and a full global budget
+ * refuses new sessions and streams.
  */
 #include <check.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/membudget.h"
+#include "tt/kcp.h"
 #include "tt/tunnel.h"
 
 #define LINK_MAX 100000
@@ -85,19 +92,25 @@ writable_cb(void *arg, uint32_t sid)
 static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writable_cb, NULL, NULL };
 
 static void
-setup(void)
+setup_with(const struct tunnel_config *cfg)
 {
-	struct tunnel_config cfg = { 2, 0 };
-
 	now = 1000;
 	memset(&cli, 0, sizeof(cli));
 	memset(&srv, 0, sizeof(srv));
 	cli.q = calloc(LINK_MAX, sizeof(struct pkt));
 	srv.q = calloc(LINK_MAX, sizeof(struct pkt));
-	cli.t = tunnel_new(1, 0x11223344, &cfg, &cbs, &cli, now);
-	srv.t = tunnel_new(0, 0x11223344, &cfg, &cbs, &srv, now);
+	cli.t = tunnel_new(1, 0x11223344, cfg, &cbs, &cli, now);
+	srv.t = tunnel_new(0, 0x11223344, cfg, &cbs, &srv, now);
 	ck_assert_ptr_nonnull(cli.t);
 	ck_assert_ptr_nonnull(srv.t);
+}
+
+static void
+setup(void)
+{
+	struct tunnel_config cfg = { .fast_resend = 2 };
+
+	setup_with(&cfg);
 }
 
 static void
@@ -297,7 +310,7 @@ START_TEST(test_room)
 {
 	static const struct tunnel_cb pcbs = { packet_cb, accept_cb, readable_cb, writable_cb,
 		                               NULL, room_cb };
-	struct tunnel_config cfg = { 2, 0 };
+	struct tunnel_config cfg = { .fast_resend = 2 };
 	static uint8_t buf[1 << 20], got[1 << 20];
 	size_t sent = 0, rcvd = 0, first;
 	uint32_t c, s;
@@ -359,6 +372,116 @@ START_TEST(test_user_map)
 }
 END_TEST
 
+/* --- memory budget -------------------------------------------------------- */
+
+static struct membudget global;
+
+static void
+setup_budget(size_t mem_max)
+{
+	struct tunnel_config cfg = { .fast_resend = 2, .mem_max = mem_max, .global = &global };
+
+	membudget_init(&global, 0, NULL);
+	setup_with(&cfg);
+	ck_assert_uint_eq(tunnel_mem_max(srv.t), mem_max);
+	ck_assert_uint_gt(global.used, 0);
+}
+
+static void
+teardown_budget(void)
+{
+	tunnel_free(cli.t);
+	tunnel_free(srv.t);
+	cli.t = srv.t = NULL;
+	ck_assert_uint_eq(global.used, 0);
+	free(cli.q);
+	free(srv.q);
+}
+
+/* 5 % loss both ways with a 2 MiB cap per session: every byte, in order. */
+START_TEST(test_budget_lossy)
+{
+	const size_t cap = 2u << 20;
+	uint32_t c, s;
+
+	setup_budget(cap);
+	loss_pct = 5;
+	open_pair(&c, &s);
+	transfer(&cli, c, &srv, s, 4u << 20);
+	transfer(&srv, s, &cli, c, 4u << 20);
+	loss_pct = 0;
+	/* Forced charges (smux chunks, the rx buffer, arrays) may pass the cap a little. */
+	ck_assert_uint_le(global.peak, 2 * (cap + (256u << 10)));
+	teardown_budget();
+}
+END_TEST
+
+/* One datagram with one segment; data is whole smux NOPs so smux stays happy. */
+static void
+push_seg(struct tunnel *t, uint32_t sn, uint32_t len)
+{
+	static const uint8_t nop[8] = { 2, 3, 0, 0, 0, 0, 0, 0 };
+	uint8_t pkt[1400];
+	struct kcp_seghdr h = { 0x11223344, KCP_CMD_PUSH, 0, 128, (uint32_t)now, sn, 0, len };
+	uint32_t i;
+
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	for (i = 0; i < len; i++)
+		pkt[KCP_OVERHEAD + i] = nop[i % 8];
+	ck_assert_int_eq(tunnel_input(t, pkt, KCP_OVERHEAD + len, now), 0);
+}
+
+/*
+ * The attack on a server session: segment 1 never comes, 2..65535 do. The
+ * session holds no more than its cap; when 1 comes at last, everything
+ * held is delivered and the session lives on.
+ */
+START_TEST(test_budget_ooo_flood)
+{
+	const size_t cap = 1u << 20;
+	uint32_t sn;
+
+	setup_budget(cap);
+	push_seg(srv.t, 0, 8);
+	for (sn = 2; sn <= 65535; sn++)
+		push_seg(srv.t, sn, 1376);
+	tunnel_flush(srv.t);
+	srv.qlen = 0; /* the ACKs */
+	ck_assert_uint_le(tunnel_mem_used(srv.t), cap);
+	fprintf(stderr, "tunnel out-of-order flood: %zu bytes held, cap %zu, peak (both) %zu\n",
+	    tunnel_mem_used(srv.t), cap, global.peak);
+	push_seg(srv.t, 1, 1376);
+	tunnel_tick(srv.t, ++now);
+	ck_assert(!tunnel_dead(srv.t));
+	ck_assert_uint_le(tunnel_mem_used(srv.t), cap);
+	teardown_budget();
+}
+END_TEST
+
+/* A global budget near its limit refuses new sessions, then new streams. */
+START_TEST(test_budget_admission)
+{
+	struct tunnel_config cfg = { .fast_resend = 2, .global = &global };
+	uint32_t c;
+	int i;
+
+	setup_budget(TUNNEL_MEM_MIN);
+	global.limit = global.used + TUNNEL_ADMIT_SESSION - 1;
+	errno = 0;
+	ck_assert_ptr_null(tunnel_new(0, 0x55, &cfg, &cbs, &srv, now));
+	ck_assert_int_eq(errno, ENOBUFS);
+	global.limit = global.used + TUNNEL_ADMIT_STREAM - 1;
+	srv.accepted = 0;
+	ck_assert_int_eq(tunnel_open(cli.t, &c), 0);
+	for (i = 0; i < 50; i++)
+		step();
+	ck_assert_uint_eq(srv.accepted, 0);
+	global.limit = 0;
+	open_pair(&c, &c);
+	teardown_budget();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -378,6 +501,12 @@ main(void)
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_room);
 	tcase_add_test(tc, test_user_map);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("budget");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_budget_lossy);
+	tcase_add_test(tc, test_budget_ooo_flood);
+	tcase_add_test(tc, test_budget_admission);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -268,6 +268,13 @@ pw_tunnel() {
 	client_pid=$pw_pid client_port=$pw_port url="http://127.0.0.1:$httpd_port"
 }
 
+# pw_metric SOCKET NAME: the value of NAME on an --admin listener's
+# /metrics (a UNIX socket path).
+pw_metric() {
+	curl -sS --max-time 5 --unix-socket "$1" http://admin/metrics |
+		awk -v k="$2" '$1 == k { print $2 }'
+}
+
 # pw_fetch LABEL FILE CURL-ARG…: download with curl to $T/LABEL.got and
 # compare with $T/www/FILE by sha256.
 pw_fetch() {

@@ -63,6 +63,15 @@ void membudget_force(struct membudget *b, size_t n);
 /* Give back n bytes charged before. b may be NULL. */
 void membudget_uncharge(struct membudget *b, size_t n);
 
+/* The top of b's chain (b itself without a parent); NULL for NULL. */
+static inline const struct membudget *
+membudget_top(const struct membudget *b)
+{
+	while (b != NULL && b->parent != NULL)
+		b = b->parent;
+	return b;
+}
+
 /* Bytes b could still take before its own or a parent's limit (SIZE_MAX: none). */
 size_t membudget_room(const struct membudget *b);
 

@@ -333,6 +333,12 @@ kcp_set_membudget(struct kcp *k, struct membudget *mb)
 }
 
 void
+kcp_set_ooo_spare(struct kcp *k, size_t bytes)
+{
+	k->ooo_spare = bytes;
+}
+
+void
 kcp_setbudget(struct kcp *k, uint32_t segments)
 {
 	k->budget = segments;

@@ -180,6 +180,12 @@ void kcp_setbudget(struct kcp *k, uint32_t segments);
  * traffic: 0, or -1. mb must outlive k.
  */
 int kcp_set_membudget(struct kcp *k, struct membudget *mb);
+/*
+ * Keep bytes free at the top of the budget's chain from out-of-order
+ * segments: one is dropped (and resent by the peer) when taking it would
+ * leave less. 0: no such reserve.
+ */
+void kcp_set_ooo_spare(struct kcp *k, size_t bytes);
 
 /* What one segment with room for cap data bytes costs, header and malloc's included. */
 size_t kcp_seg_cost(uint32_t cap);

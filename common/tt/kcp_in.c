@@ -226,8 +226,18 @@ parse_push(struct kcp *k, const struct kcp_seghdr *h, const uint8_t *data)
 		ack_push(k, h->sn, h->ts);
 		return;
 	}
-	/* The budget decides before the ring grows for a far-out segment. */
+	/*
+	 * The budget decides before the ring grows for a far-out segment,
+	 * and out-of-order data never takes the process's last ooo_spare
+	 * bytes: a flood of holes costs its sessions, not everyone's
+	 * in-order traffic.
+	 */
 	reserve = off > 0 ? KCP_OOO_RESERVE * kcp_seg_cost(k->mss) : 0;
+	if (off > 0 && k->ooo_spare > 0 &&
+	    membudget_would_exceed(membudget_top(k->mb), k->ooo_spare + kcp_seg_cost(h->len))) {
+		k->st.mem_drops++;
+		return;
+	}
 	if ((s = kcp_seg_new(k, h->len, reserve)) == NULL) {
 		k->st.mem_drops++;
 		return; /* not ACKed: the peer will send it again */

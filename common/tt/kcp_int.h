@@ -123,6 +123,7 @@ struct kcp {
 	kcp_output_fn output;
 	void *arg;
 	struct membudget *mb;             /* charged for every allocation; may be NULL */
+	size_t ooo_spare;                 /* out of order only while the top budget keeps this free */
 	size_t segmem;                    /* bytes in segments, cached ones included */
 	struct kcp_stats st;
 };

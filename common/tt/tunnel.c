@@ -329,6 +329,9 @@ tunnel_engines(struct tunnel *t, int is_client, uint32_t conv, const struct tunn
 	t->kcp_base = membudget_cost(kcp_memory(t->kcp));
 	membudget_force(&t->mb, t->kcp_base);
 	(void)kcp_set_membudget(t->kcp, &t->mb);
+	/* A share of a limited process budget stays for in-order traffic. */
+	kcp_set_ooo_spare(t->kcp, t->mb.parent && t->mb.parent->limit
+	                              ? t->mb.parent->limit / TUNNEL_OOO_SPARE_SHARE : 0);
 	if ((t->smux = smux_new(is_client, &sc, &scb, t, now_ms)) == NULL)
 		return -1;
 	/* Snowflake's parameters; fast resend is ours to choose (sender only). */

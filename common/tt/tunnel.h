@@ -65,6 +65,13 @@
  */
 #define TUNNEL_ADMIT_SESSION (1u << 20)
 #define TUNNEL_ADMIT_STREAM (256u << 10)
+/*
+ * Out-of-order segments never take the last 1/TUNNEL_OOO_SPARE_SHARE of
+ * a limited global budget: holes are what a flood sends, and in-order
+ * traffic (sends, acks, data smux takes at once) of every session keeps
+ * that share whatever the floods hold.
+ */
+#define TUNNEL_OOO_SPARE_SHARE 8
 
 struct tunnel;
 

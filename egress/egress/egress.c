@@ -31,6 +31,8 @@
 #include "selfaddr.h"
 #include "setup.h"
 #include "tt.h"
+#include "base/membudget.h"
+#include "tt/tunnel.h"
 
 #define EGRESS_TIMEOUT_MAX_MS (86400 * 1000ULL)
 #define EGRESS_MAX_CONNS_MAX 1000000
@@ -43,7 +45,7 @@ static const char usage_str[] =
 	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
 	"              [--deny-self | --no-deny-self] [--max-per-source N]\n"
 	"              [--max-streams N] [--max-session-streams N] [--max-source-streams N]\n"
-	"              [--admin ENDPOINT]\n";
+	"              [--max-memory BYTES] [--admin ENDPOINT]\n";
 
 /* Long-only options: their values are not in the getopt string. */
 static const struct option longopts[] = {
@@ -64,6 +66,7 @@ static const struct option longopts[] = {
 	{ "max-streams", required_argument, NULL, 'R' },
 	{ "max-session-streams", required_argument, NULL, 'r' },
 	{ "max-source-streams", required_argument, NULL, 'O' },
+	{ "max-memory", required_argument, NULL, 'm' },
 	{ "admin", required_argument, NULL, 'a' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -100,6 +103,7 @@ parse(struct egress_main *m, int argc, char **argv)
 	eg->max_streams = EGRESS_MAX_STREAMS_DEFAULT;
 	eg->max_session_streams = EGRESS_MAX_SESSION_STREAMS_DEFAULT;
 	eg->max_source_streams = EGRESS_MAX_SOURCE_STREAMS_DEFAULT;
+	eg->max_memory = EGRESS_MAX_MEMORY_DEFAULT;
 	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
 	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
@@ -163,6 +167,10 @@ parse(struct egress_main *m, int argc, char **argv)
 			eg->max_source_streams = (size_t)cli_u64("--max-source-streams", optarg, 0,
 			                                         EGRESS_MAX_CONNS_MAX);
 			break;
+		case 'm':
+			eg->max_memory = cli_u64("--max-memory", optarg, EGRESS_MAX_MEMORY_MIN,
+			                         EGRESS_MAX_MEMORY_MAX);
+			break;
 		case 'a':
 			setup_admin_arg(&m->admin, optarg);
 			m->admin_spec = optarg;
@@ -200,6 +208,8 @@ acquire(struct egress_main *m)
 	if ((eg->resolver = dns_new(eg->loop, &dns_o, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "resolver: %s", err);
 	selfaddr_start(eg->loop, &eg->policy);
+	/* Sessions charge the process budget: new ones are refused before it is passed. */
+	tunnel_global()->limit = (size_t)eg->max_memory;
 	if (tt_init(eg) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	if (eg->events_spec != NULL &&

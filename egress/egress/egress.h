@@ -11,6 +11,7 @@
 
 #include <ev.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "limits.h"
 #include "net/admin.h"
@@ -24,6 +25,10 @@
 #define EGRESS_MAX_STREAMS_DEFAULT 8192
 #define EGRESS_MAX_SESSION_STREAMS_DEFAULT 512
 #define EGRESS_MAX_SOURCE_STREAMS_DEFAULT 2048
+/* --max-memory: what all sessions may hold (KCP, smux), sized for a small VPS. */
+#define EGRESS_MAX_MEMORY_DEFAULT ((uint64_t)384 << 20)
+#define EGRESS_MAX_MEMORY_MIN ((uint64_t)4 << 20)
+#define EGRESS_MAX_MEMORY_MAX ((uint64_t)1 << 40)
 #define EGRESS_CONNECT_TIMEOUT_DEFAULT 10.0
 #define EGRESS_HANDSHAKE_TIMEOUT_DEFAULT 10.0
 #define EGRESS_DRAIN_TIMEOUT_DEFAULT 30.0
@@ -52,6 +57,7 @@ struct egress {
 	size_t max_streams;         /* session streams in all */
 	size_t max_session_streams; /* session streams of one session */
 	size_t max_source_streams;  /* session streams of one source's sessions */
+	uint64_t max_memory;        /* bytes all sessions may hold */
 	double connect_timeout, handshake_timeout, idle_timeout, drain_timeout;
 	const char *events_spec;
 	const struct endpoint *upstream; /* --upstream: session streams carry no prefix */

@@ -11,7 +11,9 @@
 #include "base/log.h"
 #include "net/admin.h"
 #include "net/net.h"
+#include "base/membudget.h"
 #include "tt.h"
+#include "tt/tunnel.h"
 
 void
 setup_rule_arg(struct egress *eg, const char *s, int allow)
@@ -95,6 +97,7 @@ int
 setup_admin_body(void *arg, int which, char *out, size_t cap)
 {
 	const struct egress *eg = arg;
+	const struct membudget *mb = tunnel_global();
 	size_t sessions, carriers;
 	int n, m;
 
@@ -105,9 +108,12 @@ setup_admin_body(void *arg, int which, char *out, size_t cap)
 	n = snprintf(out, cap,
 	             "egress_inbound %zu\negress_inbound_max %zu\negress_carriers %zu\n"
 	             "egress_sessions %zu\negress_streams %zu\negress_streams_max %zu\n"
-	             "egress_relays %zu\negress_draining %d\n",
+	             "egress_relays %zu\negress_draining %d\n"
+	             "egress_memory_bytes %zu\negress_memory_max_bytes %zu\n"
+	             "egress_memory_peak_bytes %zu\negress_memory_refused_total %llu\n",
 	             eg->ninbound, eg->max_conns, carriers, sessions, eg->nstreams, eg->max_streams,
-	             eg->nconns - eg->nstreams, eg->draining);
+	             eg->nconns - eg->nstreams, eg->draining, mb->used, mb->limit, mb->peak,
+	             (unsigned long long)mb->refused);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
 	if ((m = limits_metrics(&eg->lim, out + n, cap - (size_t)n)) < 0)

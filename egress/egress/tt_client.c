@@ -11,6 +11,7 @@
  */
 #include "tt_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "base/evtimer.h"
@@ -141,8 +142,11 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 	if (!tt_starts_session(p, n, &conv))
 		return 0;
 	cl->t = tunnel_new(0, conv, &cfg, &tcb, cl, tt_now_ms(cl->tt));
-	if (cl->t == NULL)
+	if (cl->t == NULL) {
+		if (errno == ENOBUFS)
+			limits_refuse(&cl->tt->eg->lim, LIMIT_MEMORY, ev_now(cl->tt->eg->loop));
 		return 0;
+	}
 	log_info("session %s: new conversation", cl->idhex);
 	if (tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
 		return 1;

@@ -16,12 +16,6 @@ egress_pid=$pw_pid egress_ep=$pw_ep
 pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 
-# metric NAME: its value on the admin listener.
-metric() {
-	curl -sS --max-time 5 --unix-socket "$T/admin.sock" http://admin/metrics |
-		awk -v k="$1" '$1 == k { print $2 }'
-}
-
 # attack_done NAME SECONDS: wait for an attacker and its stdout drain.
 attack_done() {
 	_p="" _c=""
@@ -47,7 +41,7 @@ base=$(nfd "$egress_pid")
 # 1. 200 silent connections and 200 preamble-only carriers, held.
 pw_start silent 1 "$PW_HELPERS/tt-attack" -w 10 silent "$egress_ep" 200
 pw_start preamble 1 "$PW_HELPERS/tt-attack" -w 10 preamble "$egress_ep" 200
-held=$(metric egress_inbound)
+held=$(pw_metric "$T/admin.sock" egress_inbound)
 [ "$held" -ge 401 ] || fail "egress_inbound $held while 400 are held"
 fetch during
 attack_done silent 15
@@ -60,10 +54,10 @@ for a in silent preamble; do
 done
 now=$(nfd "$egress_pid")
 [ "$now" -eq "$base" ] || fail "egress descriptors: $now after the attack, $base before"
-n=$(metric 'egress_refused_total{reason="handshake_timeout"}')
+n=$(pw_metric "$T/admin.sock" 'egress_refused_total{reason="handshake_timeout"}')
 [ "$n" -ge 400 ] || fail "handshake_timeout counted $n, want >= 400"
 # Preamble-only carriers started no session: they hold no session slot.
-s=$(metric egress_sessions)
+s=$(pw_metric "$T/admin.sock" egress_sessions)
 [ "$s" -le 1 ] || fail "egress_sessions $s after the attack: preambles hold session slots"
 note "descriptors back to $base; handshake_timeout $n; sessions $s"
 fetch after
@@ -84,7 +78,7 @@ note "flood: $line; $(grep '^open' "$T/flood.out")"
 echo "$line" | awk '{ exit !($2 == 36 && $6 < 1) }' ||
 	fail "flood from one source: $line, want 36 closed at once"
 grep -q '^open 64 ' "$T/flood.out" || fail "flood: $(cat "$T/flood.out")"
-n=$(metric 'egress_refused_total{reason="max_per_source"}')
+n=$(pw_metric "$T/admin.sock" 'egress_refused_total{reason="max_per_source"}')
 [ "$n" -ge 36 ] || fail "max_per_source counted $n, want >= 36"
 pw_stop client2
 pw_stop egress2

@@ -15,11 +15,6 @@ egress_ep=$pw_ep
 pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 
-metric() {
-	curl -sS --max-time 5 --unix-socket "$T/admin.sock" http://admin/metrics |
-		awk -v k="$1" '$1 == k { print $2 }'
-}
-
 fetch() {
 	pw_fetch "$1" big.bin --max-time 10 --socks5-hostname "127.0.0.1:$client_port" \
 		"http://127.0.0.1:$H/big.bin"
@@ -37,16 +32,16 @@ t1=$(date +%s.%N)
 took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 note "fetch during the attack took ${took}s"
 awk -v t="$took" 'BEGIN { exit !(t < 5) }' || fail "fetch during the attack took ${took}s"
-n=$(metric 'egress_refused_total{reason="max_session_streams"}')
+n=$(pw_metric "$T/admin.sock" 'egress_refused_total{reason="max_session_streams"}')
 [ "$n" -gt 0 ] || fail "max_session_streams counted $n"
 pw_wait "$attack_pid" 25
 [ "$pw_rc" = 0 ] || fail "attacker rc=$pw_rc: $(cat "$T/attack.err")"
 pw_wait "$attack_cat" 5
 note "attacker: $(tr '\n' ' ' <"$T/attack.out")"
 grep -q '^closed 5000 of 5000 ' "$T/attack.out" || fail "attacker: $(cat "$T/attack.out")"
-d=$(metric 'egress_refused_total{reason="destination_timeout"}')
+d=$(pw_metric "$T/admin.sock" 'egress_refused_total{reason="destination_timeout"}')
 [ "$d" -gt 0 ] || fail "destination_timeout counted $d"
-s=$(metric egress_streams)
+s=$(pw_metric "$T/admin.sock" egress_streams)
 [ "$s" = 0 ] || fail "egress_streams $s after the attacker left"
 note "max_session_streams $n, destination_timeout $d, streams $s"
 fetch after

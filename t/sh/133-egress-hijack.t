@@ -18,11 +18,6 @@ pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 \
 	-C "tee '$T/up.bin' | socat - TCP:127.0.0.1:$egress_port"
 client_port=$pw_port
 
-metric() {
-	curl -sS --max-time 5 --unix-socket "$T/admin.sock" http://admin/metrics |
-		awk -v k="$1" '$1 == k { print $2 }'
-}
-
 mkfifo "$T/mark"
 python3 "$PW_PY/get.py" --mark 2000000 --markfile "$T/mark" --rate 4 \
 	"127.0.0.1:$client_port" 127.0.0.1 "$H" big.bin >"$T/get.out" 2>&1 &
@@ -59,7 +54,7 @@ pw_wait "$get_pid" 60
 [ "$pw_rc" = 0 ] || fail "the victim's download: rc=$pw_rc: $(cat "$T/get.out")"
 got=$(sed -n 's/.*sha256=//p' "$T/get.out")
 [ "$got" = "$(pw_sha "$T/www/big.bin")" ] || fail "the victim's sha256: $(cat "$T/get.out")"
-n=$(metric 'egress_refused_total{reason="foreign_carrier"}')
+n=$(pw_metric "$T/admin.sock" 'egress_refused_total{reason="foreign_carrier"}')
 [ "$n" -ge 1 ] || fail "foreign_carrier counted $n"
 note "victim's download intact; foreign_carrier $n"
 pw_stop client

@@ -10,7 +10,8 @@
 #             (--max-per-source, and --max-conns reached)
 #   streams   16 sessions from one source (127.0.0.2) x 600 streams that never send a destination
 #             (--max-session-streams each, --max-source-streams for the source)
-#   kcp-ooo   the KCP out-of-order flood, when its helper is built
+#   kcp-ooo   40 sessions that send KCP segment 0, never 1, then 2..65535 full
+#             of data (each session's cap, and --max-memory in all)
 # Prints figures only; exits 0 unless a measurement could not be taken.
 cd "$(dirname "$0")/.." || exit 101
 PW_TOP=$PWD
@@ -22,6 +23,10 @@ H=$httpd_port
 
 # attack NAME: start attack NAME against $egress_ep, wait until it is under way.
 attack() {
+	if [ "$1" = kcp-ooo ]; then
+		pw_start a0 1 "$PW_HELPERS/kcp-ooo-flood" -n 40 -s 1376 -t 300 "$egress_ep"
+		return
+	fi
 	_i=0
 	while [ "$_i" -lt 16 ]; do
 		case $1 in
@@ -76,8 +81,4 @@ printf '%-50s %5s %10s %10s\n' "attack" "ok" "RSS kB" "fetch s"
 scenario none "none"
 scenario silent "silent: 16 sources x 64 connections"
 scenario streams "streams: 16 sessions x 600, one source, no dest"
-if [ -x "$PW_HELPERS/kcp-ooo-flood" ]; then
-	echo "kcp-ooo: helper present, not wired into this bench yet"
-else
-	echo "kcp-ooo: skipped (no kcp-ooo-flood helper in this tree)"
-fi
+scenario kcp-ooo "kcp-ooo: 40 out-of-order flood sessions"

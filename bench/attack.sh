@@ -24,7 +24,7 @@ H=$httpd_port
 # attack NAME: start attack NAME against $egress_ep, wait until it is under way.
 attack() {
 	if [ "$1" = kcp-ooo ]; then
-		pw_start a0 1 "$PW_HELPERS/kcp-ooo-flood" -n 40 -s 1376 -t 300 "$egress_ep"
+		pw_start a0 1 "$PW_HELPERS/kcp-ooo-flood" -n 40 -l 5600 -s 1376 -t 300 "$egress_ep"
 		return
 	fi
 	_i=0

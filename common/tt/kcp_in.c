@@ -306,6 +306,21 @@ validate(const struct kcp *k, const uint8_t *p, size_t n)
 			return -1;
 		if (h.conv != k->conv)
 			return -1;
+		/*
+		 * Sane sequence numbers: a peer never acknowledges what was
+		 * not sent, and never sends beyond our receive window or
+		 * further back than one window (KCP_SANE_BACK of them) before
+		 * what we have. A datagram that fails proves it is not from
+		 * this session's peer (egress: the carrier is not the owner's).
+		 */
+		if (kcp_diff(h.una, k->snd_nxt) > 0)
+			return -1;
+		if (h.cmd == KCP_CMD_ACK && kcp_diff(h.sn, k->snd_nxt) >= 0)
+			return -1;
+		if (h.cmd == KCP_CMD_PUSH &&
+		    (kcp_diff(h.sn, k->rcv_nxt + k->rcv_wnd) >= 0 ||
+		     kcp_diff(k->rcv_nxt, h.sn) > (int32_t)(KCP_SANE_BACK * k->rcv_wnd)))
+			return -1;
 		/* A message we could never reassemble would wedge the queue. */
 		if (!k->stream && h.cmd == KCP_CMD_PUSH && h.frg >= k->rcv_wnd)
 			return -1;

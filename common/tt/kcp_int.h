@@ -33,6 +33,8 @@
  * always fits and the ones further out are dropped first.
  */
 #define KCP_OOO_RESERVE 8
+/* How many receive windows back a duplicate PUSH may be and still be sane. */
+#define KCP_SANE_BACK 2
 /*
  * Sends leave twice that, so that two engines whose budgets are full of
  * their own unacknowledged data still take each other's segments (and so

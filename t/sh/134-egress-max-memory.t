@@ -20,7 +20,7 @@ pw_fetch warm 1k.bin --socks5-hostname "127.0.0.1:$client_port" "http://127.0.0.
 base=$(pw_rss "$egress_pid")
 
 # Twelve sessions of holes would hold 8 MiB each, 96 MiB in all, without the budget.
-pw_start flood 1 "$PW_HELPERS/kcp-ooo-flood" -n 12 -s 1376 -t 120 "$egress_ep"
+pw_start flood 1 "$PW_HELPERS/kcp-ooo-flood" -n 12 -l 5600 -s 1376 -t 120 "$egress_ep"
 rss=$(pw_rss "$egress_pid")
 held=$(pw_metric "$T/admin.sock" egress_memory_bytes)
 note "twelve flood sessions: egress VmRSS ${base} kB -> ${rss} kB, budget holds $held bytes"

@@ -998,7 +998,14 @@ START_TEST(test_bad_datagrams)
 }
 END_TEST
 
-/* A PUSH far outside the window is ignored, not ACKed, not stored. */
+/*
+ * Insane sequence numbers reject the whole datagram and change nothing: a
+ * PUSH beyond the receive window, one from further back than
+ * KCP_SANE_BACK windows (by wrap-around), an ACK or una for what was
+ * never sent. The egress reads a rejected datagram as "not this
+ * session's peer". A PUSH within the window but beyond what the budget
+ * or window has room for is ignored instead (win_drops).
+ */
 START_TEST(test_out_of_window)
 {
 	struct kcp *k = kcp_new(7, sim_output, NULL);
@@ -1007,21 +1014,36 @@ START_TEST(test_out_of_window)
 	size_t mem = kcp_memory(k);
 
 	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
-	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), 0);
+	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), -1);
+	h.sn = 0x80000000u; /* from "the past", by wrap-around */
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), -1);
+	/* ACKs and una for what was never sent. */
+	h.cmd = KCP_CMD_ACK;
+	h.len = 0;
+	h.sn = 0;
+	h.una = 12345;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, KCP_OVERHEAD), -1);
+	h.una = 0;
+	h.sn = 3;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, KCP_OVERHEAD), -1);
+	ck_assert_uint_eq(k->st.in_bad, 4);
 	ck_assert_uint_eq(k->nack, 0);
-	ck_assert_uint_eq(k->st.win_drops, 1);
+	ck_assert_uint_eq(k->snd_una, 0);
+	ck_assert_uint_eq(kcp_readable(k), 0);
 	ck_assert_uint_eq(kcp_memory(k), mem);
-	h.sn = 0x80000000u; /* and from "the past", by wrap-around: a duplicate */
+	/* The last sn of the window is sane; a duplicate one window back too. */
+	h.cmd = KCP_CMD_PUSH;
+	h.len = 1;
+	h.sn = k->rcv_wnd - 1;
+	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), 0);
+	h.sn = (uint32_t)0 - k->rcv_wnd;
 	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
 	ck_assert_int_eq(kcp_input(k, pkt, sizeof(pkt)), 0);
 	ck_assert_uint_eq(kcp_readable(k), 0);
-	/* ACKs for what was never sent change nothing. */
-	h.cmd = KCP_CMD_ACK;
-	h.len = 0;
-	h.una = 12345;
-	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
-	ck_assert_int_eq(kcp_input(k, pkt, KCP_OVERHEAD), 0);
-	ck_assert_uint_eq(k->snd_una, 0);
 	kcp_free(k);
 }
 END_TEST
@@ -1044,6 +1066,9 @@ feed_push(struct kcp *k, uint32_t first, uint32_t last, uint32_t len)
 	size_t n = 0, seg = KCP_OVERHEAD + len;
 	uint32_t sn;
 
+	/* Beyond the receive window a datagram is refused whole: a flood stops there. */
+	if (kcp_diff(last, k->rcv_nxt + k->rcv_wnd) >= 0)
+		last = k->rcv_nxt + k->rcv_wnd - 1;
 	for (sn = first;; sn++) {
 		struct kcp_seghdr h = { kcp_conv(k), KCP_CMD_PUSH, 0, 128, 0, sn, 0, len };
 

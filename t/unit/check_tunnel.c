@@ -416,8 +416,11 @@ START_TEST(test_budget_lossy)
 }
 END_TEST
 
-/* One datagram with one segment; data is whole smux NOPs so smux stays happy. */
-static void
+/*
+ * One datagram with one segment; data is whole smux NOPs so smux stays
+ * happy. What tunnel_input returned (-1 beyond the receive window).
+ */
+static int
 push_seg(struct tunnel *t, uint32_t sn, uint32_t len)
 {
 	static const uint8_t nop[8] = { 2, 3, 0, 0, 0, 0, 0, 0 };
@@ -428,7 +431,7 @@ push_seg(struct tunnel *t, uint32_t sn, uint32_t len)
 	kcp_seg_encode(&h, pkt, KCP_OVERHEAD);
 	for (i = 0; i < len; i++)
 		pkt[KCP_OVERHEAD + i] = nop[i % 8];
-	ck_assert_int_eq(tunnel_input(t, pkt, KCP_OVERHEAD + len, now), 0);
+	return tunnel_input(t, pkt, KCP_OVERHEAD + len, now);
 }
 
 /*
@@ -442,15 +445,18 @@ START_TEST(test_budget_ooo_flood)
 	uint32_t sn;
 
 	setup_budget(cap);
-	push_seg(srv.t, 0, 8);
-	for (sn = 2; sn <= 65535; sn++)
-		push_seg(srv.t, sn, 1376);
+	ck_assert_int_eq(push_seg(srv.t, 0, 8), 0);
+	/* Up to the end of the receive window; the first sn past it is refused whole. */
+	for (sn = 2; sn <= 65535 && push_seg(srv.t, sn, 1376) == 0; sn++)
+		;
+	ck_assert_uint_gt(sn, 100);
+	ck_assert_uint_lt(sn, 65535);
 	tunnel_flush(srv.t);
 	srv.qlen = 0; /* the ACKs */
 	ck_assert_uint_le(tunnel_mem_used(srv.t), cap);
 	fprintf(stderr, "tunnel out-of-order flood: %zu bytes held, cap %zu, peak (both) %zu\n",
 	    tunnel_mem_used(srv.t), cap, global.peak);
-	push_seg(srv.t, 1, 1376);
+	ck_assert_int_eq(push_seg(srv.t, 1, 1376), 0);
 	tunnel_tick(srv.t, ++now);
 	ck_assert(!tunnel_dead(srv.t));
 	ck_assert_uint_le(tunnel_mem_used(srv.t), cap);

@@ -106,6 +106,7 @@ parse(struct egress_main *m, int argc, char **argv)
 	eg->max_memory = EGRESS_MAX_MEMORY_DEFAULT;
 	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
+	eg->idle_timeout = EGRESS_IDLE_TIMEOUT_DEFAULT;
 	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -31,6 +31,8 @@
 #define EGRESS_MAX_MEMORY_MAX ((uint64_t)1 << 40)
 #define EGRESS_CONNECT_TIMEOUT_DEFAULT 10.0
 #define EGRESS_HANDSHAKE_TIMEOUT_DEFAULT 10.0
+/* A relay (SOCKS5 or session stream) silent both ways this long closes. */
+#define EGRESS_IDLE_TIMEOUT_DEFAULT 3600.0
 #define EGRESS_DRAIN_TIMEOUT_DEFAULT 30.0
 /* The destination phase (resolution and every attempt) gets this many connect timeouts. */
 #define EGRESS_CONNECT_BUDGET 3

@@ -216,7 +216,10 @@ conn_close(struct mconn *c, const char *why)
 		m->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	m->nconns--;
+	if (c->admin)
+		m->nadmin--;
+	else
+		m->nconns--;
 	free(c);
 	if (m->draining && m->nconns == 0)
 		ev_break(m->loop, EVBREAK_ALL);
@@ -715,7 +718,12 @@ mconn_accept(struct meeks *m, int fd, const struct sockaddr_storage *peer, sockl
 	struct mconn *c;
 	socklen_t llen = sizeof(c->local);
 
-	if (m->nconns >= m->max_conns) {
+	if (admin && m->nadmin >= MEEKS_ADMIN_CONNS_MAX) {
+		meeks_refuse(m, MR_CONNS);
+		close(fd);
+		return;
+	}
+	if (!admin && m->nconns >= m->max_conns) {
 		if ((c = conn_idle_victim(m)) == NULL) {
 			m->st.conns_refused++;
 			meeks_refuse(m, MR_CONNS);
@@ -750,7 +758,10 @@ mconn_accept(struct meeks *m, int fd, const struct sockaddr_storage *peer, sockl
 	if (c->next)
 		c->next->prev = c;
 	m->conns = c;
-	m->nconns++;
+	if (admin)
+		m->nadmin++;
+	else
+		m->nconns++;
 	conn_advance(c);
 }
 

@@ -40,6 +40,8 @@
 #define MEEKS_HOLDOFF_MAX_MS 60000
 #define MEEKS_IDLE_TIMEOUT_MAX_S 86400
 #define MEEKS_CONN_BUF (2 * HTTP_HEAD_MAX) /* per-connection read buffer, while a head is read */
+/* The admin listener's own limit, so the operator gets in while the public one is full. */
+#define MEEKS_ADMIN_CONNS_MAX 8
 #define MEEKS_MAX_MEMORY_DEFAULT (256u << 20) /* --max-memory: bodies and read buffers */
 #define MEEKS_MAX_MEMORY_MIN (1u << 20)
 #define MEEKS_MAX_MEMORY_MAX ((uint64_t)1 << 40)
@@ -105,7 +107,8 @@ struct meeks {
 	struct listener pub, admin;
 	char pub_name[ENDPOINT_STR_MAX], admin_name[ENDPOINT_STR_MAX];
 	struct mconn *conns;
-	size_t nconns;
+	size_t nconns;  /* public connections: --max-conns */
+	size_t nadmin;  /* admin connections: MEEKS_ADMIN_CONNS_MAX, apart */
 	struct msess **buckets;
 	size_t nbuckets;
 	uint64_t hkey;

@@ -61,7 +61,7 @@ meeks_want after-reap 'status=200 len=3 body=646566'
 # --max-conns 4: four connections in the middle of a head are held, the
 # fifth is closed at once; once they are idle keep-alive connections, a
 # new one is served and the oldest idle one is closed for it.
-python3 - "$meeks_port" <<'PY' || fail "max-conns"
+python3 - "$meeks_port" "${meeks_admin#unix:}" <<'PY' || fail "max-conns"
 import socket, sys
 port = int(sys.argv[1])
 held = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
@@ -80,6 +80,15 @@ except (ConnectionResetError, BrokenPipeError):
 if got:
     sys.exit("the fifth connection was served")
 print("# max-conns: the fifth connection was closed")
+# The admin listener has its own limit: the operator still gets in.
+adm = socket.socket(socket.AF_UNIX)
+adm.settimeout(5)
+adm.connect(sys.argv[2])
+adm.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+if b" 200 " not in adm.recv(4096):
+    sys.exit("the admin listener was refused while the public one was full")
+adm.close()
+print("# max-conns: the admin listener answered while the public one was full")
 for s in held:
     s.settimeout(5)
     s.sendall(b"\r\n")

@@ -106,22 +106,35 @@ client_auth(void *arg, PRFileDesc *fd, CERTDistNames *names, CERTCertificate **c
 	return *cert && *key ? SECSuccess : SECFailure;
 }
 
-/* "a,b" to ALPN's wire form, each name after its length byte. */
+/*
+ * "a,b,c" to the list NSS wants. NSS keeps the NPN-era convention that
+ * the first entry is the fallback and sends it last in the ALPN
+ * extension, so to put "a,b,c" on the wire it is given "c a b", each
+ * name after its length byte.
+ */
 static int
 alpn_wire(const char *s, unsigned char *out, size_t max, unsigned int *len)
 {
-	size_t n = 0, start;
+	const char *last = strrchr(s, ',');
+	size_t n = 0, first_len;
 
-	while (*s) {
-		start = n++;
-		while (*s && *s != ',') {
+	last = last ? last + 1 : s;
+	first_len = strlen(last);
+	if (first_len == 0 || first_len > 255 || (size_t)(last - s) + first_len + 1 > max)
+		return -1;
+	out[n++] = (unsigned char)first_len;
+	memcpy(out + n, last, first_len);
+	n += first_len;
+	while (s < last) {
+		size_t start = n++;
+
+		while (*s != ',') {
 			if (n >= max)
 				return -1;
 			out[n++] = (unsigned char)*s++;
 		}
+		s++;
 		out[start] = (unsigned char)(n - start - 1);
-		if (*s == ',')
-			s++;
 	}
 	*len = (unsigned int)n;
 	return 0;

@@ -184,7 +184,6 @@ setup_options(struct nssc *c)
 	} fixed[] = {
 		{ SSL_SECURITY, PR_TRUE },
 		{ SSL_NO_LOCKS, PR_TRUE },      /* one thread */
-		{ SSL_NO_CACHE, PR_TRUE },      /* every hello is a first one */
 		{ SSL_ENABLE_RENEGOTIATION, SSL_RENEGOTIATE_NEVER },
 		{ SSL_ENABLE_EXTENDED_MASTER_SECRET, PR_TRUE },
 		{ SSL_ENABLE_ALPN, PR_TRUE },
@@ -196,7 +195,12 @@ setup_options(struct nssc *c)
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (SSL_OptionSet(c->fd, fixed[i].opt, fixed[i].val) != SECSuccess)
 			return -1;
-	if (SSL_OptionSet(c->fd, SSL_HANDSHAKE_AS_CLIENT, !c->server) != SECSuccess ||
+	/*
+	 * WebRTC never resumes (Firefox disables the cache for DTLS); an HTTPS
+	 * client keeps it, and NSS sends psk_key_exchange_modes only then.
+	 */
+	if (SSL_OptionSet(c->fd, SSL_NO_CACHE, c->dtls) != SECSuccess ||
+	    SSL_OptionSet(c->fd, SSL_HANDSHAKE_AS_CLIENT, !c->server) != SECSuccess ||
 	    SSL_OptionSet(c->fd, SSL_HANDSHAKE_AS_SERVER, c->server) != SECSuccess ||
 	    SSL_OptionSet(c->fd, SSL_ENABLE_SESSION_TICKETS, p->session_tickets) != SECSuccess ||
 	    SSL_OptionSet(c->fd, SSL_ENABLE_TLS13_COMPAT_MODE, p->compat_session_id) !=
@@ -243,10 +247,14 @@ setup_extensions(struct nssc *c, const struct nssc_opts *o)
 		if (SSL_EnableTls13GreaseEch(c->fd, PR_TRUE) != SECSuccess)
 			return -1;
 	}
-	/* An IP literal is never a server_name (RFC 6066 3); NSS sends none for it. */
-	if (!c->server && o->sni && *o->sni &&
-	    PR_StringToNetAddr(o->sni, &addr) != PR_SUCCESS &&
-	    SSL_SetURL(c->fd, o->sni) != SECSuccess)
+	/*
+	 * NSS's session cache needs a URL, and NSS sends no server_name for an
+	 * IP literal (RFC 6066 3): with no name to send, an unspecified address
+	 * stands in.
+	 */
+	if (!c->server && SSL_SetURL(c->fd, o->sni && *o->sni &&
+	                                    PR_StringToNetAddr(o->sni, &addr) != PR_SUCCESS
+	                                    ? o->sni : "0.0.0.0") != SECSuccess)
 		return -1;
 	return 0;
 }

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MIT
+# t/lib-nss.sh — sourced by the NSS adapter tests (t/sh/40x) after t/lib.sh.
+#
+#   nss_server NAME [ARG…]    dtls-peer --server on 127.0.0.1:0; sets nss_port
+#                             and nss_fp (its certificate's fingerprint).
+#   nss_field FILE KEY        the value of the first "KEY value" line of FILE.
+#   nss_capture_start FILTER  tshark on lo into $T/cap.pcap, waiting for its
+#                             "Capturing on" line; nss_capture_stop ends it.
+#   nss_need_capture          skip the test (exit 0, a SKIP note) without
+#                             tshark or root.
+PEER=$PW_HELPERS/dtls-peer
+HELLO_COMPARE=$PW_TOP/t/helpers/hello-compare
+COVER=$PW_TOP/t/data/cover
+
+nss_field() {
+	sed -n "s/^$2 //p" "$1" | head -n 1
+}
+
+nss_server() {
+	_n=$1
+	shift
+	pw_start "$_n" 1 "$PEER" --server 127.0.0.1:0 "$@"
+	nss_port=${pw_ep##*:}
+	nss_fp=$(nss_field "$T/$_n.out" fingerprint)
+}
+
+nss_need_capture() {
+	if ! command -v tshark >/dev/null 2>&1; then
+		note "SKIP: tshark not installed"
+		exit 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		note "SKIP: capturing on lo needs root"
+		exit 0
+	fi
+}
+
+nss_capture_start() {
+	rm -f "$T/cap.pcap" "$T/tshark.err"
+	tshark -q -i lo -F pcap -w "$T/cap.pcap" -f "$1" 2>"$T/tshark.err" &
+	nss_tshark=$!
+	pw_track "$nss_tshark"
+	# tshark says "Capturing on 'Loopback: lo'" once the filter is live.
+	python3 "$PW_PY/wait-for.py" "$T/tshark.err" "Capturing on" 10 ||
+		fail "tshark did not start: $(cat "$T/tshark.err")"
+}
+
+nss_capture_stop() {
+	kill -INT "$nss_tshark" 2>/dev/null
+	pw_wait "$nss_tshark" 10
+	[ -s "$T/cap.pcap" ] || fail "empty capture"
+}

@@ -16,8 +16,10 @@
  *
  *   dtls-peer (--server HOST:PORT | --client HOST:PORT) [--tls]
  *       [--persona NAME] [--fingerprint sha256:HEX] [--sni NAME] [--max12]
- *       [--drop N] [--message TEXT] [--export-len N] [--timeout S]
+ *       [--drop N] [--message TEXT] [--send-only] [--export-len N] [--timeout S]
  *
+ * --send-only: the client closes after sending, for peers that do not
+ * echo (openssl s_server).
  * --drop N loses our first N outgoing datagrams, so the handshake has to
  * be carried by the retransmission timer.
  */
@@ -42,10 +44,10 @@
 static const char usage[] =
 	"usage: dtls-peer (--server HOST:PORT | --client HOST:PORT) [--tls]\n"
 	"       [--persona NAME] [--fingerprint sha256:HEX] [--sni NAME] [--max12]\n"
-	"       [--drop N] [--message TEXT] [--export-len N] [--timeout S]\n";
+	"       [--drop N] [--message TEXT] [--send-only] [--export-len N] [--timeout S]\n";
 
 static struct {
-	int server, tls, max12, have_pin;
+	int server, tls, max12, have_pin, send_only;
 	const char *addr, *persona, *sni, *message;
 	uint8_t pin[FP_LEN];
 	uint64_t drop, export_len, timeout_ms;
@@ -141,8 +143,14 @@ on_event(void *arg, enum nssc_event ev)
 	switch (ev) {
 	case NSSC_EV_CONNECTED:
 		print_connected();
-		if (!opt.server && nssc_write(sess, opt.message, strlen(opt.message)) < 0)
+		if (opt.server)
+			break;
+		if (nssc_write(sess, opt.message, strlen(opt.message)) < 0) {
 			finish(1);
+		} else if (opt.send_only) {
+			nssc_close(sess);
+			finish(EX_PW_OK);
+		}
 		break;
 	case NSSC_EV_CLOSED:
 		finish(opt.server ? EX_PW_OK : 1);
@@ -254,6 +262,7 @@ parse_args(int argc, char **argv)
 		{ "max12", no_argument, NULL, '2' },
 		{ "drop", required_argument, NULL, 'd' },
 		{ "message", required_argument, NULL, 'm' },
+		{ "send-only", no_argument, NULL, 'o' },
 		{ "export-len", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
 		CLI_LONGOPTS,
@@ -277,6 +286,7 @@ parse_args(int argc, char **argv)
 		case '2': opt.max12 = 1; break;
 		case 'd': opt.drop = cli_u64("--drop", optarg, 0, 100); break;
 		case 'm': opt.message = optarg; break;
+		case 'o': opt.send_only = 1; break;
 		case 'e': opt.export_len = cli_u64("--export-len", optarg, 1, NSSC_EXPORT_MAX); break;
 		case 't': opt.timeout_ms = cli_seconds_ms("--timeout", optarg, 100, 600000); break;
 		default: cli_option(ch);

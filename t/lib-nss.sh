@@ -5,7 +5,8 @@
 #                             and nss_fp (its certificate's fingerprint).
 #   nss_field FILE KEY        the value of the first "KEY value" line of FILE.
 #   nss_capture_start FILTER  tshark on lo into $T/cap.pcap, waiting for its
-#                             "Capturing on" line; nss_capture_stop ends it.
+#                             "Capture started" line; nss_capture_stop N ends
+#                             it once N packets went through.
 #   nss_need_capture          skip the test (exit 0, a SKIP note) without
 #                             tshark or root.
 PEER=$PW_HELPERS/dtls-peer
@@ -36,17 +37,24 @@ nss_need_capture() {
 }
 
 nss_capture_start() {
-	rm -f "$T/cap.pcap" "$T/tshark.err"
-	tshark -q -i lo -F pcap -w "$T/cap.pcap" -f "$1" 2>"$T/tshark.err" &
+	rm -f "$T/cap.pcap" "$T/tshark.err" "$T/tshark.out"
+	# -P -l: a summary line per packet, flushed at once, so the test can
+	# tell when the packets it needs have gone through the capture
+	# (libpcap hands them over in blocks, not one by one).
+	tshark -l -P -i lo -F pcap -w "$T/cap.pcap" -f "$1" >"$T/tshark.out" 2>"$T/tshark.err" &
 	nss_tshark=$!
 	pw_track "$nss_tshark"
-	# tshark says "Capturing on 'Loopback: lo'" once the filter is live.
-	python3 "$PW_PY/wait-for.py" "$T/tshark.err" "Capturing on" 10 ||
+	# tshark says "Capturing on 'Loopback: lo'" and, once dumpcap is
+	# really reading, "Capture started": packets before that are lost.
+	python3 "$PW_PY/wait-for.py" "$T/tshark.err" "Capture started" 10 ||
 		fail "tshark did not start: $(cat "$T/tshark.err")"
 }
 
+# nss_capture_stop N: once tshark has seen N packets, stop it.
 nss_capture_stop() {
-	kill -INT "$nss_tshark" 2>/dev/null
+	python3 "$PW_PY/wait-for.py" --re "$T/tshark.out" "^ *$1 " 10 ||
+		fail "tshark saw fewer than $1 packets: $(cat "$T/tshark.out")"
+	kill -TERM "$nss_tshark" 2>/dev/null
 	pw_wait "$nss_tshark" 10
 	[ -s "$T/cap.pcap" ] || fail "empty capture"
 }

@@ -1,16 +1,21 @@
 # SPDX-License-Identifier: MIT
 # t/lib-nss.sh — sourced by the NSS adapter tests (t/sh/40x) after t/lib.sh.
 #
-#   nss_server NAME [ARG…]    dtls-peer --server on 127.0.0.1:0; sets nss_port
-#                             and nss_fp (its certificate's fingerprint).
+#   nss_server NAME [ARG…]    dtls-peer --server on 127.0.0.1:0; sets nss_port,
+#                             nss_fp (its certificate's fingerprint), nss_pid
+#                             and nss_cat (the drain of its stdout).
 #   nss_field FILE KEY        the value of the first "KEY value" line of FILE.
 #   nss_capture_start FILTER  tshark on lo into $T/cap.pcap, waiting for its
 #                             "Capture started" line; nss_capture_stop N ends
 #                             it once N packets went through.
 #   nss_need_capture          skip the test (exit 0, a SKIP note) without
 #                             tshark or root.
+# Used by the tests that source this file.
+# shellcheck disable=SC2034
 PEER=$PW_HELPERS/dtls-peer
+# shellcheck disable=SC2034
 HELLO_COMPARE=$PW_TOP/t/helpers/hello-compare
+# shellcheck disable=SC2034
 COVER=$PW_TOP/t/data/cover
 
 nss_field() {
@@ -21,8 +26,14 @@ nss_server() {
 	_n=$1
 	shift
 	pw_start "$_n" 1 "$PEER" --server 127.0.0.1:0 "$@"
+	# shellcheck disable=SC2034,SC2154 # pw_ep comes from t/lib.sh
 	nss_port=${pw_ep##*:}
+	# shellcheck disable=SC2034
 	nss_fp=$(nss_field "$T/$_n.out" fingerprint)
+	# shellcheck disable=SC2034,SC2154 # pw_pid comes from t/lib.sh
+	nss_pid=$pw_pid
+	nss_cat=""
+	eval "nss_cat=\$_pw_cat_$_n"
 }
 
 nss_need_capture() {

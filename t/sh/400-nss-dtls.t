@@ -9,11 +9,13 @@
 . "$PW_TOP/t/lib-nss.sh"
 
 nss_server srv
+srv_pid=$nss_pid
+srv_cat=$nss_cat
 "$PEER" --client "127.0.0.1:$nss_port" --message hello >"$T/cli.out" 2>"$T/cli.err" ||
 	fail "client exit $?: $(cat "$T/cli.out")"
-pw_wait "$_pw_pid_srv" 10
+pw_wait "$srv_pid" 10
 [ "$pw_rc" = 0 ] || fail "server exit $pw_rc"
-pw_wait "$_pw_cat_srv" 5
+pw_wait "$srv_cat" 5
 cat "$T/cli.out" "$T/srv.out"
 
 [ "$(nss_field "$T/cli.out" srtp)" = SRTP_AEAD_AES_128_GCM ] || fail "client srtp"
@@ -37,7 +39,7 @@ esac
 nss_server srv2
 "$PEER" --client "127.0.0.1:$nss_port" --fingerprint "$nss_fp" >"$T/cli2.out" 2>"$T/cli2.err" ||
 	fail "pinned client exit $?"
-pw_wait "$_pw_pid_srv2" 10
+pw_wait "$nss_pid" 10
 [ "$pw_rc" = 0 ] || fail "server exit $pw_rc"
 grep -q Sanitizer "$T"/*.err && fail "sanitizer report"
 exit 0

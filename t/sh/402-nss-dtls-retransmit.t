@@ -14,6 +14,6 @@ nss_server srv
 cat "$T/cli.out" "$T/cli.err"
 [ "$(grep -c 'dropped an outgoing datagram' "$T/cli.err")" -eq 2 ] || fail "did not drop two"
 [ "$(nss_field "$T/cli.out" echo)" = ping ] || fail "no echo after retransmission"
-pw_wait "$_pw_pid_srv" 10
+pw_wait "$nss_pid" 10
 [ "$pw_rc" = 0 ] || fail "server exit $pw_rc"
 exit 0

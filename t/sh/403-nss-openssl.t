@@ -37,7 +37,8 @@ grep -q 'profile=SRTP_AEAD_AES_128_GCM' "$T/ossl-srv.out" || fail "s_server: no 
 [ "$(nss_field "$T/cli.out" srtp)" = SRTP_AEAD_AES_128_GCM ] || fail "client srtp"
 [ "$(nss_field "$T/cli.out" alpn)" = webrtc ] || fail "client alpn"
 theirs=$(sed -n 's/^ *Keying material: //p' "$T/ossl-srv.out" | tr 'A-F' 'a-f')
-[ -n "$theirs" ] && [ "$theirs" = "$(nss_field "$T/cli.out" export)" ] ||
+[ -n "$theirs" ] || fail "s_server printed no keying material"
+[ "$theirs" = "$(nss_field "$T/cli.out" export)" ] ||
 	fail "exporter differs: ours $(nss_field "$T/cli.out" export) theirs $theirs"
 kill "$osrv" 2>/dev/null
 pw_wait "$osrv" 5
@@ -56,14 +57,15 @@ python3 "$PW_PY/wait-for.py" "$T/ossl-cli.out" "Keying material:" 10 ||
 printf 'fromssl\n' >&4
 python3 "$PW_PY/wait-for.py" "$T/srv.out" "data fromssl" 10 || fail "server did not get the data"
 exec 4>&-
-pw_wait "$_pw_pid_srv" 10
+pw_wait "$nss_pid" 10
 [ "$pw_rc" = 0 ] || fail "server exit $pw_rc"
 pw_wait "$ocli" 10
-pw_wait "$_pw_cat_srv" 5
+pw_wait "$nss_cat" 5
 cat "$T/srv.out"
 grep -E 'SRTP|Keying material:|Cipher is|ALPN' "$T/ossl-cli.out"
 [ "$(nss_field "$T/srv.out" srtp)" = SRTP_AEAD_AES_128_GCM ] || fail "server srtp"
 theirs=$(sed -n 's/^ *Keying material: //p' "$T/ossl-cli.out" | tr 'A-F' 'a-f')
-[ -n "$theirs" ] && [ "$theirs" = "$(nss_field "$T/srv.out" export)" ] ||
+[ -n "$theirs" ] || fail "s_client printed no keying material"
+[ "$theirs" = "$(nss_field "$T/srv.out" export)" ] ||
 	fail "exporter differs: ours $(nss_field "$T/srv.out" export) theirs $theirs"
 exit 0

@@ -14,7 +14,7 @@ nss_need_capture
 nss_server srv
 nss_capture_start "udp port $nss_port"
 "$PEER" --client "127.0.0.1:$nss_port" >"$T/cli.out" 2>"$T/cli.err" || fail "client exit $?"
-pw_wait "$_pw_pid_srv" 10
+pw_wait "$nss_pid" 10
 nss_capture_stop 4
 for ref in nss-firefox-dtls12 webrtc-firefox-dtls12max; do
 	note "against $ref"

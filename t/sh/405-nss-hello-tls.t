@@ -23,8 +23,7 @@ for case in tls-firefox tls-firefox-sni; do
 	# shellcheck disable=SC2086 # $sni is empty or two words
 	"$PEER" --tls --client "127.0.0.1:$nss_port" $sni >"$T/cli-$case.out" 2>"$T/cli.err" ||
 		fail "client exit $?"
-	eval "srvpid=\$_pw_pid_srv$n"
-	pw_wait "$srvpid" 10
+	pw_wait "$nss_pid" 10
 	nss_capture_stop 8
 	"$HELLO_COMPARE" --report "$T/cap.pcap" "$COVER/$case.txt" >"$T/cmp" 2>&1 ||
 		fail "hello-compare: $(cat "$T/cmp")"

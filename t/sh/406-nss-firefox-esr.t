@@ -18,7 +18,7 @@ nss_server srv
 nss_capture_start "udp port $nss_port"
 LD_LIBRARY_PATH=$ff "$PEER" --client "127.0.0.1:$nss_port" -v >"$T/cli.out" 2>"$T/cli.err" ||
 	fail "client exit $?"
-pw_wait "$_pw_pid_srv" 10
+pw_wait "$nss_pid" 10
 nss_capture_stop 4
 cat "$T/cli.err"
 # The reference's JA4 spells the DTLS 1.3 version d12 (its oldest

@@ -5,6 +5,7 @@
  */
 #include "nss/fp.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -39,13 +40,10 @@ fp_format_sdp(const uint8_t d[FP_LEN], char out[FP_STR_MAX])
 static int
 hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static const char digits[] = "0123456789abcdef";
+	const char *d = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
+
+	return d ? (int)(d - digits) : -1;
 }
 
 int

@@ -23,11 +23,9 @@
  * --drop N loses our first N outgoing datagrams, so the handshake has to
  * be carried by the retransmission timer.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +35,8 @@
 #include "base/cli.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
-#include "base/num.h"
+#include "net/endpoint.h"
+#include "net/net.h"
 #include "nss/fp.h"
 #include "nss/nssc.h"
 
@@ -182,7 +181,7 @@ static void
 on_readable(struct ev_loop *l, ev_io *w, int revents)
 {
 	uint8_t buf[NSSC_DGRAM_MAX];
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
 	ssize_t n;
 
@@ -230,23 +229,23 @@ on_deadline(struct ev_loop *l, ev_timer *w, int revents)
 	finish(EX_PW_TEMP);
 }
 
+/* HOST:PORT, or an endpoint (udp:, tcp:), resolved once. */
 static void
-parse_addr(const char *s, struct sockaddr_in *sin)
+parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	int port;
+	char buf[ENDPOINT_STR_MAX + 8], err[128];
+	struct endpoint ep;
 
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-		cli_usage_error("want IPv4:PORT: %s", s);
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
-	    num_parse_int(colon + 1, 0, 65535, &port) == -1)
-		cli_usage_error("want IPv4:PORT: %s", s);
-	sin->sin_port = htons((uint16_t)port);
+	if (strncmp(s, "udp:", 4) != 0 && strncmp(s, "tcp:", 4) != 0) {
+		snprintf(buf, sizeof(buf), "%s:%s", opt.tls ? "tcp" : "udp", s);
+		s = buf;
+	}
+	if (endpoint_parse(s, &ep, err, sizeof(err)) < 0)
+		cli_usage_error("%s: %s", s, err);
+	if (ep.kind != (opt.tls ? EP_TCP : EP_UDP))
+		cli_usage_error("%s: want %s", s, opt.tls ? "tcp:" : "udp:");
+	if (net_resolve_once(ep.host, ep.port, ss, len) < 0)
+		fatalx(EX_PW_TEMP, "cannot resolve %s", s);
 }
 
 static void
@@ -303,26 +302,26 @@ parse_args(int argc, char **argv)
 static void
 open_socket(void)
 {
-	struct sockaddr_in sin, bound;
-	socklen_t blen = sizeof(bound);
-	char ip[INET_ADDRSTRLEN];
+	struct sockaddr_storage sin, bound;
+	socklen_t slen = sizeof(sin), blen = sizeof(bound);
+	char name[128];
 	int one = 1, lfd;
 
-	parse_addr(opt.addr, &sin);
-	if ((sock = socket(AF_INET, opt.tls ? SOCK_STREAM : SOCK_DGRAM, 0)) < 0)
+	parse_addr(opt.addr, &sin, &slen);
+	if ((sock = socket(sin.ss_family, opt.tls ? SOCK_STREAM : SOCK_DGRAM, 0)) < 0)
 		fatal(EX_PW_INTERNAL, "socket");
 	if (!opt.server) {
-		if (connect(sock, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		if (connect(sock, (struct sockaddr *)&sin, slen) < 0)
 			fatal(EX_PW_TEMP, "connect %s", opt.addr);
 		return;
 	}
 	setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(sock, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	if (bind(sock, (struct sockaddr *)&sin, slen) < 0 ||
 	    getsockname(sock, (struct sockaddr *)&bound, &blen) < 0 ||
 	    (opt.tls && listen(sock, 1) < 0))
 		fatal(EX_PW_TEMP, "bind %s", opt.addr);
-	inet_ntop(AF_INET, &bound.sin_addr, ip, sizeof(ip));
-	printf("ready %s:%s:%u\n", opt.tls ? "tcp" : "udp", ip, ntohs(bound.sin_port));
+	net_addr_format((struct sockaddr *)&bound, name, sizeof(name));
+	printf("ready %s:%s\n", opt.tls ? "tcp" : "udp", name);
 	fflush(stdout);
 	if (opt.tls) {
 		lfd = sock;

@@ -14,7 +14,9 @@
 #include <sslproto.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 /* NSS versions checked against Firefox's own captures (reference/cover). */
 #define NSSC_DTLS13_FROM "3.125"
@@ -37,6 +39,31 @@ nssc_global_init(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* Set in the environment of the re-executed program, so it runs once. */
+#define NSSC_REEXEC_ENV "PW_NSS_REEXECUTED"
+
+int
+nssc_use_nss_dir(const char *dir, char **argv)
+{
+	char lib[PATH_MAX];
+
+	if (dir == NULL || strcmp(dir, "system") == 0 || getenv(NSSC_REEXEC_ENV))
+		return 0;
+	if (strcmp(dir, "auto") == 0) {
+		dir = NSSC_FIREFOX_NSS_DIR;
+		snprintf(lib, sizeof(lib), "%s/libnss3.so", dir);
+		if (access(lib, R_OK) != 0)
+			return 0;
+	}
+	if ((size_t)snprintf(lib, sizeof(lib), "%s/libnss3.so", dir) >= sizeof(lib) ||
+	    access(lib, R_OK) != 0)
+		return -1;
+	if (setenv("LD_LIBRARY_PATH", dir, 1) < 0 || setenv(NSSC_REEXEC_ENV, dir, 1) < 0)
+		return -1;
+	execv("/proc/self/exe", argv);
+	return -1;
 }
 
 const char *

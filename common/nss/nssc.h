@@ -45,6 +45,17 @@
  * with a reason in err.
  */
 int nssc_global_init(char *err, size_t errlen);
+/*
+ * Run this program on another copy of NSS, such as Firefox's (same ABI,
+ * newer: DTLS 1.3 and ML-KEM as Firefox sends them). NSS is loaded with
+ * the program, so this re-executes it with LD_LIBRARY_PATH=dir; call it
+ * first thing in main. dir "auto": NSSC_FIREFOX_NSS_DIR when it holds
+ * libnss3.so, else nothing to do; NULL or "system": nothing to do.
+ * Returns 0 when the program should go on as it is (already
+ * re-executed, or nothing to do), -1 when dir has no libnss3.so or the
+ * re-execution failed; it does not return on success.
+ */
+int nssc_use_nss_dir(const char *dir, char **argv);
 /* The running NSS's version ("3.87.1"), which may not be the one we built with. */
 const char *nssc_nss_version(void);
 /* Whether the running NSS sends DTLS 1.3 by its final codepoint, and ML-KEM. */

@@ -17,7 +17,10 @@
  *   dtls-peer (--server HOST:PORT | --client HOST:PORT) [--tls]
  *       [--persona NAME] [--fingerprint sha256:HEX] [--sni NAME] [--max12]
  *       [--drop N] [--message TEXT] [--send-only] [--export-len N] [--timeout S]
+ *       [--nss-lib auto|system|DIR]
  *
+ * --nss-lib runs on another NSS copy (auto: Firefox's, when installed);
+ * the NSS version in use is logged with -v.
  * --send-only: the client closes after sending, for peers that do not
  * echo (openssl s_server).
  * --drop N loses our first N outgoing datagrams, so the handshake has to
@@ -43,11 +46,12 @@
 static const char usage[] =
 	"usage: dtls-peer (--server HOST:PORT | --client HOST:PORT) [--tls]\n"
 	"       [--persona NAME] [--fingerprint sha256:HEX] [--sni NAME] [--max12]\n"
-	"       [--drop N] [--message TEXT] [--send-only] [--export-len N] [--timeout S]\n";
+	"       [--drop N] [--message TEXT] [--send-only] [--export-len N] [--timeout S]\n"
+	"       [--nss-lib auto|system|DIR]\n";
 
 static struct {
 	int server, tls, max12, have_pin, send_only;
-	const char *addr, *persona, *sni, *message;
+	const char *addr, *persona, *sni, *message, *nss_lib;
 	uint8_t pin[FP_LEN];
 	uint64_t drop, export_len, timeout_ms;
 } opt = { .message = "ping", .timeout_ms = 10000 };
@@ -264,6 +268,7 @@ parse_args(int argc, char **argv)
 		{ "send-only", no_argument, NULL, 'o' },
 		{ "export-len", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "nss-lib", required_argument, NULL, 'L' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -288,6 +293,7 @@ parse_args(int argc, char **argv)
 		case 'o': opt.send_only = 1; break;
 		case 'e': opt.export_len = cli_u64("--export-len", optarg, 1, NSSC_EXPORT_MAX); break;
 		case 't': opt.timeout_ms = cli_seconds_ms("--timeout", optarg, 100, 600000); break;
+		case 'L': opt.nss_lib = optarg; break;
 		default: cli_option(ch);
 		}
 	}
@@ -355,6 +361,8 @@ main(int argc, char **argv)
 	uint8_t fp[FP_LEN];
 
 	parse_args(argc, argv);
+	if (nssc_use_nss_dir(opt.nss_lib, argv) < 0)
+		fatalx(EX_PW_USAGE, "--nss-lib %s: no usable libnss3.so there", opt.nss_lib);
 	if (nssc_global_init(err, sizeof(err)) < 0 || (id = nssc_id_new(err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "%s", err);
 	log_info("NSS %s", nssc_nss_version());

@@ -46,12 +46,15 @@ grep -q "bytes=6000000 sha256=$(pw_sha "$T/up.in")" "$T/sink.out" ||
 note "upload: 6000000 bytes arrived intact"
 
 # Download: an upstream that sends 6 MB and closes; stdin stays open (a
-# fifo nobody writes), so only the 410 after the last byte can end it.
+# fifo that gets one byte and no EOF), so only the 410 after the last byte
+# can end it. The byte is there because meek-server opens no upstream
+# before a session's first body (meek-server(8)).
 head -c 6000000 /dev/urandom >"$T/down.bin"
 meekc_cmd down "cat $T/down.bin"
 pw_start meeks3 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/down.sock"
 mkfifo "$T/gone-in.fifo"
 exec 5<>"$T/gone-in.fifo"
+printf x >&5
 "$MEEKC" --url "http://127.0.0.1:$pw_port/" --insecure-plaintext -v <"$T/gone-in.fifo" \
 	>"$T/gone.got" 2>"$T/gone.err" 5>&- &
 gpid=$!

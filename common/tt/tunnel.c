@@ -39,6 +39,9 @@ struct tunnel {
 	uint8_t *rx;
 	size_t rx_off, rx_len;
 	int pumping, pump_again;
+	uint64_t rx_total;            /* bytes smux has taken from KCP */
+	uint64_t rate_bytes, rate_ms; /* rx_total and the time at the last sizing */
+	uint32_t window_max;          /* most the smux window may grow to */
 	int dead;
 	char err[96];
 	struct umap_slot *slots;
@@ -275,6 +278,7 @@ tunnel_pump(struct tunnel *t)
 					break;
 				t->rx_off += (size_t)r;
 				t->rx_len -= (size_t)r;
+				t->rx_total += (uint64_t)r;
 				continue;
 			}
 			if (kcp_readable(t->kcp) == 0)
@@ -293,6 +297,37 @@ tunnel_pump(struct tunnel *t)
 	t->pumping = 0;
 }
 
+/*
+ * Size the stream window from the path, as TCP's receive autotuning does:
+ * the window becomes the initial one plus twice what arrives per round
+ * trip (KCP's estimate), measured over a round trip, or sooner when half
+ * the initial window arrives within one (a window filled faster than it
+ * is acknowledged is what holds the stream back). It only grows, up to
+ * window_max. A consumer that does not keep up lets smux's buffer fill
+ * and the pump stop, and with it the growth: a slow reader keeps the
+ * initial window, and what the session holds is bounded as before.
+ */
+static void
+tunnel_size(struct tunnel *t, uint64_t now_ms)
+{
+	struct kcp_stats st;
+	uint64_t span = now_ms - t->rate_ms, got = t->rx_total - t->rate_bytes, want;
+	uint32_t win = smux_window(t->smux);
+
+	if (win >= t->window_max || (span < KCP_INTERVAL_MIN && got < TUNNEL_STREAM_WINDOW / 2))
+		return;
+	kcp_stats(t->kcp, &st);
+	if (st.srtt == 0 || (span < st.srtt && got < TUNNEL_STREAM_WINDOW / 2))
+		return;
+	if (span < st.srtt)
+		want = (uint64_t)win + 2 * got; /* twice what came, as a round trip's worth would */
+	else
+		want = TUNNEL_STREAM_WINDOW + 2 * got * st.srtt / span;
+	smux_set_window(t->smux, want < t->window_max ? (uint32_t)want : t->window_max);
+	t->rate_bytes = t->rx_total;
+	t->rate_ms = now_ms;
+}
+
 static void
 tunnel_check_dead(struct tunnel *t)
 {
@@ -309,6 +344,20 @@ rcv_wnd_for(size_t mem_max)
 	size_t w = mem_max / TUNNEL_RCV_SHARE / kcp_seg_cost(KCP_MTU_DEFAULT - KCP_OVERHEAD);
 
 	return w > KCP_WND_MAX ? KCP_WND_MAX : (unsigned)w; /* kcp_wndsize raises it to its minimum */
+}
+
+/*
+ * Segments queued plus in flight: a peer with our receive window can take
+ * that many in flight, and a quarter of TUNNEL_SEND_CAP more wait queued
+ * so the window refills without waiting for smux. Never below
+ * TUNNEL_SEND_CAP.
+ */
+static unsigned
+send_cap_for(size_t mem_max)
+{
+	unsigned c = rcv_wnd_for(mem_max) + TUNNEL_SEND_CAP / 4;
+
+	return c > TUNNEL_SEND_CAP ? c : TUNNEL_SEND_CAP;
 }
 
 static int
@@ -337,7 +386,10 @@ tunnel_engines(struct tunnel *t, int is_client, uint32_t conv, const struct tunn
 	/* Snowflake's parameters; fast resend is ours to choose (sender only). */
 	kcp_nodelay(t->kcp, 0, 10, cfg ? cfg->fast_resend : 0, 1);
 	kcp_wndsize(t->kcp, KCP_WND_DEFAULT, rcv_wnd_for(t->mb.limit));
-	kcp_setsendcap(t->kcp, TUNNEL_SEND_CAP);
+	kcp_setsendcap(t->kcp, send_cap_for(t->mb.limit));
+	/* smux's buffer plus all KCP can have in flight toward it. */
+	t->window_max = TUNNEL_STREAM_WINDOW + rcv_wnd_for(t->mb.limit) * (KCP_MTU_DEFAULT - KCP_OVERHEAD);
+	t->rate_ms = now_ms;
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	return 0;
 }
@@ -394,6 +446,7 @@ tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms)
 	if (kcp_input(t->kcp, pkt, n) == -1)
 		return -1;
 	tunnel_pump(t);
+	tunnel_size(t, now_ms);
 	return 0;
 }
 
@@ -431,6 +484,7 @@ tunnel_tick(struct tunnel *t, uint64_t now_ms)
 	tunnel_budget(t);
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	tunnel_pump(t);
+	tunnel_size(t, now_ms);
 	/* Give the rx buffer back when idle; not per pump, where it would churn. */
 	if (t->rx_len == 0 && t->rx != NULL && !t->pumping)
 		rx_free(t);

@@ -690,9 +690,25 @@ smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n)
 void
 smux_set_window(struct smux *s, uint32_t window)
 {
+	uint32_t i;
+
 	/* Never lowered: the peer may already be using what we announced. */
-	if (window > s->window && window <= INT32_MAX)
-		s->window = window;
+	if (window <= s->window || window > INT32_MAX)
+		return;
+	s->window = window;
+	if (s->why != NULL || s->tab == NULL)
+		return;
+	/*
+	 * Told now on every stream the peer writes on: a sender that used up
+	 * the old window may otherwise wait a round trip for the next UPD.
+	 */
+	for (i = 0; i < 1u << s->tbits; i++) {
+		struct stream *st = s->tab[i];
+
+		if (st != NULL && st->nread != 0 && !(st->flags & (ST_CLOSED | ST_FIN_RCVD)) &&
+		    ctrl(s, st, ST_OWE_UPD) < 0)
+			return;
+	}
 }
 
 uint32_t

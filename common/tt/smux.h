@@ -173,7 +173,8 @@ ssize_t smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n);
  * cfg.stream_window. It may pass session_window: what this end buffers is
  * still bounded by session_window, since input stops while the buffer is
  * full, and what the peer has in flight beyond it waits underneath (KCP's
- * windows). UPDs still go out each half of cfg.stream_window consumed.
+ * windows). Streams the peer writes on get an UPD at once; later ones
+ * still go out each half of cfg.stream_window consumed.
  */
 void smux_set_window(struct smux *s, uint32_t window);
 /* The window announced now. */

@@ -560,7 +560,7 @@ START_TEST(test_set_window)
 	struct end *c, *s;
 	uint32_t sid;
 	uint8_t *buf = malloc(MiB);
-	size_t total;
+	size_t total, nupd;
 
 	pair(&c, &s, NULL, NULL);
 	s->autoread = 0;
@@ -577,6 +577,13 @@ START_TEST(test_set_window)
 	ck_assert_uint_eq(total, 1 + 3 * MiB); /* 3 MiB unread: more than stream_window */
 	pump(c, s);
 	ck_assert(!smux_dead(s->s));
+	/* A raise is told at once on a stream already read, without waiting for reads. */
+	nupd = count_cmd(s, SMUX_CMD_UPD, sid);
+	smux_set_window(s->s, 4 * MiB);
+	ck_assert_uint_eq(count_cmd(s, SMUX_CMD_UPD, sid), nupd + 1);
+	ck_assert_uint_eq(s->log[s->nlog - 1].window, 4 * MiB);
+	pump(c, s);
+	ck_assert_uint_eq(write_all(c, sid, 8 * MiB), MiB);
 	free(buf);
 	end_free(c);
 	end_free(s);

@@ -159,7 +159,7 @@ out_ctrl(struct smux *s, struct stream *st, uint32_t what)
 		/* The current count, not the one at the read that owed it: newer is better. */
 		frame_hdr(f, SMUX_CMD_UPD, SMUX_UPD_LEN, st->sid);
 		put32(f + SMUX_HDR_LEN, st->nread);
-		put32(f + SMUX_HDR_LEN + 4, s->cfg.stream_window);
+		put32(f + SMUX_HDR_LEN + 4, s->window);
 		return out_frame(s, f, sizeof(f), NULL, 0);
 	}
 }
@@ -297,6 +297,7 @@ smux_new(int is_client, const struct smux_config *cfg, const struct smux_cb *cb,
 	/* Go: client counter 1, server 0, plus 2 before each use. */
 	s->next_sid = is_client ? 1 : 0;
 	s->bucket = s->cfg.session_window;
+	s->window = s->cfg.stream_window;
 	s->last_rx = now_ms;
 	s->next_nop = now_ms + s->cfg.keepalive_ms;
 	return s;
@@ -393,7 +394,7 @@ static int
 on_psh(struct smux *s, uint32_t sid, uint32_t len)
 {
 	struct stream *st = smux_lookup(s, sid);
-	uint32_t limit = s->cfg.stream_window;
+	uint32_t limit = s->window;
 
 	s->rx_left = len;
 	s->rx_st = NULL;
@@ -684,6 +685,36 @@ smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n)
 		}
 	}
 	return (ssize_t)got;
+}
+
+void
+smux_set_window(struct smux *s, uint32_t window)
+{
+	uint32_t i;
+
+	/* Never lowered: the peer may already be using what we announced. */
+	if (window <= s->window || window > INT32_MAX)
+		return;
+	s->window = window;
+	if (s->why != NULL || s->tab == NULL)
+		return;
+	/*
+	 * Told now on every stream the peer writes on: a sender that used up
+	 * the old window may otherwise wait a round trip for the next UPD.
+	 */
+	for (i = 0; i < 1u << s->tbits; i++) {
+		struct stream *st = s->tab[i];
+
+		if (st != NULL && st->nread != 0 && !(st->flags & (ST_CLOSED | ST_FIN_RCVD)) &&
+		    ctrl(s, st, ST_OWE_UPD) < 0)
+			return;
+	}
+}
+
+uint32_t
+smux_window(const struct smux *s)
+{
+	return s->window;
 }
 
 int

@@ -167,6 +167,19 @@ ssize_t smux_write(struct smux *s, uint32_t sid, const uint8_t *p, size_t n);
  */
 ssize_t smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n);
 
+/*
+ * Raise the window announced in every later UPD (never lowered; at most
+ * INT32_MAX), for a path whose bandwidth-delay product outgrows
+ * cfg.stream_window. It may pass session_window: what this end buffers is
+ * still bounded by session_window, since input stops while the buffer is
+ * full, and what the peer has in flight beyond it waits underneath (KCP's
+ * windows). Streams the peer writes on get an UPD at once; later ones
+ * still go out each half of cfg.stream_window consumed.
+ */
+void smux_set_window(struct smux *s, uint32_t window);
+/* The window announced now. */
+uint32_t smux_window(const struct smux *s);
+
 /* Send FIN: no more writes on sid; reading goes on. 0 or -1 (EBADF, ECONNRESET). */
 int smux_shutdown(struct smux *s, uint32_t sid);
 

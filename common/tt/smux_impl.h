@@ -55,6 +55,7 @@ struct smux {
 	int is_client, goaway, notifying, rx_seen;
 	uint32_t next_sid;
 	int64_t bucket; /* session_window minus all streams' rbytes */
+	uint32_t window; /* announced in UPD: cfg.stream_window, raised by smux_set_window */
 
 	struct stream **tab; /* open addressing, linear probing */
 	uint32_t tbits, tcount, nlive;

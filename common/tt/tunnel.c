@@ -39,6 +39,10 @@ struct tunnel {
 	uint8_t *rx;
 	size_t rx_off, rx_len;
 	int pumping, pump_again;
+	uint64_t now_ms;              /* at the last input or tick */
+	uint64_t rx_total;            /* bytes taken from KCP for smux */
+	uint64_t rate_bytes, rate_ms; /* rx_total and the time at the last sizing */
+	uint32_t window_max;          /* most the smux window may grow to */
 	int dead;
 	char err[96];
 	struct umap_slot *slots;
@@ -249,6 +253,43 @@ rx_free(struct tunnel *t)
 	membudget_uncharge(&t->mb, membudget_cost(TUNNEL_RX_MAX));
 }
 
+/*
+ * Size the stream window from the path, as TCP's receive autotuning does:
+ * the window becomes the initial one plus twice what arrives per round
+ * trip (KCP's estimate). It is measured over a round trip, or sooner when
+ * a quarter of the initial window arrived in less than one: a window
+ * filled faster than it is acknowledged is what holds the stream back,
+ * and the UPDs that announce the growth must reach the sender before it
+ * runs dry. It only grows, up to window_max. A consumer that does not
+ * keep up lets smux's buffer fill and the pump stop, and with it the
+ * growth; a slow carrier keeps the initial window too, so a bulk stream
+ * does not queue more ahead of the others than before.
+ */
+static void
+tunnel_size(struct tunnel *t)
+{
+	struct kcp_stats st;
+	uint64_t span = t->now_ms - t->rate_ms, got = t->rx_total - t->rate_bytes, want;
+	uint32_t win = smux_window(t->smux);
+
+	if (win >= t->window_max)
+		return;
+	kcp_stats(t->kcp, &st);
+	if (st.srtt == 0 || (span < st.srtt && got < TUNNEL_STREAM_WINDOW / 4))
+		return;
+	if (span < st.srtt)
+		want = (uint64_t)win + 2 * got; /* twice what came, as a round trip's worth would */
+	else
+		want = TUNNEL_STREAM_WINDOW + 2 * got * st.srtt / span;
+	if (want > t->window_max)
+		want = t->window_max;
+	/* Each raise costs an UPD per stream: only in steps worth one. */
+	if (want >= win + TUNNEL_STREAM_WINDOW / 4 || want == t->window_max)
+		smux_set_window(t->smux, (uint32_t)want);
+	t->rate_bytes = t->rx_total;
+	t->rate_ms = t->now_ms;
+}
+
 /* Move bytes from KCP into smux while smux wants them. */
 static void
 tunnel_pump(struct tunnel *t)
@@ -288,6 +329,9 @@ tunnel_pump(struct tunnel *t)
 				break;
 			t->rx_off = 0;
 			t->rx_len = (size_t)r;
+			/* Sized before smux sees them: the UPDs their reads send carry it. */
+			t->rx_total += (uint64_t)r;
+			tunnel_size(t);
 		}
 	} while (t->pump_again && !t->dead);
 	t->pumping = 0;
@@ -309,6 +353,20 @@ rcv_wnd_for(size_t mem_max)
 	size_t w = mem_max / TUNNEL_RCV_SHARE / kcp_seg_cost(KCP_MTU_DEFAULT - KCP_OVERHEAD);
 
 	return w > KCP_WND_MAX ? KCP_WND_MAX : (unsigned)w; /* kcp_wndsize raises it to its minimum */
+}
+
+/*
+ * Segments queued plus in flight: a peer with our receive window can take
+ * that many in flight, and a quarter of TUNNEL_SEND_CAP more wait queued
+ * so the window refills without waiting for smux. Never below
+ * TUNNEL_SEND_CAP.
+ */
+static unsigned
+send_cap_for(size_t mem_max)
+{
+	unsigned c = rcv_wnd_for(mem_max) + TUNNEL_SEND_CAP / 4;
+
+	return c > TUNNEL_SEND_CAP ? c : TUNNEL_SEND_CAP;
 }
 
 static int
@@ -337,7 +395,11 @@ tunnel_engines(struct tunnel *t, int is_client, uint32_t conv, const struct tunn
 	/* Snowflake's parameters; fast resend is ours to choose (sender only). */
 	kcp_nodelay(t->kcp, 0, 10, cfg ? cfg->fast_resend : 0, 1);
 	kcp_wndsize(t->kcp, KCP_WND_DEFAULT, rcv_wnd_for(t->mb.limit));
-	kcp_setsendcap(t->kcp, TUNNEL_SEND_CAP);
+	kcp_setsendcap(t->kcp, send_cap_for(t->mb.limit));
+	/* smux's buffer plus all KCP can have in flight toward it. */
+	t->window_max = TUNNEL_STREAM_WINDOW +
+	                rcv_wnd_for(t->mb.limit) * (KCP_MTU_DEFAULT - KCP_OVERHEAD);
+	t->rate_ms = t->now_ms = now_ms;
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	return 0;
 }
@@ -389,6 +451,7 @@ tunnel_free(struct tunnel *t)
 int
 tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms)
 {
+	t->now_ms = now_ms;
 	tunnel_budget(t);
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	if (kcp_input(t->kcp, pkt, n) == -1)
@@ -426,6 +489,7 @@ tunnel_tick(struct tunnel *t, uint64_t now_ms)
 {
 	if (t->dead)
 		return;
+	t->now_ms = now_ms;
 	(void)smux_tick(t->smux, now_ms);
 	(void)smux_flush(t->smux);
 	tunnel_budget(t);

@@ -29,18 +29,23 @@
 
 #define TUNNEL_RX_MAX 65536 /* KCP bytes read but not yet taken by smux */
 /*
- * KCP segments queued plus in flight before writers are held back: the
- * most one session keeps unacknowledged, about 5.6 MB, so about 56 MB/s
- * at a 100 ms carrier round trip. What leaves for the carrier is paced
- * separately by the owner's room callback, so a burst never overflows a
- * carrier queue: inside the process we push back instead of dropping.
+ * KCP segments queued plus in flight before writers are held back, at
+ * least: the cap is the receive window a peer with our budget announces
+ * (TUNNEL_RCV_SHARE) plus a quarter of this, 6,722 segments (9.2 MB) at
+ * the default budget, so the peer's window, not the cap, bounds a long
+ * pipe. What leaves for the carrier is paced separately by the owner's
+ * room callback, so a burst never overflows a carrier queue: inside the
+ * process we push back instead of dropping.
  */
 #define TUNNEL_SEND_CAP 4096
 /*
- * The receive window each stream announces. Snowflake's 1 MiB bounds one
- * stream to 1 MiB per round trip (about 5 MB/s at 100 ms, with UPDs at
- * half a window); the window is the receiver's choice, so ours is the
- * whole session buffer, which still caps what a session holds.
+ * The receive window each stream announces first. Snowflake's 1 MiB
+ * bounds one stream to 1 MiB per round trip (about 5 MB/s at 100 ms,
+ * with UPDs at half a window); ours starts at the whole session buffer
+ * and grows with what arrives per round trip (tunnel.c, tunnel_size) up
+ * to that buffer plus the KCP receive window, 12 MiB at the default
+ * budget: what is in flight beyond the buffer waits in KCP's windows,
+ * which the budget already bounds, so a bigger window costs no memory.
  */
 #define TUNNEL_STREAM_WINDOW SMUX_SESSION_WINDOW
 /* Carrier queue slots kept free for ACKs and repairs when pacing new data. */
@@ -49,8 +54,8 @@
  * Memory one session may hold, counted by allocation size (DESIGN.md §8):
  * KCP segments queued, in flight, received in order and out of order,
  * smux's receive buffers, the rx buffer and the engine's arrays. It is
- * sized for what the limits above already allow an honest peer (5.9 MB
- * of KCP send segments at TUNNEL_SEND_CAP, 4 MiB of smux window plus its
+ * sized for what the limits above already allow an honest peer (9.7 MB
+ * of KCP send segments at the send cap, 4 MiB of smux buffer plus its
  * chunks) plus a receive window of TUNNEL_RCV_SHARE of it (8 MiB, 5,785
  * full segments: 80 MB/s at a 100 ms round trip), so throughput is what
  * it was while a peer flooding out-of-order segments gets 8 MiB, not 94.

@@ -554,6 +554,42 @@ START_TEST(test_flow_control)
 }
 END_TEST
 
+/* smux_set_window: later UPDs announce the raised window, data up to it is taken, it never shrinks. */
+START_TEST(test_set_window)
+{
+	struct end *c, *s;
+	uint32_t sid;
+	uint8_t *buf = malloc(MiB);
+	size_t total, nupd;
+
+	pair(&c, &s, NULL, NULL);
+	s->autoread = 0;
+	ck_assert_int_eq(smux_open(c->s, &sid), 0);
+	total = write_all(c, sid, 8 * MiB);
+	pump(c, s);
+	smux_set_window(s->s, 3 * MiB);
+	smux_set_window(s->s, 2 * MiB);
+	ck_assert_uint_eq(smux_window(s->s), 3 * MiB);
+	ck_assert_int_eq(smux_read(s->s, sid, buf, 1), 1);
+	ck_assert_uint_eq(s->log[s->nlog - 1].window, 3 * MiB);
+	pump(c, s);
+	total += write_all(c, sid, 8 * MiB);
+	ck_assert_uint_eq(total, 1 + 3 * MiB); /* 3 MiB unread: more than stream_window */
+	pump(c, s);
+	ck_assert(!smux_dead(s->s));
+	/* A raise is told at once on a stream already read, without waiting for reads. */
+	nupd = count_cmd(s, SMUX_CMD_UPD, sid);
+	smux_set_window(s->s, 4 * MiB);
+	ck_assert_uint_eq(count_cmd(s, SMUX_CMD_UPD, sid), nupd + 1);
+	ck_assert_uint_eq(s->log[s->nlog - 1].window, 4 * MiB);
+	pump(c, s);
+	ck_assert_uint_eq(write_all(c, sid, 8 * MiB), MiB);
+	free(buf);
+	end_free(c);
+	end_free(s);
+}
+END_TEST
+
 /* MaxReceiveBuffer: at 4 MiB buffered the server stops taking input. */
 START_TEST(test_session_window)
 {
@@ -1199,6 +1235,7 @@ smux_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_open_rw_fin);
 	tcase_add_test(tc, test_half_close);
+	tcase_add_test(tc, test_set_window);
 	tcase_add_test(tc, test_flow_control);
 	tcase_add_test(tc, test_session_window);
 	tcase_add_test(tc, test_many_streams);

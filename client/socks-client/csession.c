@@ -353,7 +353,7 @@ struct tunnel *
 csession_tunnel(struct csession *cs)
 {
 	static const struct tunnel_cb tcb = { cs_packet, NULL, cs_readable, cs_writable, cs_wake,
-		                              cs_room };
+		                              cs_room, NULL };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	uint32_t conv;
 

@@ -127,7 +127,7 @@ int
 tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 {
 	static const struct tunnel_cb tcb = { tt_packet, tt_stream_accept, tt_stream_readable,
-		                              tt_stream_writable, tt_wake, tt_room };
+		                              tt_stream_writable, tt_wake, tt_room, NULL };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	uint32_t conv;
 

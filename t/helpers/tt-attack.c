@@ -320,7 +320,7 @@ static int
 run_streams(const struct endpoint *ep, size_t n)
 {
 	static const struct tunnel_cb cb = { sess_packet, NULL, sess_readable, sess_writable,
-		                             NULL, NULL };
+		                             NULL, NULL, NULL };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	struct sess s = { 0 };
 	uint8_t id[CLIENTID_LEN], buf[65536];

@@ -19,12 +19,12 @@ command -v socat >/dev/null || fail "socat not installed (scripts/install-deps)"
 pw_httpd 1024
 H=$httpd_port
 sock="$T/egress.sock"
-pw_start egress 1 "$PW_BIN/egress" -q -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -q -l "unix:$sock" --allow "127.0.0.1:$H"
 egress_pid=$pw_pid
-pw_start sess 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 \
+pw_start sess 1 pw_socks_client -q -l tcp:127.0.0.1:0 \
 	-C "exec socat - UNIX-CONNECT:$sock"
 sess_pid=$pw_pid sess_port=$pw_port
-pw_start perconn 1 "$PW_BIN/socks-client" -q --per-connection -l tcp:127.0.0.1:0 \
+pw_start perconn 1 pw_socks_client -q --per-connection -l tcp:127.0.0.1:0 \
 	-C "exec socat - UNIX-CONNECT:$sock"
 perconn_pid=$pw_pid perconn_port=$pw_port
 
@@ -105,7 +105,7 @@ SLOW=${PW_BENCH_SLOW_BYTES:-20000000}
 for m in session perconn; do
 	flag=
 	[ "$m" = perconn ] && flag=--per-connection
-	pw_start "slow$m" 1 "$PW_BIN/socks-client" -q ${flag:+"$flag"} -l tcp:127.0.0.1:0 \
+	pw_start "slow$m" 1 pw_socks_client -q ${flag:+"$flag"} -l tcp:127.0.0.1:0 \
 		-C "exec python3 $PW_TOP/bench/delay.py 50 $sock"
 	eval "slowport_$m=\$pw_port"
 done

@@ -43,8 +43,13 @@ tlskey_spki_pin(const uint8_t *spki, size_t n, uint8_t pin[TLSMEM_PIN_LEN])
 	return tlskey_pub_pin(spki + sizeof(spki_prefix), pin);
 }
 
+/*
+ * The key in DER: with its public half for wolfSSL, which signs with
+ * both, or the private half alone (RFC 8410's form, what OpenSSL
+ * writes and reads) for the file.
+ */
 static int
-key_der(const uint8_t priv[32], const uint8_t pub[32], uint8_t *der, size_t cap)
+key_der(const uint8_t priv[32], const uint8_t pub[32], int with_pub, uint8_t *der, size_t cap)
 {
 	ed25519_key k;
 	int n = -1;
@@ -52,7 +57,8 @@ key_der(const uint8_t priv[32], const uint8_t pub[32], uint8_t *der, size_t cap)
 	if (wc_ed25519_init(&k) != 0)
 		return -1;
 	if (wc_ed25519_import_private_key(priv, 32, pub, 32, &k) == 0)
-		n = wc_Ed25519KeyToDer(&k, der, (word32)cap);
+		n = with_pub ? wc_Ed25519KeyToDer(&k, der, (word32)cap)
+		             : wc_Ed25519PrivateKeyToDer(&k, der, (word32)cap);
 	wc_ed25519_free(&k);
 	return n > 0 ? n : -1;
 }
@@ -72,7 +78,7 @@ tlsmem_key_generate(char *out, size_t cap)
 	        : -1;
 	wc_ed25519_free(&k);
 	if (n == 0)
-		n = key_der(priv, pub, der, sizeof(der));
+		n = key_der(priv, pub, 0, der, sizeof(der));
 	if (n > 0)
 		n = wc_DerToPem(der, (word32)n, (byte *)out, (word32)(cap - 1), PKCS8_PRIVATEKEY_TYPE);
 	memset(priv, 0, sizeof(priv));
@@ -206,7 +212,7 @@ tlskey_cert(const struct tlsmem_key *key, uint8_t *der, size_t cap, uint8_t *kde
 	Cert *c;
 	int n = -1;
 
-	if ((*klen = key_der(key->priv, key->pub, kder, kcap)) < 0)
+	if ((*klen = key_der(key->priv, key->pub, 1, kder, kcap)) < 0)
 		return -1;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;

@@ -54,6 +54,8 @@ struct tt_client {
 	size_t nstreams;
 	struct limit_key key; /* the source of its latest proven carrier */
 	int keyed;
+	int secure;        /* its session is secure (the carriers' token); fixed once it has one */
+	char user[USERS_NAME_MAX + 1]; /* secure: whose credentials it presented; "" before */
 };
 
 struct tt_carrier {

@@ -218,8 +218,10 @@ START_TEST(test_bad_inputs)
 	ck_assert_ptr_null(tlsmem_key_load("/nonexistent/key", err, sizeof(err)));
 	unlink(path);
 	ck_assert_int_eq(tlsmem_pin_parse("sha256:00", pin), -1);
-	ck_assert_int_eq(tlsmem_pin_parse("sha1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", pin), -1);
-	ck_assert_int_eq(tlsmem_pin_parse("sha256:0011223344556677889xaabbccddeeff00112233445566778899aabbccddeeff", pin), -1);
+	ck_assert_int_eq(tlsmem_pin_parse("sha1:00112233445566778899aabbccddeeff"
+	                                  "00112233445566778899aabbccddeeff", pin), -1);
+	ck_assert_int_eq(tlsmem_pin_parse("sha256:0011223344556677889xaabbccddeeff"
+	                                  "00112233445566778899aabbccddeeff", pin), -1);
 }
 END_TEST
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside the TLS adapter: what tlskey.c shares with tlsmem.c. */
+/* Inside the TLS adapter: what its files (tls.c, tlskey.c, tlsmem.c) share. */
 #ifndef PW_TLSKEY_INT_H
 #define PW_TLSKEY_INT_H
 
@@ -16,6 +16,9 @@ struct tlsmem_key {
 	uint8_t priv[32], pub[TLSKEY_PUB_LEN];
 	uint8_t pin[TLSMEM_PIN_LEN];
 };
+
+/* wolfSSL_Init once per process: 0, or -1. */
+int tls_lib_init(void);
 
 int tlskey_pub_pin(const uint8_t pub[TLSKEY_PUB_LEN], uint8_t pin[TLSMEM_PIN_LEN]);
 /* The pin of an Ed25519 SubjectPublicKeyInfo: 0, or -1 for any other key. */

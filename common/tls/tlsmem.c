@@ -36,19 +36,6 @@ struct tlsmem {
 };
 
 static int
-lib_init(char *err, size_t errlen)
-{
-	static int ready;
-
-	if (!ready && wolfSSL_Init() != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL_Init failed");
-		return -1;
-	}
-	ready = 1;
-	return 0;
-}
-
-static int
 ctx_common(WOLFSSL_CTX *ctx)
 {
 	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
@@ -64,8 +51,10 @@ ctx_new(int server, char *err, size_t errlen)
 {
 	struct tlsmem_ctx *c;
 
-	if (lib_init(err, errlen) == -1)
+	if (tls_lib_init() == -1) {
+		snprintf(err, errlen, "wolfSSL_Init failed");
 		return NULL;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->ctx = wolfSSL_CTX_new(server ? wolfTLSv1_3_server_method()
 	                                     : wolfTLSv1_3_client_method())) == NULL) {

@@ -107,6 +107,17 @@ pair(const char *path, const char *pinstr, struct tlsmem_ctx **cc, struct tlsmem
 	c2s.len = s2c.len = 0;
 }
 
+static void
+unpair(struct tlsmem_ctx *cc, struct tlsmem_ctx *sc, struct tlsmem *c, struct tlsmem *s,
+       const char *path)
+{
+	tlsmem_free(c);
+	tlsmem_free(s);
+	tlsmem_ctx_free(cc);
+	tlsmem_ctx_free(sc);
+	unlink(path);
+}
+
 START_TEST(test_handshake_and_data)
 {
 	char path[64], fp[TLSMEM_FP_LEN + 1], err[TLS_ERR_MAX];
@@ -132,11 +143,7 @@ START_TEST(test_handshake_and_data)
 	ck_assert_int_eq(tlsmem_write(s, "\0", 1), 1);
 	ck_assert_int_eq(tlsmem_read(c, buf, sizeof(buf)), 1);
 	ck_assert_int_eq(tlsmem_read(c, buf, sizeof(buf)), TLS_WANT_READ);
-	tlsmem_free(c);
-	tlsmem_free(s);
-	tlsmem_ctx_free(cc);
-	tlsmem_ctx_free(sc);
-	unlink(path);
+	unpair(cc, sc, c, s, path);
 }
 END_TEST
 
@@ -155,11 +162,7 @@ START_TEST(test_wrong_pin)
 	ck_assert_int_eq(tlsmem_error_is_pin(c), 1);
 	ck_assert_ptr_nonnull(strstr(tlsmem_error(c), "not the pinned one (it is sha256:"));
 	ck_assert_int_eq(tlsmem_write(c, "x", 1), TLS_ERROR);
-	tlsmem_free(c);
-	tlsmem_free(s);
-	tlsmem_ctx_free(cc);
-	tlsmem_ctx_free(sc);
-	unlink(path);
+	unpair(cc, sc, c, s, path);
 }
 END_TEST
 

@@ -75,6 +75,13 @@ tt_client_update(struct tt_client *cl)
 		tt_client_session_end(cl, tunnel_error(cl->t));
 		return;
 	}
+	/* A secure session that never authenticates must not hold its TLS state. */
+	if (cl->secure && !tunnel_secured(cl->t) &&
+	    ev_now(cl->tt->eg->loop) - cl->t_session > cl->tt->eg->handshake_timeout) {
+		limits_refuse(&cl->tt->eg->lim, LIMIT_HANDSHAKE, ev_now(cl->tt->eg->loop));
+		tt_client_session_end(cl, "no TLS handshake and credentials within --handshake-timeout");
+		return;
+	}
 	now = tt_now_ms(cl->tt);
 	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 0);
 }
@@ -167,6 +174,7 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 			limits_refuse(&cl->tt->eg->lim, LIMIT_MEMORY, ev_now(cl->tt->eg->loop));
 		return 0;
 	}
+	cl->t_session = ev_now(cl->tt->eg->loop);
 	log_info("session %s: new conversation", cl->idhex);
 	if (tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
 		return 1;

@@ -6,7 +6,9 @@
 # egress) serves; unknown credentials, and a user revoked by SIGHUP, are
 # refused and counted while other users are served; a recorded carrier
 # replayed to an egress with the same key starts no session; a plaintext
-# session to an egress without --upstream is refused and counted.
+# session to an egress without --upstream is refused and counted; a
+# session that starts TLS and never finishes is ended at the handshake
+# timeout.
 . "$PW_TOP/t/lib.sh"
 
 pw_httpd 1000
@@ -105,3 +107,13 @@ curl -sS --max-time 10 -o /dev/null --socks5-hostname "127.0.0.1:$pw_port" \
 n=$(pw_metric "$T/admin.sock" 'egress_refused_total{reason="plaintext_session"}')
 [ "${n:-0}" -ge 1 ] || fail "plaintext_session counted ${n:-none}"
 note "plaintext session refused ($n counted)"
+
+# 6. A session stuck in its TLS handshake (the head of a record, then
+# only holes) ends at --handshake-timeout, counted.
+pw_start stuckeg 2 pw_egress -v -l tcp:127.0.0.1:0 --handshake-timeout 2 \
+	--admin "unix:$T/admin2.sock"
+pw_start stuck 1 "$PW_HELPERS/kcp-ooo-flood" -n 1 -l 40 -s 100 -t 20 "$pw_ep"
+wait_for "$T/stuckeg.err" "no TLS handshake and credentials within --handshake-timeout"
+n=$(pw_metric "$T/admin2.sock" 'egress_refused_total{reason="handshake_timeout"}')
+[ "${n:-0}" -ge 1 ] || fail "handshake_timeout counted ${n:-none}"
+note "a session stuck in its handshake ended at the timeout"

@@ -152,6 +152,13 @@ cs_io_connected(void *arg)
 	}
 	cs->cst = CAR_UP;
 	cs->up_at = ev_now(cs->loop);
+	/*
+	 * The egress sends on this carrier only once a datagram on it passed
+	 * the session's checks; after a download's carrier died the client
+	 * may owe nothing for seconds, so it speaks first.
+	 */
+	if (cs->t != NULL)
+		tunnel_poke(cs->t);
 	return 0;
 }
 

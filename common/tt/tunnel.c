@@ -506,6 +506,15 @@ tunnel_kick(struct tunnel *t)
 		t->cb.wake(t->arg);
 }
 
+void
+tunnel_poke(struct tunnel *t)
+{
+	if (t->dead)
+		return;
+	kcp_tell(t->kcp);
+	tunnel_kick(t);
+}
+
 int
 tunnel_open(struct tunnel *t, uint32_t *sid)
 {

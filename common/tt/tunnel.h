@@ -169,6 +169,12 @@ int tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms
 void tunnel_flush(struct tunnel *t);
 /* The carrier queue drained: send the new data that was waiting for room. */
 void tunnel_room(struct tunnel *t);
+/*
+ * A new carrier is up: send a datagram of the session now (a KCP window
+ * tell), so that a server that moves downstream only to a carrier that
+ * proved itself hears from this one even when nothing else is due.
+ */
+void tunnel_poke(struct tunnel *t);
 /* Timers: KCP retransmissions and flushes, smux keepalive. */
 void tunnel_tick(struct tunnel *t, uint64_t now_ms);
 /* Absolute ms when tunnel_tick should next run. */

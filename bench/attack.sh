@@ -34,7 +34,9 @@ attack() {
 			pw_start "a$_i" 1 "$PW_HELPERS/tt-attack" -s "127.0.0.$((_i + 2))" -w 60 \
 				silent "$egress_ep" 64 ;;
 		streams)
-			pw_start "a$_i" 1 "$PW_HELPERS/tt-attack" -s 127.0.0.2 -w 60 streams "$egress_ep" 600 ;;
+			pw_keys
+			pw_start "a$_i" 1 "$PW_HELPERS/tt-attack" -s 127.0.0.2 -w 60 \
+				-F "$pw_fingerprint" -c "$T/credentials" streams "$egress_ep" 600 ;;
 		esac
 		_i=$((_i + 1))
 	done
@@ -43,9 +45,9 @@ attack() {
 # scenario NAME: a fresh egress and client, a warm session, the attack,
 # then the fetches; prints one row.
 scenario() {
-	pw_start egress 1 "$PW_BIN/egress" -q -l tcp:127.0.0.1:0 --allow "127.0.0.1:$H"
+	pw_start egress 1 pw_egress -q -l tcp:127.0.0.1:0 --allow "127.0.0.1:$H"
 	egress_pid=$pw_pid egress_ep=$pw_ep
-	pw_start client 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "$egress_ep"
+	pw_start client 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "$egress_ep"
 	client_port=$pw_port
 	curl -sS --max-time 10 -o /dev/null --socks5-hostname "127.0.0.1:$client_port" \
 		"http://127.0.0.1:$H/1k.bin" || fail "$1: no session before the attack"

@@ -26,9 +26,9 @@ IDLE=${PW_BENCH_MEEK_IDLE:-1000}
 PW_MEEK_DIRECT=1
 pw_meek_stack 1024 -q --max-sessions $((IDLE + 100))
 H=$httpd_port
-pw_start client 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "$meek_carrier"
+pw_start client 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "$meek_carrier"
 client_pid=$pw_pid client_port=$pw_port
-pw_start plain 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
+pw_start plain 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
 --url http://127.0.0.1:$meek_port/meek/ --insecure-plaintext --auth-token-file $T/token"
 plain_port=$pw_port
 

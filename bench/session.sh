@@ -4,10 +4,14 @@
 # in one run on loopback: one stream's goodput (curl, PW_BENCH_SESSION_BYTES
 # from httpd's /zero) through socks-client -> egress over a pipe carrier
 # (socat on the egress's UNIX socket), best of PW_BENCH_RUNS; CPU seconds per
-# GB of socks-client + carrier + egress; and egress memory for 1,000 idle
-# sessions (each a carrier that sent its preamble and KCP segment 0).
-# Goals: session goodput >= 300 MB/s and >= 0.5x per-connection; <= 32 KiB
-# per idle session.
+# GB of socks-client + carrier + egress; secure sessions (the default)
+# against plaintext ones on one path (an egress with --upstream, the only
+# kind that serves both, whose upstream streams zeros), and the same in
+# process (t/helpers/tunnel-bench: the engine alone, no syscalls); and
+# egress memory for 1,000 idle sessions (each a carrier that sent its
+# preamble and KCP segment 0, the head of a TLS record).
+# Goals: session goodput >= 300 MB/s and >= 0.5x per-connection; secure
+# >= 0.9x plaintext; <= 32 KiB per idle session.
 cd "$(dirname "$0")/.." || exit 101
 PW_TOP=$PWD
 . "$PW_TOP/t/lib.sh"
@@ -19,12 +23,12 @@ command -v socat >/dev/null || fail "socat not installed (scripts/install-deps)"
 pw_httpd 1024
 H=$httpd_port
 sock="$T/egress.sock"
-pw_start egress 1 "$PW_BIN/egress" -q -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -q -l "unix:$sock" --allow "127.0.0.1:$H"
 egress_pid=$pw_pid
-pw_start sess 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 \
+pw_start sess 1 pw_socks_client -q -l tcp:127.0.0.1:0 \
 	-C "exec socat - UNIX-CONNECT:$sock"
 sess_pid=$pw_pid sess_port=$pw_port
-pw_start perconn 1 "$PW_BIN/socks-client" -q --per-connection -l tcp:127.0.0.1:0 \
+pw_start perconn 1 pw_socks_client -q --per-connection -l tcp:127.0.0.1:0 \
 	-C "exec socat - UNIX-CONNECT:$sock"
 perconn_pid=$pw_pid perconn_port=$pw_port
 
@@ -39,16 +43,17 @@ ticks() {
 	echo "$_t"
 }
 
-# measure NAME PORT PID: best MB/s and its CPU s/GB.
+# measure NAME PORT PID [URL EGRESS-PID]: best MB/s and its CPU s/GB.
 measure() {
 	best=0 cpu=0
 	i=0
+	_url=${4:-http://127.0.0.1:$H/zero/$BYTES} _eg=${5:-$egress_pid}
 	while [ "$i" -lt "$RUNS" ]; do
-		t0=$(ticks "$3" "$egress_pid")
+		t0=$(ticks "$3" "$_eg")
 		out=$(curl -sS --max-time 120 -o /dev/null -w '%{size_download} %{speed_download}' \
-			--socks5-hostname "127.0.0.1:$2" "http://127.0.0.1:$H/zero/$BYTES") ||
+			--socks5-hostname "127.0.0.1:$2" "$_url") ||
 			fail "$1: transfer failed"
-		t1=$(ticks "$3" "$egress_pid")
+		t1=$(ticks "$3" "$_eg")
 		size=${out% *} speed=${out#* }
 		[ "$size" = "$BYTES" ] || fail "$1: got $size of $BYTES bytes"
 		mbs=$(awk -v s="$speed" 'BEGIN { printf "%.1f", s / 1e6 }')
@@ -67,6 +72,42 @@ s_mbs=${r% *} s_cpu=${r#* }
 r=$(measure per-connection "$perconn_port" "$perconn_pid")
 p_mbs=${r% *} p_cpu=${r#* }
 
+# Secure against plaintext on one path. The upstream answers each stream
+# with the status byte socks-client waits for, then an HTTP response of
+# BYTES zeros, whatever the stream sent.
+up="$T/up.sock"
+cat >"$T/zero.sh" <<EOF
+#!/bin/sh
+printf '\\000HTTP/1.1 200 OK\\r\\nContent-Length: $BYTES\\r\\nConnection: close\\r\\n\\r\\n'
+exec head -c $BYTES /dev/zero
+EOF
+chmod +x "$T/zero.sh"
+pw_start_bg zero socat "UNIX-LISTEN:$up,fork" "EXEC:$T/zero.sh"
+n=0
+until [ -S "$up" ]; do
+	n=$((n + 1))
+	[ "$n" -lt 100 ] || fail "the zero upstream did not start"
+	sleep 0.1
+done
+pw_start egressu 1 pw_egress -q -l "unix:$T/eu.sock" --upstream "unix:$up"
+egressu_pid=$pw_pid
+pw_start usec 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "exec socat - UNIX-CONNECT:$T/eu.sock"
+usec_pid=$pw_pid usec_port=$pw_port
+pw_start uplain 1 "$PW_BIN/socks-client" -q --plaintext -l tcp:127.0.0.1:0 \
+	-C "exec socat - UNIX-CONNECT:$T/eu.sock"
+uplain_pid=$pw_pid uplain_port=$pw_port
+r=$(measure secure "$usec_port" "$usec_pid" http://upstream/ "$egressu_pid")
+us_mbs=${r% *} us_cpu=${r#* }
+r=$(measure plaintext "$uplain_port" "$uplain_pid" http://upstream/ "$egressu_pid")
+up_mbs=${r% *} up_cpu=${r#* }
+uratio=$(awk -v a="$us_mbs" -v b="$up_mbs" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
+"$PW_HELPERS/tunnel-bench" -n 512 >"$T/tb.out" || fail "tunnel-bench failed"
+tb_p=$(awk '$1 == "plaintext" { print $2 }' "$T/tb.out")
+tb_s=$(awk '$1 == "secure" { print $2 }' "$T/tb.out")
+tb_r=$(awk '$1 == "ratio" { print $2 }' "$T/tb.out")
+tb_rp=$(awk '$1 == "plaintext" { print $3 }' "$T/tb.out")
+tb_rs=$(awk '$1 == "secure" { print $3 }' "$T/tb.out")
+
 # 1,000 idle sessions: preamble + one KCP datagram with segment 0 each.
 rss0=$(pw_rss "$egress_pid")
 python3 - "$sock" 1000 <<'PY' >"$T/idle.out" 2>&1 &
@@ -76,10 +117,10 @@ socks = []
 for i in range(n):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
-    nop = bytes([2, 3, 0, 0, 0, 0, 0, 0])             # smux v2 NOP
+    nop = bytes([0x16, 3, 1, 0x40, 0])                # a TLS record's head
     seg = struct.pack("<IBBHIIII", 0x1000 + i, 81, 0, 65535, 0, 0, 0, len(nop)) + nop
     pkt = bytes([0x80 | 0x40 | (len(seg) >> 7), len(seg) & 0x7f]) + seg
-    s.sendall(bytes.fromhex("129360 5d278175f5".replace(" ", "")) + os.urandom(8) + pkt)
+    s.sendall(bytes.fromhex("bb6f2368 1b150a1f".replace(" ", "")) + os.urandom(8) + pkt)
     socks.append(s)
 for s in socks:
     s.recv(65536)                                      # the egress answered: session exists
@@ -105,7 +146,7 @@ SLOW=${PW_BENCH_SLOW_BYTES:-20000000}
 for m in session perconn; do
 	flag=
 	[ "$m" = perconn ] && flag=--per-connection
-	pw_start "slow$m" 1 "$PW_BIN/socks-client" -q ${flag:+"$flag"} -l tcp:127.0.0.1:0 \
+	pw_start "slow$m" 1 pw_socks_client -q ${flag:+"$flag"} -l tcp:127.0.0.1:0 \
 		-C "exec python3 $PW_TOP/bench/delay.py 50 $sock"
 	eval "slowport_$m=\$pw_port"
 done
@@ -126,11 +167,19 @@ ratio=$(awk -v a="$s_mbs" -v b="$p_mbs" 'BEGIN { printf "%.2f", b ? a / b : 0 }'
 echo
 echo "session bench: one stream, $BYTES bytes, best of $RUNS, pipe carrier (socat)"
 printf '%-44s %10s %12s\n' "" "MB/s" "CPU s/GB"
-printf '%-44s %10s %12s\n' "session mode (KCP + smux, one stream)" "$s_mbs" "$s_cpu"
+printf '%-44s %10s %12s\n' "session mode (secure: TLS, KCP, smux)" "$s_mbs" "$s_cpu"
 printf '%-44s %10s %12s\n' "per-connection mode (SOCKS5 per carrier)" "$p_mbs" "$p_cpu"
 met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "NOT met" }'; }
 printf '%-44s %10s   goal >= 300 MB/s  %s\n' "session goodput" "$s_mbs" "$(met "$s_mbs" 300)"
 printf '%-44s %10s   goal >= 0.5        %s\n' "session / per-connection" "$ratio" "$(met "$ratio" 0.5)"
+echo "secure against plaintext sessions, one path (egress --upstream, zeros):"
+printf '%-44s %10s %12s\n' "secure session" "$us_mbs" "$us_cpu"
+printf '%-44s %10s %12s\n' "plaintext session" "$up_mbs" "$up_cpu"
+printf '%-44s %10s   goal >= 0.9        %s\n' "secure / plaintext" "$uratio" "$(met "$uratio" 0.9)"
+printf '%-44s %10s   (engine alone, in process: %s / %s MB/s)\n' "secure / plaintext, tunnel-bench" \
+	"$tb_r" "$tb_s" "$tb_p"
+printf '%-44s %10s   goal <= %s + 1     %s\n' "round trips until a stream is accepted" \
+	"$tb_rs" "$tb_rp" "$(awk -v a="$tb_rs" -v b="$tb_rp" 'BEGIN { print (a <= b + 1) ? "met" : "NOT met" }')"
 printf '%-44s %10s   goal <= 32 KiB     %s\n' "egress KiB per idle session (1,000)" "$per" \
 	"$(awk -v a="$per" 'BEGIN { print (a <= 32) ? "met" : "NOT met" }')"
 echo "one stream of $SLOW bytes over a carrier with a 100 ms round trip (MB/s):"

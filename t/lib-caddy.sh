@@ -210,7 +210,7 @@ pw_meek_stack() {
 	_bytes=$1
 	shift
 	pw_httpd "$_bytes"
-	pw_start egress 1 "$PW_BIN/egress" -l "unix:$T/egress.sock,trusted" \
+	pw_start egress 1 pw_egress -l "unix:$T/egress.sock,trusted" \
 		--allow "127.0.0.1:$httpd_port"
 	egress_pid=$pw_pid
 	(umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$T/token")

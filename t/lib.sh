@@ -253,17 +253,44 @@ pw_httpd() {
 	httpd_port=$pw_port httpd_pid=$pw_pid
 }
 
+# Secure sessions (pipeworks-protocol(5)): pw_keys makes, once per test,
+# an egress key ($T/egress.key), a users file with one user ($T/users)
+# and that user's credentials ($T/credentials), all mode 600, and sets
+# pw_fingerprint. pw_egress and pw_socks_client run the programs with
+# them (for pw_start: they exec, so the PID is the program's).
+pw_keys() {
+	if [ ! -s "$T/egress.key" ]; then
+		(umask 077 && "$PW_BIN/egress" --genkey >"$T/egress.key") || fail "egress --genkey"
+		_secret=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+		(umask 077 && printf 'tester %s\n' "$_secret" >"$T/users" &&
+			printf 'tester %s\n' "$_secret" >"$T/credentials") || fail "users file"
+	fi
+	pw_fingerprint=$("$PW_BIN/egress" --print-fingerprint --key "$T/egress.key") ||
+		fail "egress --print-fingerprint"
+}
+
+pw_egress() {
+	pw_keys
+	exec "$PW_BIN/egress" --key "$T/egress.key" --users "$T/users" "$@"
+}
+
+pw_socks_client() {
+	pw_keys
+	exec "$PW_BIN/socks-client" --egress-fingerprint "$pw_fingerprint" \
+		--credentials-file "$T/credentials" "$@"
+}
+
 # pw_tunnel BYTES [EGRESS-ARG…]: pw_httpd BYTES, then an egress allowed to
 # reach it and a socks-client carrying to that egress over tcp: (sets
 # egress_pid, egress_ep, egress_port, client_pid, client_port, url).
 pw_tunnel() {
 	pw_httpd "$1"
 	shift
-	pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 "$@" \
+	pw_start egress 1 pw_egress -l tcp:127.0.0.1:0 "$@" \
 		--allow "127.0.0.1:$httpd_port"
 	# shellcheck disable=SC2034 # for the tests
 	egress_pid=$pw_pid egress_ep=$pw_ep egress_port=$pw_port
-	pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+	pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 	# shellcheck disable=SC2034 # for the tests
 	client_pid=$pw_pid client_port=$pw_port url="http://127.0.0.1:$httpd_port"
 }

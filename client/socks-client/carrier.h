@@ -18,6 +18,8 @@ struct carrier {
 	const char *spec; /* as given to -C */
 	int is_endpoint;
 	struct endpoint ep;
+	uint8_t pin[32]; /* the egress key's SHA-256 (--egress-fingerprint) */
+	int has_pin;
 };
 
 /* Classify spec: an endpoint when it parses as tcp:/unix:, else a command. */

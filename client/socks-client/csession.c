@@ -12,6 +12,7 @@
  * CSESSION_BACKOFF_MAX and resets once a carrier has delivered data.
  */
 #include "csession.h"
+#include "csecure.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ struct csession {
 	unsigned fails; /* carriers in a row that delivered nothing */
 
 	uint64_t ncarriers_started, nsessions;
+	const struct csecure *sec; /* NULL: plaintext sessions */
 };
 
 static void cs_carrier_start(struct csession *cs);
@@ -67,14 +69,20 @@ cs_now_ms(struct csession *cs)
 
 /* --- carrier ------------------------------------------------------------- */
 
+/* The carrier started last (the current one, while one is up). */
+static const char *
+cs_carrier_spec(const struct csession *cs)
+{
+	return cs->carriers[(cs->next_carrier + cs->ncarriers - 1) % cs->ncarriers].spec;
+}
+
 static void
 cs_carrier_stop(struct csession *cs, const char *why)
 {
 	if (cs->cst == CAR_DOWN)
 		return;
 	if (why)
-		log_info("session %s: carrier %s: %s", cs->idhex,
-		         cs->carriers[(cs->next_carrier + cs->ncarriers - 1) % cs->ncarriers].spec, why);
+		log_info("session %s: carrier %s: %s", cs->idhex, cs_carrier_spec(cs), why);
 	carrier_io_close(&cs->io);
 	if (cs->pid > 0) {
 		ev_child_stop(cs->loop, &cs->child);
@@ -144,6 +152,13 @@ cs_io_connected(void *arg)
 	}
 	cs->cst = CAR_UP;
 	cs->up_at = ev_now(cs->loop);
+	/*
+	 * The egress sends on this carrier only once a datagram on it passed
+	 * the session's checks; after a download's carrier died the client
+	 * may owe nothing for seconds, so it speaks first.
+	 */
+	if (cs->t != NULL)
+		tunnel_poke(cs->t);
 	return 0;
 }
 
@@ -211,6 +226,7 @@ cs_carrier_start(struct csession *cs)
 	cs->ncarriers_started++;
 	cs->delivered = 0;
 	cs->cst = CAR_CONNECTING;
+	cs->io.k.secure = cs->sec != NULL;
 	/* A child's socketpair is writable at once: the same path as a connect. */
 	carrier_io_open(&cs->io, fd, CARRIER_CLIENT, cs->id, 1);
 	if (cs->pid > 0) {
@@ -289,7 +305,11 @@ cs_session_end(struct csession *cs, const char *why)
 
 	if (t == NULL)
 		return;
-	log_warnx("session %s lost: %s", cs->idhex, why);
+	if (tunnel_error_is_pin(t))
+		log_warnx("session %s: carrier %s refused: %s; the next session starts on the next "
+		          "carrier", cs->idhex, cs_carrier_spec(cs), why);
+	else
+		log_warnx("session %s lost: %s", cs->idhex, why);
 	cs->cb.lost(cs->arg, t);
 	cs->t = NULL;
 	tunnel_free(t);
@@ -353,7 +373,7 @@ struct tunnel *
 csession_tunnel(struct csession *cs)
 {
 	static const struct tunnel_cb tcb = { cs_packet, NULL, cs_readable, cs_writable, cs_wake,
-		                              cs_room };
+		                              cs_room, NULL };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	uint32_t conv;
 
@@ -374,6 +394,13 @@ csession_tunnel(struct csession *cs)
 	    getrandom(&conv, sizeof(conv), 0) != (ssize_t)sizeof(conv))
 		return NULL;
 	clientid_show(cs->id, cs->idhex);
+	if (cs->sec != NULL) {
+		cfg.tls = cs->sec->ctx;
+		cfg.pin = cs->carriers[cs->next_carrier].pin; /* the carrier it starts on */
+		cfg.user = cs->sec->user;
+		cfg.secret = cs->sec->secret;
+		cfg.secret_len = cs->sec->slen;
+	}
 	cs->t = tunnel_new(1, conv, &cfg, &tcb, cs, cs_now_ms(cs));
 	if (cs->t == NULL)
 		return NULL;
@@ -389,7 +416,7 @@ csession_tunnel(struct csession *cs)
 
 struct csession *
 csession_new(struct ev_loop *loop, const struct carrier *carriers, size_t ncarriers,
-             const struct csession_cb *cb, void *arg)
+             const struct csecure *sec, const struct csession_cb *cb, void *arg)
 {
 	static const struct carrier_io_cb iocb = {
 		.packet = cs_io_packet,
@@ -410,6 +437,7 @@ csession_new(struct ev_loop *loop, const struct carrier *carriers, size_t ncarri
 	cs->ncarriers = ncarriers;
 	cs->cb = *cb;
 	cs->arg = arg;
+	cs->sec = sec;
 	pktq_init(&cs->q, CSESSION_QUEUE);
 	ev_init(&cs->tick, cs_tick_cb);
 	cs->tick.data = cs;

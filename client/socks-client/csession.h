@@ -43,8 +43,17 @@ struct csession_cb {
 	void (*writable)(void *arg, struct tunnel *t, uint32_t sid);
 };
 
+struct csecure;
+
+/*
+ * sec: secure sessions with its context and credentials, each pinning
+ * the key of the carrier it starts on (a wrong key ends the session, and
+ * the next one starts on the next carrier); NULL: plaintext sessions.
+ * sec must outlive the csession.
+ */
 struct csession *csession_new(struct ev_loop *loop, const struct carrier *carriers,
-                              size_t ncarriers, const struct csession_cb *cb, void *arg);
+                              size_t ncarriers, const struct csecure *sec,
+                              const struct csession_cb *cb, void *arg);
 void csession_free(struct csession *cs);
 
 /*

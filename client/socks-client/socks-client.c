@@ -22,6 +22,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "carrier.h"
+#include "csecure.h"
 #include "net/endpoint.h"
 #include "net/net.h"
 #include "proxy.h"
@@ -33,9 +34,21 @@ static const char usage_text[] =
     "usage: socks-client [-hqv] [-l ENDPOINT]... -C CARRIER [-C CARRIER]...\n"
     "                    [--per-connection | --optimistic] [--max-conns N]\n"
     "                    [--connect-timeout SECONDS] [--idle-timeout SECONDS]\n"
-    "                    [--drain-timeout SECONDS]\n";
+    "                    [--drain-timeout SECONDS]\n"
+    "                    [--egress-fingerprint sha256:HEX]... [--credentials-file FILE]\n"
+    "                    [--plaintext]\n";
 
-enum { OPT_MAXCONNS = 256, OPT_CONNECT, OPT_IDLE, OPT_DRAIN, OPT_PERCONN, OPT_OPTIMISTIC };
+enum {
+	OPT_MAXCONNS = 256,
+	OPT_CONNECT,
+	OPT_IDLE,
+	OPT_DRAIN,
+	OPT_PERCONN,
+	OPT_OPTIMISTIC,
+	OPT_FINGERPRINT,
+	OPT_CREDENTIALS,
+	OPT_PLAINTEXT,
+};
 static const struct option longopts[] = {
 	{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
@@ -43,6 +56,9 @@ static const struct option longopts[] = {
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
 	{ "per-connection", no_argument, NULL, OPT_PERCONN },
 	{ "optimistic", no_argument, NULL, OPT_OPTIMISTIC },
+	{ "egress-fingerprint", required_argument, NULL, OPT_FINGERPRINT },
+	{ "credentials-file", required_argument, NULL, OPT_CREDENTIALS },
+	{ "plaintext", no_argument, NULL, OPT_PLAINTEXT },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -55,7 +71,11 @@ struct socks_main {
 	size_t ncarriers;
 	uint64_t max_conns;
 	uint64_t connect_ms, idle_ms, drain_ms;
-	int per_connection, optimistic;
+	int per_connection, optimistic, plaintext;
+	uint8_t pin[32]; /* the latest --egress-fingerprint */
+	int have_pin;
+	const char *cred_path;
+	struct csecure sec;
 	struct listener listeners[LISTEN_MAX];
 	struct endpoint listen_eps[LISTEN_MAX];
 	size_t nlisteners;
@@ -79,6 +99,7 @@ parse_carrier(struct socks_main *m, const char *s)
 		cli_usage_error("at most %d -C", CARRIER_MAX);
 	if (carrier_parse(s, &m->carriers[m->ncarriers], err, sizeof(err)) == -1)
 		cli_usage_error("-C %s: %s", s, err);
+	csecure_pin_carrier(&m->carriers[m->ncarriers], m->pin, m->have_pin);
 	m->ncarriers++;
 }
 
@@ -118,6 +139,15 @@ parse(struct socks_main *m, int argc, char **argv)
 		case OPT_OPTIMISTIC:
 			m->optimistic = 1;
 			break;
+		case OPT_FINGERPRINT:
+			csecure_pin_arg(m->carriers, m->ncarriers, optarg, m->pin, &m->have_pin);
+			break;
+		case OPT_CREDENTIALS:
+			m->cred_path = optarg;
+			break;
+		case OPT_PLAINTEXT:
+			m->plaintext = 1;
+			break;
 		default:
 			cli_option(ch);
 		}
@@ -135,6 +165,8 @@ validate(struct socks_main *m)
 		cli_usage_error("at least one -C carrier is required");
 	if (m->per_connection && m->optimistic)
 		cli_usage_error("--optimistic needs session mode, not --per-connection");
+	if (m->plaintext && (m->have_pin || m->cred_path != NULL))
+		cli_usage_error("--plaintext sessions pin no key and present no credentials");
 	if (m->nlisten == 0)
 		m->listen[m->nlisten++] = "tcp:127.0.0.1:1080";
 	for (i = 0; i < m->nlisten; i++) {
@@ -177,7 +209,11 @@ acquire(struct socks_main *m, struct ev_loop *loop)
 			proxy_stream_writable,
 		};
 
-		px->sess = csession_new(loop, m->carriers, m->ncarriers, &scb, px);
+		/* Secure unless asked: only an --upstream egress serves plaintext sessions. */
+		if (!m->plaintext)
+			csecure_acquire(&m->sec, m->carriers, m->ncarriers, m->cred_path);
+		px->sess = csession_new(loop, m->carriers, m->ncarriers, m->plaintext ? NULL : &m->sec,
+		                        &scb, px);
 		if (px->sess == NULL)
 			fatalx(EX_PW_INTERNAL, "out of memory");
 	}
@@ -268,6 +304,7 @@ teardown(struct socks_main *m)
 
 	proxy_abort_all(&m->px);
 	csession_free(m->px.sess);
+	csecure_free(&m->sec);
 	for (i = 0; i < m->nlisteners; i++) {
 		listener_stop(&m->listeners[i]);
 		if (m->listen_eps[i].kind == EP_UNIX)

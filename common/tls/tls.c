@@ -10,6 +10,7 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include "tls/tls.h"
+#include "tls/tlskey_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ struct tls_conn {
 	char err[TLS_ERR_MAX];
 };
 
-static int
+int
 tls_lib_init(void)
 {
 	static int ready;

@@ -40,7 +40,7 @@ carrier_codec_reset(struct carrier_codec *k, enum carrier_role role, const uint8
 	frame_reader_init(&k->fr, PKTQ_PKT_MAX);
 	buf_reset(&k->out);
 	if (role == CARRIER_CLIENT) {
-		preamble_encode(id, pre);
+		preamble_encode_kind(id, k->secure, pre);
 		/* The output is empty and far larger than a preamble. */
 		(void)buf_append(&k->out, pre, sizeof(pre));
 	}
@@ -58,7 +58,7 @@ carrier_codec_preamble(struct carrier_codec *k, const uint8_t *p, size_t n, size
 	if (k->prelen < PREAMBLE_LEN)
 		return CARRIER_MORE;
 	/* The listener has checked the token's first bytes; the rest is checked here. */
-	if (preamble_decode(k->pre, k->prelen, k->id) != PREAMBLE_LEN)
+	if (preamble_decode_kind(k->pre, k->prelen, k->id, &k->secure) != PREAMBLE_LEN)
 		return k->err = CARRIER_EPREAMBLE;
 	return CARRIER_PREAMBLE;
 }

@@ -47,6 +47,7 @@ enum carrier_role {
 
 struct carrier_codec {
 	enum carrier_role role;
+	int secure;    /* the secure-session token: set by a client before reset, read by a server */
 	int err;       /* the first error, returned from then on; 0 */
 	size_t prelen; /* preamble bytes read (server role) */
 	uint8_t pre[PREAMBLE_LEN];

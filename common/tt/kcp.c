@@ -368,6 +368,12 @@ kcp_conv(const struct kcp *k)
 	return k->conv;
 }
 
+void
+kcp_tell(struct kcp *k)
+{
+	k->probe |= KCP_ASK_TELL;
+}
+
 int
 kcp_dead(const struct kcp *k)
 {

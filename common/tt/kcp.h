@@ -197,6 +197,11 @@ size_t kcp_queued(const struct kcp *k);
 void kcp_setdeadlink(struct kcp *k, unsigned n);
 
 uint32_t kcp_conv(const struct kcp *k);
+/*
+ * Send a window tell (WINS) with the next flush: a datagram of the
+ * conversation with no data, for a peer that waits to hear on a new path.
+ */
+void kcp_tell(struct kcp *k);
 
 /* Counters for logs and tests. */
 struct kcp_stats {

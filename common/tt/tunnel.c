@@ -14,6 +14,7 @@
  * an idle session costs KCP's and smux's own structures and little else.
  */
 #include "tt/tunnel.h"
+#include "tt/tunnel_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,31 +24,6 @@
 #include "base/membudget.h"
 #include "tt/kcp.h"
 #include "tt/smux.h"
-
-struct umap_slot {
-	uint32_t sid; /* 0: empty (smux never uses stream id 0) */
-	void *user;
-};
-
-struct tunnel {
-	struct membudget mb; /* the session's; its parent is the global one */
-	size_t kcp_base;     /* KCP's own struct, charged here: KCP charges the rest */
-	struct kcp *kcp;
-	struct smux *smux;
-	struct tunnel_cb cb;
-	void *arg;
-	uint8_t *rx;
-	size_t rx_off, rx_len;
-	int pumping, pump_again;
-	uint64_t now_ms;              /* at the last input or tick */
-	uint64_t rx_total;            /* bytes taken from KCP for smux */
-	uint64_t rate_bytes, rate_ms; /* rx_total and the time at the last sizing */
-	uint32_t window_max;          /* most the smux window may grow to */
-	int dead;
-	char err[96];
-	struct umap_slot *slots;
-	size_t nslots, nused; /* nslots a power of two, or 0 */
-};
 
 /*
  * What all sessions of the process hold, for owners that pass no budget
@@ -166,7 +142,7 @@ tunnel_user(const struct tunnel *t, uint32_t sid)
 
 /* --- glue ------------------------------------------------------------------ */
 
-static void
+void
 tunnel_die(struct tunnel *t, const char *why)
 {
 	if (!t->dead)
@@ -199,7 +175,11 @@ static size_t
 smux_out(void *arg, const uint8_t *p, size_t n)
 {
 	struct tunnel *t = arg;
-	ssize_t r = kcp_send(t->kcp, p, n);
+	ssize_t r;
+
+	if (t->sec != NULL)
+		return tunnel_sec_out(t, p, n);
+	r = kcp_send(t->kcp, p, n);
 
 	return r > 0 ? (size_t)r : 0;
 }
@@ -234,8 +214,8 @@ smux_writable_cb(void *arg, uint32_t sid)
 }
 
 /* Bounded by its size and needed to make progress: charged, never refused. */
-static int
-rx_alloc(struct tunnel *t)
+int
+tunnel_rx_alloc(struct tunnel *t)
 {
 	if ((t->rx = malloc(TUNNEL_RX_MAX)) == NULL)
 		return -1;
@@ -265,7 +245,7 @@ rx_free(struct tunnel *t)
  * growth; a slow carrier keeps the initial window too, so a bulk stream
  * does not queue more ahead of the others than before.
  */
-static void
+void
 tunnel_size(struct tunnel *t)
 {
 	struct kcp_stats st;
@@ -305,6 +285,11 @@ tunnel_pump(struct tunnel *t)
 		t->pump_again = 0;
 		while (!t->dead) {
 			if (t->rx_len > 0) {
+				if (t->sec != NULL && !t->sec_in) {
+					if (tunnel_sec_preface(t) <= 0)
+						break;
+					continue;
+				}
 				if (!smux_want_input(t->smux))
 					break;
 				r = smux_input(t->smux, t->rx + t->rx_off, t->rx_len);
@@ -318,9 +303,14 @@ tunnel_pump(struct tunnel *t)
 				t->rx_len -= (size_t)r;
 				continue;
 			}
+			if (t->sec != NULL) {
+				if (tunnel_sec_fill(t) <= 0)
+					break;
+				continue;
+			}
 			if (kcp_readable(t->kcp) == 0)
 				break;
-			if (t->rx == NULL && rx_alloc(t) < 0) {
+			if (t->rx == NULL && tunnel_rx_alloc(t) < 0) {
 				tunnel_die(t, "out of memory");
 				break;
 			}
@@ -392,6 +382,8 @@ tunnel_engines(struct tunnel *t, int is_client, uint32_t conv, const struct tunn
 	                              ? t->mb.parent->limit / TUNNEL_OOO_SPARE_SHARE : 0);
 	if ((t->smux = smux_new(is_client, &sc, &scb, t, now_ms)) == NULL)
 		return -1;
+	if (cfg && cfg->tls && tunnel_sec_new(t, is_client, cfg) == -1)
+		return -1;
 	/* Snowflake's parameters; fast resend is ours to choose (sender only). */
 	kcp_nodelay(t->kcp, 0, 10, cfg ? cfg->fast_resend : 0, 1);
 	kcp_wndsize(t->kcp, KCP_WND_DEFAULT, rcv_wnd_for(t->mb.limit));
@@ -401,6 +393,9 @@ tunnel_engines(struct tunnel *t, int is_client, uint32_t conv, const struct tunn
 	                rcv_wnd_for(t->mb.limit) * (KCP_MTU_DEFAULT - KCP_OVERHEAD);
 	t->rate_ms = t->now_ms = now_ms;
 	kcp_update(t->kcp, (uint32_t)now_ms);
+	/* The client speaks first: its ClientHello goes out with the first flush. */
+	if (t->sec != NULL && is_client)
+		tunnel_pump(t);
 	return 0;
 }
 
@@ -438,6 +433,7 @@ tunnel_free(struct tunnel *t)
 	if (t == NULL)
 		return;
 	global = t->mb.parent;
+	tunnel_sec_free(t);
 	smux_free(t->smux);
 	kcp_free(t->kcp); /* uncharges its segments and arrays, not its struct */
 	membudget_uncharge(&t->mb, t->kcp_base);
@@ -570,6 +566,15 @@ tunnel_kick(struct tunnel *t)
 		t->cb.wake(t->arg);
 }
 
+void
+tunnel_poke(struct tunnel *t)
+{
+	if (t->dead)
+		return;
+	kcp_tell(t->kcp);
+	tunnel_kick(t);
+}
+
 int
 tunnel_open(struct tunnel *t, uint32_t *sid)
 {
@@ -627,4 +632,16 @@ tunnel_close(struct tunnel *t, uint32_t sid)
 	smux_close(t->smux, sid);
 	tunnel_pump(t);
 	tunnel_kick(t);
+}
+
+int
+tunnel_error_is_pin(const struct tunnel *t)
+{
+	return t->sec_pin;
+}
+
+int
+tunnel_secured(const struct tunnel *t)
+{
+	return t->sec != NULL && t->sec_in && t->sec_out;
 }

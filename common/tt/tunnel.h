@@ -101,7 +101,35 @@ struct tunnel_cb {
 	 * KCP until the owner calls tunnel_room(). NULL: no limit.
 	 */
 	size_t (*room)(void *arg);
+	/*
+	 * Secure server: the client's credentials arrived (name: printable,
+	 * 1..TUNNEL_NAME_MAX bytes; secret 1..TUNNEL_SECRET_MAX bytes). 0
+	 * accepts; anything else refuses and the session dies ("bad
+	 * credentials") once the refusal is sent. NULL: refuse all.
+	 */
+	int (*auth)(void *arg, const char *name, const uint8_t *secret, size_t slen);
 };
+
+/*
+ * Secure mode (pipeworks-protocol(5)): KCP's byte stream carries TLS 1.3
+ * records (tls/tlsmem.h) and smux frames are their application data.
+ * The client starts the handshake at tunnel_new; right behind its
+ * Finished it sends its credentials, 01 NLEN NAME SLEN SECRET, and then
+ * smux frames without waiting; the server answers one status byte
+ * (TUNNEL_AUTH_OK or TUNNEL_AUTH_REFUSED) before any smux frame. Streams
+ * opened before that owe only their SYN, held by smux until the channel
+ * is open. Session start costs the TLS 1.3 round trip and no more.
+ */
+#define TUNNEL_HELLO_VERSION 1
+#define TUNNEL_NAME_MAX 64
+#define TUNNEL_SECRET_MAX 128
+#define TUNNEL_HELLO_MAX (3 + TUNNEL_NAME_MAX + TUNNEL_SECRET_MAX)
+#define TUNNEL_AUTH_OK 0
+#define TUNNEL_AUTH_REFUSED 1
+/* Record header, content type and AEAD tag: room kept per TLS record. */
+#define TUNNEL_TLS_OVERHEAD 64
+
+struct tlsmem_ctx;
 
 struct membudget;
 
@@ -115,6 +143,12 @@ struct tunnel_config {
 	 * the sessions.
 	 */
 	struct membudget *global;
+	/* Secure mode when non-NULL: a server or client context (tlsmem.h). */
+	struct tlsmem_ctx *tls;
+	const uint8_t *pin;     /* client: the egress key's fingerprint (32 bytes) */
+	const char *user;       /* client: credentials to present */
+	const uint8_t *secret;
+	size_t secret_len;
 };
 
 /*
@@ -140,14 +174,27 @@ int tunnel_input(struct tunnel *t, const uint8_t *pkt, size_t n, uint64_t now_ms
 void tunnel_flush(struct tunnel *t);
 /* The carrier queue drained: send the new data that was waiting for room. */
 void tunnel_room(struct tunnel *t);
+/*
+ * A new carrier is up: send a datagram of the session now (a KCP window
+ * tell), so that a server that moves downstream only to a carrier that
+ * proved itself hears from this one even when nothing else is due.
+ */
+void tunnel_poke(struct tunnel *t);
 /* Timers: KCP retransmissions and flushes, smux keepalive. */
 void tunnel_tick(struct tunnel *t, uint64_t now_ms);
 /* Absolute ms when tunnel_tick should next run. */
 uint64_t tunnel_next(const struct tunnel *t, uint64_t now_ms);
 
-/* 1 once KCP declared the link dead or smux died; tunnel_error says why. */
+/*
+ * 1 once KCP declared the link dead, smux died, or (secure mode) TLS
+ * failed or the credentials were refused; tunnel_error says why.
+ */
 int tunnel_dead(const struct tunnel *t);
 const char *tunnel_error(const struct tunnel *t);
+/* Secure mode: 1 when the session died because the server's key was not the pinned one. */
+int tunnel_error_is_pin(const struct tunnel *t);
+/* Secure mode: 1 once the channel carries smux (handshake done, credentials accepted). */
+int tunnel_secured(const struct tunnel *t);
 uint32_t tunnel_conv(const struct tunnel *t);
 size_t tunnel_nstreams(const struct tunnel *t);
 /* KCP segments sent or queued and not yet acknowledged. */

@@ -151,6 +151,7 @@ conn_event(struct conn *c, const struct events_close *cl)
 		return;
 	s.time = ev_now(c->eg->loop);
 	s.session = NULL;
+	s.user = NULL;
 	s.source = c->has_source ? c->source : NULL;
 	s.destination = c->dest;
 	n = cl ? events_format_close(&s, cl, line, sizeof(line))

@@ -30,6 +30,7 @@
 #include "net/net.h"
 #include "selfaddr.h"
 #include "setup.h"
+#include "secure.h"
 #include "tt.h"
 #include "base/membudget.h"
 #include "tt/tunnel.h"
@@ -45,7 +46,10 @@ static const char usage_str[] =
 	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
 	"              [--deny-self | --no-deny-self] [--max-per-source N]\n"
 	"              [--max-streams N] [--max-session-streams N] [--max-source-streams N]\n"
-	"              [--max-memory BYTES] [--admin ENDPOINT]\n";
+	"              [--max-memory BYTES] [--admin ENDPOINT]\n"
+	"              [--key FILE --users FILE] [--max-auth-failures N]\n"
+	"       egress --genkey > FILE\n"
+	"       egress --print-fingerprint --key FILE\n";
 
 /* Long-only options: their values are not in the getopt string. */
 static const struct option longopts[] = {
@@ -68,6 +72,11 @@ static const struct option longopts[] = {
 	{ "max-source-streams", required_argument, NULL, 'O' },
 	{ "max-memory", required_argument, NULL, 'm' },
 	{ "admin", required_argument, NULL, 'a' },
+	{ "genkey", no_argument, NULL, 'G' },
+	{ "print-fingerprint", no_argument, NULL, 'F' },
+	{ "key", required_argument, NULL, 'K' },
+	{ "users", required_argument, NULL, 'u' },
+	{ "max-auth-failures", required_argument, NULL, 'f' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,6 +92,7 @@ struct egress_main {
 	ev_signal sig[3];
 	ev_timer drain;
 	int hard_exit;
+	int genkey, print_fingerprint;
 };
 
 static double
@@ -108,6 +118,7 @@ parse(struct egress_main *m, int argc, char **argv)
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
 	eg->idle_timeout = EGRESS_IDLE_TIMEOUT_DEFAULT;
 	eg->drain_timeout = EGRESS_DRAIN_TIMEOUT_DEFAULT;
+	eg->max_auth_failures = EGRESS_MAX_AUTH_FAILURES_DEFAULT;
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -176,6 +187,22 @@ parse(struct egress_main *m, int argc, char **argv)
 			setup_admin_arg(&m->admin, optarg);
 			m->admin_spec = optarg;
 			break;
+		case 'G':
+			m->genkey = 1;
+			break;
+		case 'F':
+			m->print_fingerprint = 1;
+			break;
+		case 'K':
+			eg->key_path = optarg;
+			break;
+		case 'u':
+			eg->users_path = optarg;
+			break;
+		case 'f':
+			eg->max_auth_failures = (size_t)cli_u64("--max-auth-failures", optarg, 0,
+			                                        EGRESS_MAX_CONNS_MAX);
+			break;
 		default:
 			cli_option(c);
 		}
@@ -186,8 +213,18 @@ parse(struct egress_main *m, int argc, char **argv)
 static void
 validate(const struct egress_main *m)
 {
+	if (m->genkey)
+		secure_genkey();
+	if (m->print_fingerprint) {
+		if (m->eg.key_path == NULL)
+			cli_usage_error("--print-fingerprint needs --key FILE");
+		secure_print_fingerprint(m->eg.key_path);
+	}
 	if (m->eg.nlisten == 0)
 		cli_usage_error("at least one -l is required");
+	if ((m->eg.key_path == NULL) != (m->eg.users_path == NULL))
+		cli_usage_error("--key and --users go together: secure sessions need both "
+		                "(without them, sessions are served only with --upstream)");
 }
 
 static void
@@ -213,6 +250,7 @@ acquire(struct egress_main *m)
 	tunnel_global()->limit = (size_t)eg->max_memory;
 	if (tt_init(eg) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
+	secure_acquire(eg);
 	if (eg->events_spec != NULL &&
 	    (eg->events = evsink_open(eg->loop, eg->events_spec, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_USAGE, "--events %s: %s", eg->events_spec, err);
@@ -249,6 +287,7 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	if (w->signum == SIGHUP) {
 		if (eg->events)
 			evsink_reopen(eg->events);
+		secure_reload(eg);
 		return;
 	}
 	if (eg->draining) {
@@ -298,6 +337,7 @@ watchers(struct egress_main *m)
 		net_print_ready(eg->admin.name);
 		log_info("admin on %s", eg->admin.name);
 	}
+	secure_print_ready(eg);
 }
 
 static void
@@ -312,6 +352,7 @@ teardown(struct egress_main *m)
 		admin_close(&eg->admin);
 	limits_free(&eg->lim);
 	limits_free(&eg->lim_streams);
+	secure_free(eg);
 	for (i = 0; i < eg->nlisten; i++) {
 		listener_stop(&eg->listen[i].l);
 		if (m->ep[i].kind == EP_UNIX)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "limits.h"
+#include "users.h"
 #include "net/admin.h"
 #include "net/net.h"
 #include "policy.h"
@@ -34,6 +35,9 @@
 /* A relay (SOCKS5 or session stream) silent both ways this long closes. */
 #define EGRESS_IDLE_TIMEOUT_DEFAULT 3600.0
 #define EGRESS_DRAIN_TIMEOUT_DEFAULT 30.0
+/* --max-auth-failures: credential failures one source may have per window. */
+#define EGRESS_MAX_AUTH_FAILURES_DEFAULT 10
+#define EGRESS_AUTH_WINDOW 60.0
 /* The destination phase (resolution and every attempt) gets this many connect timeouts. */
 #define EGRESS_CONNECT_BUDGET 3
 
@@ -41,6 +45,7 @@ struct conn;
 struct evsink;
 struct dns;
 struct tt;
+struct tlsmem_ctx;
 
 struct egress_listen {
 	struct listener l;
@@ -64,6 +69,9 @@ struct egress {
 	const char *events_spec;
 	const struct endpoint *upstream; /* --upstream: session streams carry no prefix */
 	size_t max_sessions;
+	const char *key_path;       /* --key: serve secure sessions */
+	const char *users_path;     /* --users: who may */
+	size_t max_auth_failures;   /* per source per EGRESS_AUTH_WINDOW (0: none) */
 
 	/* live objects */
 	struct egress_listen listen[EGRESS_LISTEN_MAX];
@@ -80,6 +88,11 @@ struct egress {
 	int has_admin;
 	int draining;          /* no longer accepting; break the loop at zero conns */
 	struct tt *tt;         /* Turbo Tunnel clients and carriers */
+	struct tlsmem_ctx *tls; /* the key's server context; NULL without --key */
+	char fingerprint[80];  /* "sha256:HEX" of --key */
+	struct users users;    /* --users */
+	struct limits lim_auth; /* per-source credential failures in this window */
+	double auth_window;    /* when the window started */
 };
 
 #endif

@@ -75,7 +75,8 @@ events_base(const struct events_stream *s, const char *event)
 	    json_object_set_new(o, "event", json_string(event)) == -1 ||
 	    json_object_set_new(o, "session", events_string(s->session)) == -1 ||
 	    json_object_set_new(o, "source", events_string(s->source)) == -1 ||
-	    json_object_set_new(o, "destination", events_string(s->destination)) == -1) {
+	    json_object_set_new(o, "destination", events_string(s->destination)) == -1 ||
+	    (s->user != NULL && json_object_set_new(o, "user", events_string(s->user)) == -1)) {
 		json_decref(o);
 		return NULL;
 	}

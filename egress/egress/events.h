@@ -9,6 +9,7 @@
  *   time         Unix seconds, microsecond fraction
  *   event        "accept" | "close"
  *   session      ClientID as hex, or null for plain SOCKS5 connections
+ *   user         the session's user (--users); only in events of secure sessions
  *   source       "ip:port" of the client, or null when unknown
  *   destination  "host:port" as requested, IPv6 in brackets
  *   bytes_up, bytes_down, duration, result      close only
@@ -38,6 +39,7 @@ struct events_stream {
 	const char *session;     /* NULL → null */
 	const char *source;      /* NULL → null */
 	const char *destination; /* NULL → null */
+	const char *user;        /* NULL → no key */
 };
 
 struct events_close {

@@ -18,7 +18,7 @@
 static const char *const reason_names[LIMIT_NREASONS] = {
 	"max_conns", "max_per_source", "max_sessions", "max_streams", "max_session_streams",
 	"max_source_streams", "max_memory", "handshake_timeout", "destination_timeout", "idle_timeout",
-	"foreign_carrier",
+	"foreign_carrier", "plaintext_session", "bad_credentials", "auth_failures",
 };
 
 static const char *const reason_text[LIMIT_NREASONS] = {
@@ -33,6 +33,9 @@ static const char *const reason_text[LIMIT_NREASONS] = {
 	"streams closed without a destination (--connect-timeout)",
 	"carriers closed idle (--idle-timeout)",
 	"carriers closed for packets that failed their session's checks",
+	"plaintext sessions refused (secure sessions only without --upstream)",
+	"sessions refused for unknown or wrong credentials",
+	"sessions refused: their source failed credentials too often",
 };
 
 const char *
@@ -204,4 +207,12 @@ limits_metrics(const struct limits *l, char *out, size_t cap)
 	if (n < 0 || (size_t)n >= cap - off)
 		return -1;
 	return (int)(off + (size_t)n);
+}
+
+void
+limits_clear(struct limits *l)
+{
+	if (l->tab != NULL)
+		memset(l->tab, 0, l->cap * sizeof(*l->tab));
+	l->used = 0;
 }

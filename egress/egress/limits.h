@@ -39,6 +39,9 @@ enum limit_reason {
 	LIMIT_DESTINATION, /* a stream sent no destination within --connect-timeout */
 	LIMIT_IDLE,        /* a carrier silent for --idle-timeout */
 	LIMIT_FOREIGN,     /* a carrier whose packets failed its session's checks */
+	LIMIT_PLAINTEXT,   /* a plaintext session where only secure ones are served */
+	LIMIT_CREDENTIALS, /* a secure session with unknown or wrong credentials */
+	LIMIT_AUTH_RATE,   /* a source over its credential failures for the window */
 	LIMIT_NREASONS
 };
 
@@ -74,6 +77,8 @@ int limits_key(const struct sockaddr_storage *ss, struct limit_key *k);
  * per_source (or the table is full) and nothing was counted.
  */
 int limits_take(struct limits *l, const struct limit_key *k);
+/* Forget every source's count (a new window); refusal counters stay. */
+void limits_clear(struct limits *l);
 /* Give back what one limits_take counted. */
 void limits_give(struct limits *l, const struct limit_key *k);
 /* How many connections k holds now. */

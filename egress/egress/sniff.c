@@ -14,6 +14,9 @@
 const uint8_t sniff_turbo_token[SNIFF_TURBO_TOKEN_LEN] = {
 	0x12, 0x93, 0x60, 0x5d, 0x27, 0x81, 0x75, 0xf5,
 };
+const uint8_t sniff_secure_token[SNIFF_TURBO_TOKEN_LEN] = {
+	0xbb, 0x6f, 0x23, 0x68, 0x1b, 0x15, 0x0a, 0x1f,
+};
 
 enum sniff_kind
 sniff_classify(const uint8_t *p, size_t n)
@@ -24,9 +27,9 @@ sniff_classify(const uint8_t *p, size_t n)
 		return SNIFF_MORE;
 	if (p[0] == SOCKS5_VERSION)
 		return SNIFF_SOCKS5;
-	if (p[0] == sniff_turbo_token[0]) {
+	if (p[0] == sniff_turbo_token[0] || p[0] == sniff_secure_token[0]) {
 		k = n < SNIFF_TURBO_TOKEN_LEN ? n : SNIFF_TURBO_TOKEN_LEN;
-		if (memcmp(p, sniff_turbo_token, k) != 0)
+		if (memcmp(p, sniff_turbo_token, k) != 0 && memcmp(p, sniff_secure_token, k) != 0)
 			return SNIFF_UNKNOWN;
 		return k == SNIFF_TURBO_TOKEN_LEN ? SNIFF_TURBO : SNIFF_MORE;
 	}

@@ -7,7 +7,8 @@
  *
  *   05 …                          SOCKS5 greeting
  *   0d 0a 0d 0a 00 0d 0a 51 …     PROXY protocol v2 header (12-byte signature)
- *   12 93 60 5d 27 81 75 f5       Turbo Tunnel token (DESIGN.md §3)
+ *   12 93 60 5d 27 81 75 f5       Turbo Tunnel token, plaintext session (DESIGN.md §3)
+ *   bb 6f 23 68 1b 15 0a 1f       Turbo Tunnel token, secure session
  *   anything else                 unknown: close
  */
 #ifndef PW_EGRESS_SNIFF_H
@@ -28,6 +29,7 @@ enum sniff_kind {
 };
 
 extern const uint8_t sniff_turbo_token[SNIFF_TURBO_TOKEN_LEN];
+extern const uint8_t sniff_secure_token[SNIFF_TURBO_TOKEN_LEN];
 
 enum sniff_kind sniff_classify(const uint8_t *p, size_t n);
 const char *sniff_kind_str(enum sniff_kind k);

@@ -76,7 +76,18 @@ tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
 	struct tt_carrier *c = arg;
 	struct tt *tt = c->tt;
 	struct tt_client *cl;
+	int secure = c->io.k.secure;
 
+	/* Without --upstream the egress is no open proxy: sessions prove who they are. */
+	if (!secure && tt->eg->upstream == NULL) {
+		limits_refuse(&tt->eg->lim, LIMIT_PLAINTEXT, ev_now(tt->eg->loop));
+		tt_carrier_end(c, "plaintext session refused (no --upstream: secure sessions only)");
+		return -1;
+	}
+	if (secure && tt->eg->tls == NULL) {
+		tt_carrier_end(c, "secure session refused: this egress has no --key");
+		return -1;
+	}
 	c->e = clientmap_get(&tt->map, id, tt_now_ms(tt), 1);
 	if (c->e == NULL) {
 		limits_refuse(&tt->eg->lim, LIMIT_SESSIONS, ev_now(tt->eg->loop));
@@ -89,6 +100,14 @@ tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
 		tt_carrier_end(c, "out of memory");
 		return -1;
 	}
+	if (cl->t != NULL && cl->secure != secure) {
+		limits_refuse(&tt->eg->lim, LIMIT_FOREIGN, ev_now(tt->eg->loop));
+		c->e = NULL; /* the entry is the client's, not this carrier's */
+		tt_carrier_end(c, "a carrier of the other session kind");
+		return -1;
+	}
+	if (cl->t == NULL)
+		cl->secure = secure;
 	if (c->has_source) {
 		snprintf(cl->source, sizeof(cl->source), "%s", c->source);
 		cl->has_source = 1;

@@ -12,10 +12,12 @@
 #include "tt_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "base/evtimer.h"
 #include "base/log.h"
+#include "secure.h"
 #include "tt/kcp.h"
 #include "tt/tstream.h"
 
@@ -73,6 +75,13 @@ tt_client_update(struct tt_client *cl)
 		tt_client_session_end(cl, tunnel_error(cl->t));
 		return;
 	}
+	/* A secure session that never authenticates must not hold its TLS state. */
+	if (cl->secure && !tunnel_secured(cl->t) &&
+	    ev_now(cl->tt->eg->loop) - cl->t_session > cl->tt->eg->handshake_timeout) {
+		limits_refuse(&cl->tt->eg->lim, LIMIT_HANDSHAKE, ev_now(cl->tt->eg->loop));
+		tt_client_session_end(cl, "no TLS handshake and credentials within --handshake-timeout");
+		return;
+	}
 	now = tt_now_ms(cl->tt);
 	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 0);
 }
@@ -103,6 +112,22 @@ tt_wake(void *arg)
 	evtimer_at_ms(cl->tt->eg->loop, &cl->tick, now, tunnel_next(cl->t, now), 1);
 }
 
+/* A secure session's credentials: its events will name the user. */
+static int
+tt_auth(void *arg, const char *name, const uint8_t *secret, size_t slen)
+{
+	struct tt_client *cl = arg;
+
+	if (secure_auth(cl->tt->eg, cl->keyed ? &cl->key : NULL, name, secret, slen) == -1) {
+		log_info("session %s: credentials of %s refused (source %s)", cl->idhex, name,
+		         cl->has_source ? cl->source : "unknown");
+		return -1;
+	}
+	snprintf(cl->user, sizeof(cl->user), "%s", name);
+	log_info("session %s: user %s", cl->idhex, name);
+	return 0;
+}
+
 /* Does this datagram start a session (carry KCP segment 0)? */
 static int
 tt_starts_session(const uint8_t *p, size_t n, uint32_t *conv)
@@ -127,7 +152,7 @@ int
 tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 {
 	static const struct tunnel_cb tcb = { tt_packet, tt_stream_accept, tt_stream_readable,
-		                              tt_stream_writable, tt_wake, tt_room };
+		                              tt_stream_writable, tt_wake, tt_room, tt_auth };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	uint32_t conv;
 
@@ -141,12 +166,15 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 		return tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0 ? 1 : -1;
 	if (!tt_starts_session(p, n, &conv))
 		return 0;
+	cfg.tls = cl->secure ? cl->tt->eg->tls : NULL;
+	cl->user[0] = '\0';
 	cl->t = tunnel_new(0, conv, &cfg, &tcb, cl, tt_now_ms(cl->tt));
 	if (cl->t == NULL) {
 		if (errno == ENOBUFS)
 			limits_refuse(&cl->tt->eg->lim, LIMIT_MEMORY, ev_now(cl->tt->eg->loop));
 		return 0;
 	}
+	cl->t_session = ev_now(cl->tt->eg->loop);
 	log_info("session %s: new conversation", cl->idhex);
 	if (tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
 		return 1;

@@ -54,6 +54,9 @@ struct tt_client {
 	size_t nstreams;
 	struct limit_key key; /* the source of its latest proven carrier */
 	int keyed;
+	int secure;        /* its session is secure (the carriers' token); fixed once it has one */
+	char user[USERS_NAME_MAX + 1]; /* secure: whose credentials it presented; "" before */
+	ev_tstamp t_session; /* when its session started: TLS and credentials are due by --handshake-timeout */
 };
 
 struct tt_carrier {

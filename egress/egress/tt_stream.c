@@ -37,6 +37,7 @@ tt_stream_event(struct tt_stream *s, const struct events_close *cl)
 		return;
 	ev.time = ev_now(eg->loop);
 	ev.session = s->cl->idhex;
+	ev.user = s->cl->user[0] != '\0' ? s->cl->user : NULL;
 	ev.source = s->cl->has_source ? s->cl->source : NULL;
 	ev.destination = s->dest;
 	n = cl ? events_format_close(&ev, cl, line, sizeof(line))

@@ -2,8 +2,9 @@
 /*
  * kcp-ooo-flood — an attack client for egress memory tests. Each session
  * connects to ENDPOINT, sends the Turbo Tunnel preamble with a random
- * ClientID, opens a KCP conversation with segment 0 (a smux NOP, so the
- * session is well formed), then never sends segment 1 but sends 2..LAST,
+ * ClientID (the secure-session token), opens a KCP conversation with
+ * segment 0 (the head of a TLS record, so the session waits for the
+ * rest of it), then never sends segment 1 but sends 2..LAST,
  * each with SIZE data bytes, packed into datagrams of at most 1400 bytes:
  * everything after the hole is out of order and must be held or dropped.
  * A window probe (WASK) ends the flood; the egress answers it with a WINS
@@ -94,7 +95,11 @@ put_seg(uint8_t *p, uint32_t conv, uint8_t cmd, uint32_t sn, const uint8_t *data
 static void
 flood_start(struct flood *f, uint32_t last, uint32_t size)
 {
-	static const uint8_t nop[8] = { 2, 3, 0, 0, 0, 0, 0, 0 }; /* smux NOP, sid 0 */
+	/*
+	 * The head of a TLS handshake record of 16 KiB: the egress's TLS waits
+	 * for the rest, which is the hole, so the session lives and holds.
+	 */
+	static const uint8_t nop[5] = { 0x16, 0x03, 0x01, 0x40, 0x00 };
 	uint8_t id[CLIENTID_LEN], d[FLOOD_DGRAM];
 
 	if (clientid_random(id) < 0) {
@@ -105,7 +110,7 @@ flood_start(struct flood *f, uint32_t last, uint32_t size)
 	f->next_sn = 2;
 	f->last = last;
 	f->size = size;
-	preamble_encode(id, f->out);
+	preamble_encode_kind(id, 1, f->out);
 	f->outlen = PREAMBLE_LEN;
 	put_dgram(f, d, put_seg(d, f->conv, KCP_CMD_PUSH, 0, nop, sizeof(nop)));
 }

@@ -4,7 +4,7 @@
  *
  *   tt-attack [-s SRCADDR] [-w SECONDS] silent ENDPOINT N
  *   tt-attack [-s SRCADDR] [-w SECONDS] preamble ENDPOINT N
- *   tt-attack [-w SECONDS] streams ENDPOINT N
+ *   tt-attack [-w SECONDS] [-F FINGERPRINT -c CREDFILE] streams ENDPOINT N
  *   tt-attack [-k] hijack ENDPOINT CLIENTID_HEX CONV_HEX SECONDS
  *
  * silent opens N connections and sends nothing; preamble sends only the
@@ -15,7 +15,11 @@
  * from "ready"), plus "open M after W s" when some outlived the wait.
  * -s binds the connections to a source address (tcp: only).
  *
- * streams is one real session (KCP + smux over one carrier) that opens N
+ * Every carrier announces a secure session (the egress serves only those
+ * without --upstream): the attacks on KCP and the ClientMap happen below
+ * TLS. streams is one real session (KCP + smux over one carrier, with
+ * -F and -c a secure one, pinning FINGERPRINT and presenting the
+ * credentials in CREDFILE, "NAME SECRET") that opens N
  * streams and never sends a destination. It prints "ready K" when the
  * egress first closes a stream (a cap was hit), then, when every stream
  * was closed or after -w, "closed K of N after S s".
@@ -48,6 +52,7 @@
 #include "net/net.h"
 #include "proto/frame.h"
 #include "proto/preamble.h"
+#include "tls/tlsmem.h"
 #include "tt/kcp.h"
 #include "tt/pktq.h"
 #include "tt/tunnel.h"
@@ -57,6 +62,7 @@
 
 static const char *src_addr;
 static double max_wait = 30;
+static const char *sec_fp, *sec_cred; /* streams: -F, -c */
 
 static double
 now_s(void)
@@ -70,7 +76,8 @@ now_s(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: tt-attack [-s SRCADDR] [-w SECONDS] silent|preamble|streams ENDPOINT N\n"
+	fprintf(stderr, "usage: tt-attack [-s SRCADDR] [-w SECONDS] silent|preamble ENDPOINT N\n"
+	                "       tt-attack [-w SECONDS] [-F FINGERPRINT -c CREDFILE] streams ENDPOINT N\n"
 	                "       tt-attack [-k] hijack ENDPOINT CLIENTID_HEX CONV_HEX SECONDS\n");
 	exit(EX_PW_USAGE);
 }
@@ -129,7 +136,7 @@ send_carrier(int fd, const uint8_t id[CLIENTID_LEN], const uint8_t *pkt, size_t 
 	uint8_t out[PREAMBLE_LEN + FRAME_PREFIX_MAX + KCP_MTU_MAX];
 	ssize_t f = 0;
 
-	preamble_encode(id, out);
+	preamble_encode_kind(id, 1, out);
 	if (pkt != NULL && (f = frame_encode_data(pkt, n, out + PREAMBLE_LEN,
 	                                          sizeof(out) - PREAMBLE_LEN)) == -1)
 		fatalx(EX_PW_INTERNAL, "frame");
@@ -320,9 +327,12 @@ static int
 run_streams(const struct endpoint *ep, size_t n)
 {
 	static const struct tunnel_cb cb = { sess_packet, NULL, sess_readable, sess_writable,
-		                             NULL, NULL };
+		                             NULL, NULL, NULL };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	struct sess s = { 0 };
+	uint8_t pin[TLSMEM_PIN_LEN];
+	char cred[256], err[TLS_ERR_MAX], *sp;
+	FILE *f;
 	uint8_t id[CLIENTID_LEN], buf[65536];
 	uint32_t conv;
 	double done = 0;
@@ -333,6 +343,20 @@ run_streams(const struct endpoint *ep, size_t n)
 		fatal(EX_PW_INTERNAL, "getrandom");
 	send_carrier(s.fd, id, NULL, 0);
 	frame_reader_init(&s.fr, PKTQ_PKT_MAX);
+	if (sec_fp != NULL) {
+		if (tlsmem_pin_parse(sec_fp, pin) == -1 || (f = fopen(sec_cred, "re")) == NULL ||
+		    fgets(cred, sizeof(cred), f) == NULL || (sp = strchr(cred, ' ')) == NULL)
+			fatalx(EX_PW_USAGE, "-F or -c: bad fingerprint or credentials file");
+		fclose(f);
+		*sp++ = '\0';
+		sp[strcspn(sp, "\r\n")] = '\0';
+		if ((cfg.tls = tlsmem_ctx_client(err, sizeof(err))) == NULL)
+			fatalx(EX_PW_INTERNAL, "%s", err);
+		cfg.pin = pin;
+		cfg.user = cred;
+		cfg.secret = (const uint8_t *)sp;
+		cfg.secret_len = strlen(sp);
+	}
 	if ((s.t = tunnel_new(1, conv, &cfg, &cb, &s, now_ms())) == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	s.t0 = now_s();
@@ -443,8 +467,14 @@ main(int argc, char **argv)
 	int c, wask = 0;
 
 	log_init("tt-attack", LOG_LVL_INFO);
-	while ((c = getopt(argc, argv, "ks:w:")) != -1) {
+	while ((c = getopt(argc, argv, "F:c:ks:w:")) != -1) {
 		switch (c) {
+		case 'F':
+			sec_fp = optarg;
+			break;
+		case 'c':
+			sec_cred = optarg;
+			break;
 		case 'k':
 			wask = 1;
 			break;

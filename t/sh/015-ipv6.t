@@ -17,13 +17,13 @@ case $pw_ep in
 "tcp:[::1]:"*) ;;
 *) fail "httpd ready line '$pw_ep', want tcp:[::1]:PORT" ;;
 esac
-pw_start egress 1 "$PW_BIN/egress" -l "tcp:[::1]:0" --allow "[::1]:$H"
+pw_start egress 1 pw_egress -l "tcp:[::1]:0" --allow "[::1]:$H"
 egress_ep=$pw_ep egress_port=$pw_port
 case $egress_ep in
 "tcp:[::1]:"*) ;;
 *) fail "egress ready line '$egress_ep', want tcp:[::1]:PORT" ;;
 esac
-pw_start client 1 "$PW_BIN/socks-client" -l "tcp:[::1]:0" -C "$egress_ep"
+pw_start client 1 pw_socks_client -l "tcp:[::1]:0" -C "$egress_ep"
 client_port=$pw_port
 
 pw_fetch v6-direct big.bin --socks5 "[::1]:$egress_port" "http://[::1]:$H/big.bin"

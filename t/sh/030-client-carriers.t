@@ -7,7 +7,7 @@
 
 pw_httpd 50000000
 sock="$T/egress.sock"
-pw_start egress 2 "$PW_BIN/egress" -l "unix:$sock" -l tcp:127.0.0.1:0 \
+pw_start egress 2 pw_egress -l "unix:$sock" -l tcp:127.0.0.1:0 \
 	--allow "127.0.0.1:$httpd_port"
 egress_ep=$pw_ep egress_ep2=$pw_ep2
 case "$egress_ep $egress_ep2" in
@@ -21,21 +21,21 @@ esac
 [ -S "$sock" ] || fail "no socket at $sock"
 url="http://127.0.0.1:$httpd_port"
 
-pw_start cu 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "unix:$sock"
+pw_start cu 1 pw_socks_client -l tcp:127.0.0.1:0 -C "unix:$sock"
 cu_port=$pw_port
 pw_fetch unix-carrier big.bin --socks5-hostname "127.0.0.1:$cu_port" "$url/big.bin"
 
 # Command carriers: socat, and a python3 pipe to the TCP listener.
 command -v socat >/dev/null || fail "socat not installed (scripts/install-deps)"
-pw_start cc 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "socat - UNIX-CONNECT:$sock"
+pw_start cc 1 pw_socks_client -l tcp:127.0.0.1:0 -C "socat - UNIX-CONNECT:$sock"
 cc_port=$pw_port
 pw_fetch command-carrier big.bin --socks5-hostname "127.0.0.1:$cc_port" "$url/big.bin"
 pw_fetch command-carrier-http big.bin -p -x "http://127.0.0.1:$cc_port" "$url/big.bin"
-pw_start cp 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "python3 $PW_PY/relay.py $tcp_ep"
+pw_start cp 1 pw_socks_client -l tcp:127.0.0.1:0 -C "python3 $PW_PY/relay.py $tcp_ep"
 cp_port=$pw_port
 pw_fetch python-carrier big.bin --socks5-hostname "127.0.0.1:$cp_port" "$url/big.bin"
 
-pw_start cf 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 \
+pw_start cf 1 pw_socks_client -l tcp:127.0.0.1:0 \
 	-C "unix:$T/nothing-here.sock" -C "exit 3" -C "unix:$sock"
 cf_port=$pw_port
 pw_fetch fallback big.bin --socks5-hostname "127.0.0.1:$cf_port" "$url/big.bin"

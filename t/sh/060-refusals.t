@@ -12,14 +12,14 @@ hole=$bh_port
 dead=${bh_ep2##*:}
 
 # e0: default policy only. e1: the test's own ports allowed.
-pw_start e0 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0
+pw_start e0 1 pw_egress -l tcp:127.0.0.1:0
 e0_ep=$pw_ep e0_port=$pw_port
-pw_start e1 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --connect-timeout 2 \
+pw_start e1 1 pw_egress -l tcp:127.0.0.1:0 --connect-timeout 2 \
 	--allow "127.0.0.1:$httpd_port" --allow "127.0.0.1:$dead" --allow "127.0.0.1:$hole"
 e1_ep=$pw_ep e1_port=$pw_port
-pw_start c0 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$e0_ep"
+pw_start c0 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$e0_ep"
 c0_port=$pw_port
-pw_start c1 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$e1_ep"
+pw_start c1 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$e1_ep"
 c1_port=$pw_port
 H=$httpd_port
 

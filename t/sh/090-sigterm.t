@@ -22,9 +22,9 @@ transfer() {
 }
 
 # 1. egress gets SIGTERM while a stream flows through socks-client.
-pw_start e1 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --allow "127.0.0.1:$H"
+pw_start e1 1 pw_egress -l tcp:127.0.0.1:0 --allow "127.0.0.1:$H"
 e1_pid=$pw_pid e1_ep=$pw_ep e1_port=$pw_port
-pw_start c1 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$e1_ep"
+pw_start c1 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$e1_ep"
 c1_port=$pw_port
 transfer "$c1_port"
 kill -TERM "$e1_pid"
@@ -45,9 +45,9 @@ pw_alive c1
 pw_stop c1
 
 # 2. socks-client gets SIGTERM mid-transfer; the egress lives on.
-pw_start e2 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --allow "127.0.0.1:$H"
+pw_start e2 1 pw_egress -l tcp:127.0.0.1:0 --allow "127.0.0.1:$H"
 e2_ep=$pw_ep e2_port=$pw_port
-pw_start c2 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$e2_ep"
+pw_start c2 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$e2_ep"
 c2_pid=$pw_pid c2_port=$pw_port
 transfer "$c2_port"
 kill -TERM "$c2_pid"
@@ -70,8 +70,8 @@ pw_wait "$get_pid" 20
 [ "$pw_rc" = timeout ] && fail "the application hung after egress exited"
 
 # 4. idle programs exit at once.
-pw_start e3 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 -l "unix:$T/e3.sock"
-pw_start c3 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "unix:$T/e3.sock"
+pw_start e3 1 pw_egress -l tcp:127.0.0.1:0 -l "unix:$T/e3.sock"
+pw_start c3 1 pw_socks_client -l tcp:127.0.0.1:0 -C "unix:$T/e3.sock"
 pw_stop c3 5
 pw_stop e3 5
 exit 0

@@ -8,9 +8,9 @@
 pw_httpd 1000
 H=$httpd_port
 sock="$T/egress.sock"
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -l "unix:$sock" --allow "127.0.0.1:$H"
 egress_pid=$pw_pid
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "unix:$sock"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "unix:$sock"
 client_port=$pw_port
 
 # transfer: a 300 MB download at a limited rate through socks-client;
@@ -44,7 +44,7 @@ pw_httpd 1000
 H=$httpd_port
 # The egress allows only the first server's port: reach the new one direct.
 pw_stop egress
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -l "unix:$sock" --allow "127.0.0.1:$H"
 egress_pid=$pw_pid
 pw_fetch after-httpd-death 1k.bin --socks5-hostname "127.0.0.1:$client_port" "http://127.0.0.1:$H/1k.bin"
 
@@ -59,7 +59,7 @@ rc=$?
 [ "$rc" -eq 97 ] || fail "no egress: curl exit $rc, want 97: $(cat "$T/noegress.cerr")"
 pw_connect_status no-egress 502 "$client_port" "http://127.0.0.1:$H/1k.bin"
 rm -f "$sock"
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -l "unix:$sock" --allow "127.0.0.1:$H"
 pw_fetch egress-back 1k.bin --socks5-hostname "127.0.0.1:$client_port" "http://127.0.0.1:$H/1k.bin"
 pw_stop client
 pw_stop egress

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: MIT
 # egress --events -: one JSON line per stream accept and per close, with the
 # documented keys, byte counts that match the transfer, and a result that
-# tells a success from a refusal.
+# tells a success from a refusal; the session's events name its user.
 . "$PW_TOP/t/lib.sh"
 
 pw_httpd 3000000
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --events - \
+pw_start egress 1 pw_egress -l tcp:127.0.0.1:0 --events - \
 	--allow "127.0.0.1:$httpd_port"
 egress_ep=$pw_ep egress_port=$pw_port
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 H=$httpd_port
 
@@ -25,7 +25,8 @@ path, port, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
 events = []
 for n, line in enumerate(open(path), 1):
     line = line.rstrip("\n")
-    if not line:
+    # The key's status line, after the ready line, before any event.
+    if not line or (n == 1 and line.startswith("fingerprint sha256:")):
         continue
     try:
         ev = json.loads(line)
@@ -66,6 +67,9 @@ if ok[0]["result"] != ok[1]["result"]:
     sys.exit("two successes with different results: %r %r" % (ok[0]["result"], ok[1]["result"]))
 if bad[0]["result"] == ok[0]["result"]:
     sys.exit("a refusal has the result of a success: %r" % bad[0])
+users = sorted(str(e.get("user")) for e in ok)
+if users != ["None", "tester"]:
+    sys.exit("want the session's stream by user tester, SOCKS5's without: %r" % users)
 if bad[0]["bytes_down"] != 0:
     sys.exit("a refused stream counted bytes_down: %r" % bad[0])
 sessions = {e["session"] for e in acc}

@@ -25,10 +25,10 @@ for i in 1 2 3; do
 	pw_start "httpd$i" 1 "$PW_HELPERS/httpd" -l tcp:127.0.0.1:0 -d "$T/www"
 	ports="$ports $pw_port"
 done
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --events "unix:$T/events.sock" \
+pw_start egress 1 pw_egress -l tcp:127.0.0.1:0 --events "unix:$T/events.sock" \
 	--allow 127.0.0.1
 egress_ep=$pw_ep
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 
 # The web servers: a real download each. Then twelve closed ports.

@@ -18,10 +18,10 @@ wait_for() {
 pw_start watch 1 "$PW_BIN/peerconn-watch" -l "unix:$T/events.sock"
 watch_pid=$pw_pid
 pw_httpd 1000
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --events "unix:$T/events.sock" \
+pw_start egress 1 pw_egress -l tcp:127.0.0.1:0 --events "unix:$T/events.sock" \
 	--allow "127.0.0.1"
 egress_ep=$pw_ep egress_port=$pw_port
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 
 # download LABEL: N zeros straight through the egress (SOCKS5), so that

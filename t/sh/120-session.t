@@ -9,8 +9,8 @@
 pw_httpd 100000000
 H=$httpd_port
 sock="$T/egress.sock"
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$sock" --allow "127.0.0.1:$H"
-pw_start client 1 "$PW_BIN/socks-client" -v -l tcp:127.0.0.1:0 \
+pw_start egress 1 pw_egress -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start client 1 pw_socks_client -v -l tcp:127.0.0.1:0 \
 	-C "exec socat - UNIX-CONNECT:$sock"
 client_pid=$pw_pid client_port=$pw_port
 want=$(pw_sha "$T/www/big.bin")
@@ -46,7 +46,7 @@ note "200 concurrent streams"
 
 # 3. The egress restarts: the session is lost; new streams work again.
 pw_stop egress
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -l "unix:$sock" --allow "127.0.0.1:$H"
 pw_fetch after-restart 1k.bin --max-time 40 --socks5-hostname "127.0.0.1:$client_port" \
 	"http://127.0.0.1:$H/1k.bin"
 pw_fetch after-restart-2 1k.bin --max-time 20 --socks5-hostname "127.0.0.1:$client_port" \
@@ -54,9 +54,9 @@ pw_fetch after-restart-2 1k.bin --max-time 20 --socks5-hostname "127.0.0.1:$clie
 pw_alive client
 
 # 4. Far ends that are not an egress: streams fail within seconds.
-pw_start bad 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C 'head -c 1000000 /dev/urandom'
+pw_start bad 1 pw_socks_client -l tcp:127.0.0.1:0 -C 'head -c 1000000 /dev/urandom'
 bad_port=$pw_port
-pw_start gone 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C 'exit 0'
+pw_start gone 1 pw_socks_client -l tcp:127.0.0.1:0 -C 'exit 0'
 gone_port=$pw_port
 for p in "$bad_port" "$gone_port"; do
 	curl -sS --max-time 20 -o /dev/null --socks5-hostname "127.0.0.1:$p" \

@@ -9,9 +9,9 @@
 pw_httpd 10000000
 H=$httpd_port
 sock="$T/egress.sock"
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$sock" --allow "127.0.0.1:$H"
+pw_start egress 1 pw_egress -l "unix:$sock" --allow "127.0.0.1:$H"
 for pct in 1 5; do
-	pw_start "c$pct" 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 \
+	pw_start "c$pct" 1 pw_socks_client -l tcp:127.0.0.1:0 \
 		-C "exec python3 $PW_PY/lossy.py 0.0$pct 0.02 $sock 7"
 	pw_fetch "lossy-$pct" big.bin --max-time 120 --socks5-hostname "127.0.0.1:$pw_port" \
 		"http://127.0.0.1:$H/big.bin"

@@ -10,10 +10,10 @@
 
 pw_httpd 1000000
 H=$httpd_port
-pw_start egress 2 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --handshake-timeout 2 \
+pw_start egress 2 pw_egress -l tcp:127.0.0.1:0 --handshake-timeout 2 \
 	--max-per-source 1000 --admin "unix:$T/admin.sock" --allow "127.0.0.1:$H"
 egress_pid=$pw_pid egress_ep=$pw_ep
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 
 # attack_done NAME SECONDS: wait for an attacker and its stdout drain.
@@ -65,10 +65,10 @@ pw_stop egress
 
 # 2. Default --max-per-source (64): 127.0.0.2 opens 100, 36 are closed
 # at once, 64 held; a client from 127.0.0.1 is served meanwhile.
-pw_start egress2 2 "$PW_BIN/egress" -l tcp:127.0.0.1:0 \
+pw_start egress2 2 pw_egress -l tcp:127.0.0.1:0 \
 	--admin "unix:$T/admin.sock" --allow "127.0.0.1:$H"
 egress2_ep=$pw_ep
-pw_start client2 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress2_ep"
+pw_start client2 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress2_ep"
 client_port=$pw_port
 pw_start flood 1 "$PW_HELPERS/tt-attack" -s 127.0.0.2 -w 4 silent "$egress2_ep" 100
 fetch other-source

@@ -9,10 +9,10 @@
 
 pw_httpd 2000000
 H=$httpd_port
-pw_start egress 2 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --connect-timeout 2 \
+pw_start egress 2 pw_egress -l tcp:127.0.0.1:0 --connect-timeout 2 \
 	--admin "unix:$T/admin.sock" --allow "127.0.0.1:$H"
 egress_ep=$pw_ep
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 
 fetch() {
@@ -22,7 +22,9 @@ fetch() {
 
 fetch warm
 # "ready" once the egress refused the first stream: the cap is reached.
-pw_start attack 1 "$PW_HELPERS/tt-attack" -w 20 streams "$egress_ep" 5000
+pw_keys
+pw_start attack 1 "$PW_HELPERS/tt-attack" -w 20 -F "$pw_fingerprint" -c "$T/credentials" \
+	streams "$egress_ep" 5000
 attack_pid=$pw_pid
 attack_cat=""
 eval "attack_cat=\$_pw_cat_attack"

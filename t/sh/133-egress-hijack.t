@@ -10,11 +10,11 @@
 
 pw_httpd 20000000
 H=$httpd_port
-pw_start egress 2 "$PW_BIN/egress" -l tcp:127.0.0.1:0 \
+pw_start egress 2 pw_egress -l tcp:127.0.0.1:0 \
 	--admin "unix:$T/admin.sock" --allow "127.0.0.1:$H"
 egress_ep=$pw_ep egress_port=$pw_port
 # The victim's carrier records what it sends: preamble, then datagrams.
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 \
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 \
 	-C "tee '$T/up.bin' | socat - TCP:127.0.0.1:$egress_port"
 client_port=$pw_port
 

@@ -11,10 +11,10 @@ BUDGET=$((48 << 20))
 LIMIT_KB=$((80 * 1024)) # the budget, plus allocator slack and the download's buffers
 pw_httpd 20000000
 H=$httpd_port
-pw_start egress 2 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --max-memory "$BUDGET" \
+pw_start egress 2 pw_egress -l tcp:127.0.0.1:0 --max-memory "$BUDGET" \
 	--admin "unix:$T/admin.sock" --allow "127.0.0.1:$H"
 egress_pid=$pw_pid egress_ep=$pw_ep
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$egress_ep"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$egress_ep"
 client_port=$pw_port
 pw_fetch warm 1k.bin --socks5-hostname "127.0.0.1:$client_port" "http://127.0.0.1:$H/1k.bin"
 base=$(pw_rss "$egress_pid")

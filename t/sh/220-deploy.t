@@ -77,6 +77,11 @@ for k in DynamicUser=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes NoN
 	done
 done
 grep -q '^RuntimeDirectory=pipeworks-egress' "$D/egress.service" || fail "egress.service: no RuntimeDirectory"
+for c in egress-key egress-users; do
+	grep -q "^LoadCredential=$c:/etc/pipeworks/" "$D/egress.service" || fail "egress.service: no LoadCredential $c"
+done
+grep -q -- '--key %d/egress-key --users %d/egress-users' "$D/egress.service" ||
+	fail "egress.service: the key and users are not read from the credentials directory"
 grep -q '^LoadCredential=meek-auth-token:' "$D/meek-server.service" || fail "meek-server.service: no LoadCredential"
 grep -q -- '--auth-token-file %d/meek-auth-token' "$D/meek-server.service" ||
 	fail "meek-server.service: the token is not read from the credentials directory"

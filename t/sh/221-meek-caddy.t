@@ -11,7 +11,7 @@
 . "$PW_TOP/t/lib-caddy.sh"
 
 pw_meek_stack 20000000
-pw_start client 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$meek_carrier"
+pw_start client 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$meek_carrier"
 px=127.0.0.1:$pw_port
 url=http://127.0.0.1:$httpd_port
 

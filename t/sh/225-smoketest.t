@@ -12,9 +12,12 @@ pw_meek_stack 1024
 S=$PW_TOP/scripts/smoketest-meek
 front="127.0.0.1:$caddy_port,sni=$caddy_host"
 echo_url="http://127.0.0.1:$httpd_port/echo-ip"
+# The stack's egress is secure (pw_egress): pin its key, present the test user.
+pw_keys
 
 SMOKETEST_TIMEOUT=20 "$S" "$meek_url" --front "$front" --ca "$caddy_ca" \
-	--auth-token-file "$T/token" --fetch "$echo_url" >"$T/smoke.out" 2>&1
+	--auth-token-file "$T/token" --fetch "$echo_url" \
+	--egress-fingerprint "$pw_fingerprint" --credentials-file "$T/credentials" >"$T/smoke.out" 2>&1
 rc=$?
 sed 's/^/  | /' "$T/smoke.out"
 [ "$rc" -eq 0 ] || fail "smoketest-meek exit $rc"
@@ -28,21 +31,24 @@ bin=$PW_BIN
 (
 	unset PW_BIN
 	PATH="$bin:$PATH" SMOKETEST_TIMEOUT=20 exec "$S" "$meek_url" --front "$front" \
-		--ca "$caddy_ca" --auth-token-file "$T/token" --fetch "$echo_url"
+		--ca "$caddy_ca" --auth-token-file "$T/token" --fetch "$echo_url" \
+		--egress-fingerprint "$pw_fingerprint" --credentials-file "$T/credentials"
 ) >"$T/path.out" 2>&1 ||
 	fail "smoketest-meek with the programs in PATH: $(tail -n 5 "$T/path.out")"
 note "smoketest-meek finds the programs in PATH"
 
 od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$T/wrong"
 SMOKETEST_TIMEOUT=20 "$S" "$meek_url" --front "$front" --ca "$caddy_ca" \
-	--auth-token-file "$T/wrong" --fetch "$echo_url" >"$T/wrong.out" 2>&1
+	--auth-token-file "$T/wrong" --fetch "$echo_url" \
+	--egress-fingerprint "$pw_fingerprint" --credentials-file "$T/credentials" >"$T/wrong.out" 2>&1
 rc=$?
 [ "$rc" -ne 0 ] || fail "smoketest-meek succeeded with a wrong token"
 grep -q 'FAIL\|did not start' "$T/wrong.out" || fail "wrong token: no clear message: $(tail -n 3 "$T/wrong.out")"
 note "wrong token: exit $rc, $(grep -m 1 'FAIL\|did not start' "$T/wrong.out")"
 
 SMOKETEST_TIMEOUT=20 "$S" "$meek_url" --front "127.0.0.1:$caddy_port,sni=$caddy_host,verify=other.test" \
-	--ca "$caddy_ca" --auth-token-file "$T/token" --fetch "$echo_url" >"$T/verify.out" 2>&1
+	--ca "$caddy_ca" --auth-token-file "$T/token" --fetch "$echo_url" \
+	--egress-fingerprint "$pw_fingerprint" --credentials-file "$T/credentials" >"$T/verify.out" 2>&1
 rc=$?
 [ "$rc" -ne 0 ] || fail "smoketest-meek succeeded with a certificate for another name"
 note "certificate name mismatch: exit $rc"

@@ -20,7 +20,7 @@ via() {
 	_n=$1
 	_f=$2
 	shift 2
-	pw_start "$_n" 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "$base --front $_f $*"
+	pw_start "$_n" 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$base --front $_f $*"
 	px=127.0.0.1:$pw_port
 }
 

@@ -12,7 +12,7 @@
 . "$PW_TOP/t/lib-caddy.sh"
 
 pw_httpd 1024
-pw_start egress 1 "$PW_BIN/egress" -l "unix:$T/egress.sock,trusted" --events "$T/events" \
+pw_start egress 1 pw_egress -l "unix:$T/egress.sock,trusted" --events "$T/events" \
 	--allow "127.0.0.1:$httpd_port"
 (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$T/token")
 pw_start meek 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/egress.sock" \
@@ -21,13 +21,13 @@ meek_ep=$pw_ep meek_port=$pw_port
 pw_caddy "$meek_ep" /meek/
 url=http://127.0.0.1:$httpd_port
 
-pw_start viacaddy 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
+pw_start viacaddy 1 pw_socks_client -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
 --url https://$caddy_host:$caddy_port/meek/ --front 127.0.0.1:$caddy_port,sni=$caddy_host \
 --ca $caddy_ca --auth-token-file $T/token --header 'X-Forwarded-For: 203.0.113.9'"
 pw_fetch via-caddy 1k.bin --socks5-hostname "127.0.0.1:$pw_port" "$url/1k.bin"
 pw_stop viacaddy
 
-pw_start direct 1 "$PW_BIN/socks-client" -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
+pw_start direct 1 pw_socks_client -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
 --url http://127.0.0.1:$meek_port/meek/ --insecure-plaintext --auth-token-file $T/token \
 --header 'X-Forwarded-For: 198.51.100.7'"
 pw_fetch direct 1k.bin --socks5-hostname "127.0.0.1:$pw_port" "$url/1k.bin"

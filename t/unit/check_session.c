@@ -27,6 +27,23 @@ START_TEST(test_preamble_roundtrip)
 }
 END_TEST
 
+START_TEST(test_preamble_secure)
+{
+	uint8_t buf[PREAMBLE_LEN], id[8];
+	int secure = -1;
+
+	preamble_encode_kind(id1, 1, buf);
+	ck_assert_mem_eq(buf, "\xbb\x6f\x23\x68\x1b\x15\x0a\x1f", 8);
+	ck_assert_int_eq(preamble_decode_kind(buf, 7, id, &secure), 0);
+	ck_assert_int_eq(preamble_decode_kind(buf, sizeof(buf), id, &secure), 16);
+	ck_assert_int_eq(secure, 1);
+	ck_assert_mem_eq(id, id1, 8);
+	preamble_encode(id1, buf);
+	ck_assert_int_eq(preamble_decode_kind(buf, sizeof(buf), id, &secure), 16);
+	ck_assert_int_eq(secure, 0);
+}
+END_TEST
+
 START_TEST(test_preamble_drip)
 {
 	uint8_t buf[PREAMBLE_LEN], id[8];
@@ -276,6 +293,7 @@ main(void)
 
 	tcase_add_test(tc, test_preamble_roundtrip);
 	tcase_add_test(tc, test_preamble_drip);
+	tcase_add_test(tc, test_preamble_secure);
 	tcase_add_test(tc, test_preamble_wrong_token);
 	tcase_add_test(tc, test_clientid_random);
 	tcase_add_test(tc, test_pktq_fifo_and_cap);

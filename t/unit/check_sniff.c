@@ -46,6 +46,20 @@ START_TEST(test_turbo)
 }
 END_TEST
 
+START_TEST(test_turbo_secure)
+{
+	static const uint8_t st[] = { 0xbb, 0x6f, 0x23, 0x68, 0x1b, 0x15, 0x0a, 0x1f };
+	uint8_t mixed[8];
+
+	ck_assert_mem_eq(sniff_secure_token, st, sizeof(st));
+	drip(st, sizeof(st), sizeof(st), SNIFF_TURBO);
+	/* The two tokens do not mix. */
+	memcpy(mixed, st, 4);
+	memcpy(mixed + 4, token + 4, 4);
+	ck_assert_int_eq(sniff_classify(mixed, sizeof(mixed)), SNIFF_UNKNOWN);
+}
+END_TEST
+
 START_TEST(test_glued)
 {
 	uint8_t b[64];
@@ -90,10 +104,10 @@ START_TEST(test_unknown)
 		ck_assert_int_eq(sniff_classify((const uint8_t *)probes[i], strlen(probes[i])), SNIFF_UNKNOWN);
 	/* A prefix of the PROXY v2 signature is not decided yet. */
 	ck_assert_int_eq(sniff_classify((const uint8_t *)"\r\n", 2), SNIFF_MORE);
-	/* Only three first bytes can lead anywhere. */
+	/* Only four first bytes can lead anywhere. */
 	for (b = 0; b < 256; b++) {
 		c = (uint8_t)b;
-		if (b == 0x05 || b == 0x0d || b == 0x12)
+		if (b == 0x05 || b == 0x0d || b == 0x12 || b == 0xbb)
 			ck_assert_int_ne(sniff_classify(&c, 1), SNIFF_UNKNOWN);
 		else
 			ck_assert_int_eq(sniff_classify(&c, 1), SNIFF_UNKNOWN);
@@ -112,6 +126,7 @@ sniff_suite(void)
 	tcase_add_test(tc, test_socks5);
 	tcase_add_test(tc, test_proxyv2);
 	tcase_add_test(tc, test_turbo);
+	tcase_add_test(tc, test_turbo_secure);
 	tcase_add_test(tc, test_glued);
 	tcase_add_loop_test(tc, test_diverge, 0, (int)sizeof(pv2_sig));
 	tcase_add_test(tc, test_unknown);

@@ -7,7 +7,9 @@
  * without bound. Under a memory budget: a lossy transfer with a small
  * session cap still completes, an out-of-order flood is held under the
  * cap, the budget is back to zero after free, and a full global budget
- * refuses new sessions and streams.
+ * refuses new sessions and streams. In secure mode: streams work with
+ * a marker never seen in a datagram, streams opened before the handshake
+ * wait for it, unknown credentials and a wrong pin end the session.
  */
 #include <check.h>
 #include <errno.h>
@@ -15,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "base/membudget.h"
+#include "tls/tlsmem.h"
 #include "tt/kcp.h"
 #include "tt/tunnel.h"
 
@@ -38,6 +43,7 @@ static struct side cli, srv;
 static uint64_t now;
 static uint32_t rng = 12345;
 static unsigned loss_pct;
+static size_t marker_seen; /* datagrams that carried "MARKER-" in the clear */
 
 static uint32_t
 rnd(void)
@@ -59,6 +65,8 @@ packet_cb(void *arg, const uint8_t *p, size_t n)
 		return;
 	if (s->qlen >= LINK_MAX)
 		ck_abort_msg("link queue overflow");
+	if (memmem(p, n, "MARKER-", 7) != NULL)
+		marker_seen++;
 	memcpy(s->q[s->qlen].d, p, n);
 	s->q[s->qlen++].n = (uint16_t)n;
 }
@@ -89,7 +97,7 @@ writable_cb(void *arg, uint32_t sid)
 	s->writable = 1;
 }
 
-static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writable_cb, NULL, NULL };
+static const struct tunnel_cb cbs = { packet_cb, accept_cb, readable_cb, writable_cb, NULL, NULL, NULL };
 
 static void
 setup_with(const struct tunnel_config *cfg)
@@ -309,7 +317,7 @@ room_cb(void *arg)
 START_TEST(test_room)
 {
 	static const struct tunnel_cb pcbs = { packet_cb, accept_cb, readable_cb, writable_cb,
-		                               NULL, room_cb };
+		                               NULL, room_cb, NULL };
 	struct tunnel_config cfg = { .fast_resend = 2 };
 	static uint8_t buf[1 << 20], got[1 << 20];
 	size_t sent = 0, rcvd = 0, first;
@@ -488,6 +496,145 @@ START_TEST(test_budget_admission)
 }
 END_TEST
 
+/* --- secure mode ------------------------------------------------------- */
+
+static struct tlsmem_ctx *sec_sctx, *sec_cctx;
+static uint8_t sec_pin[TLSMEM_PIN_LEN];
+
+static int
+auth_cb(void *arg, const char *name, const uint8_t *secret, size_t slen)
+{
+	(void)arg;
+	return strcmp(name, "alice") == 0 && slen == 6 && memcmp(secret, "s3cret", 6) == 0 ? 0 : -1;
+}
+
+static const struct tunnel_cb scbs = { packet_cb, accept_cb, readable_cb, writable_cb,
+	                               NULL, NULL, auth_cb };
+
+static void
+setup_secure_as(const char *user, const char *secret, int wrong_pin)
+{
+	char pem[TLSMEM_KEY_PEM_MAX], path[] = "/tmp/check_tunnel.XXXXXX", fp[TLSMEM_FP_LEN + 1],
+	                              err[TLS_ERR_MAX];
+	struct tunnel_config ccfg = { .fast_resend = 2 }, scfg = { .fast_resend = 2 };
+	struct tlsmem_key *k;
+	int fd = mkstemp(path), n = tlsmem_key_generate(pem, sizeof(pem));
+
+	ck_assert_int_eq(write(fd, pem, (size_t)n), n);
+	close(fd);
+	k = tlsmem_key_load(path, err, sizeof(err));
+	unlink(path);
+	ck_assert_ptr_nonnull(k);
+	tlsmem_key_fingerprint(k, fp);
+	ck_assert_int_eq(tlsmem_pin_parse(fp, sec_pin), 0);
+	sec_pin[0] ^= (uint8_t)wrong_pin;
+	sec_sctx = tlsmem_ctx_server(k, err, sizeof(err));
+	sec_cctx = tlsmem_ctx_client(err, sizeof(err));
+	tlsmem_key_free(k);
+	scfg.tls = sec_sctx;
+	ccfg.tls = sec_cctx;
+	ccfg.pin = sec_pin;
+	ccfg.user = user;
+	ccfg.secret = (const uint8_t *)secret;
+	ccfg.secret_len = strlen(secret);
+	now = 1000;
+	marker_seen = 0;
+	memset(&cli, 0, sizeof(cli));
+	memset(&srv, 0, sizeof(srv));
+	cli.q = calloc(LINK_MAX, sizeof(struct pkt));
+	srv.q = calloc(LINK_MAX, sizeof(struct pkt));
+	cli.t = tunnel_new(1, 0x55667788, &ccfg, &scbs, &cli, now);
+	srv.t = tunnel_new(0, 0x55667788, &scfg, &scbs, &srv, now);
+	ck_assert_ptr_nonnull(cli.t);
+	ck_assert_ptr_nonnull(srv.t);
+}
+
+static void
+setup_secure(void)
+{
+	setup_secure_as("alice", "s3cret", 0);
+}
+
+static void
+teardown_secure(void)
+{
+	teardown();
+	tlsmem_ctx_free(sec_sctx);
+	tlsmem_ctx_free(sec_cctx);
+}
+
+START_TEST(test_secure_bulk)
+{
+	static const char m[] = "MARKER-0123456789";
+	uint8_t buf[64];
+	uint32_t c, s;
+
+	/* Opened before the handshake: the SYN waits for the channel. */
+	open_pair(&c, &s);
+	ck_assert_int_eq(tunnel_secured(cli.t), 1);
+	ck_assert_int_eq(tunnel_secured(srv.t), 1);
+	ck_assert_int_eq(tunnel_write(cli.t, c, (const uint8_t *)m, sizeof(m)), sizeof(m));
+	while (tunnel_read(srv.t, s, buf, sizeof(buf)) <= 0)
+		step();
+	ck_assert_int_eq(memcmp(buf, m, sizeof(m)), 0);
+	ck_assert_uint_lt(transfer(&cli, c, &srv, s, 4u << 20), 400);
+	ck_assert_uint_lt(transfer(&srv, s, &cli, c, 4u << 20), 400);
+	ck_assert_uint_eq(marker_seen, 0);
+}
+END_TEST
+
+START_TEST(test_secure_lossy)
+{
+	uint32_t c, s;
+
+	loss_pct = 5;
+	open_pair(&c, &s);
+	transfer(&cli, c, &srv, s, 1u << 20);
+	transfer(&srv, s, &cli, c, 1u << 20);
+	loss_pct = 0;
+}
+END_TEST
+
+static void
+run_until_dead(void)
+{
+	int i;
+
+	for (i = 0; i < 200 && !tunnel_dead(cli.t); i++)
+		step();
+}
+
+START_TEST(test_secure_refused)
+{
+	uint32_t c;
+
+	teardown_secure();
+	setup_secure_as(_i ? "alice" : "mallory", _i ? "wrong!" : "s3cret", 0);
+	ck_assert_int_eq(tunnel_open(cli.t, &c), 0);
+	run_until_dead();
+	ck_assert_int_eq(tunnel_dead(srv.t), 1);
+	ck_assert_str_eq(tunnel_error(srv.t), "bad credentials");
+	ck_assert_int_eq(tunnel_dead(cli.t), 1);
+	ck_assert_str_eq(tunnel_error(cli.t), "the egress refused our credentials");
+	ck_assert_uint_eq(srv.accepted, 0);
+}
+END_TEST
+
+START_TEST(test_secure_wrong_pin)
+{
+	uint32_t c;
+
+	teardown_secure();
+	setup_secure_as("alice", "s3cret", 1);
+	ck_assert_int_eq(tunnel_open(cli.t, &c), 0);
+	run_until_dead();
+	ck_assert_int_eq(tunnel_dead(cli.t), 1);
+	ck_assert_int_eq(tunnel_error_is_pin(cli.t), 1);
+	ck_assert_ptr_nonnull(strstr(tunnel_error(cli.t), "not the pinned one"));
+	ck_assert_uint_eq(srv.accepted, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -513,6 +660,14 @@ main(void)
 	tcase_add_test(tc, test_budget_lossy);
 	tcase_add_test(tc, test_budget_ooo_flood);
 	tcase_add_test(tc, test_budget_admission);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("secure");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup_secure, teardown_secure);
+	tcase_add_test(tc, test_secure_bulk);
+	tcase_add_test(tc, test_secure_lossy);
+	tcase_add_loop_test(tc, test_secure_refused, 0, 2);
+	tcase_add_test(tc, test_secure_wrong_pin);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

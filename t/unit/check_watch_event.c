@@ -60,6 +60,21 @@ START_TEST(test_accept)
 }
 END_TEST
 
+/* egress names the user of a secure session; the key is skipped, the bucket stays the session. */
+START_TEST(test_user_key)
+{
+	static const char line[] = "{\"time\":2.0,\"event\":\"accept\",\"session\":\"0123abcd\","
+	                           "\"source\":\"203.0.113.7:1\",\"destination\":\"example.com:443\","
+	                           "\"user\":\"alice\"}";
+	struct watch_event ev;
+
+	ck_assert_int_eq(parse(line, &ev), WATCH_PARSE_OK);
+	ck_assert_int_eq(ev.type, WATCH_EV_ACCEPT);
+	ck_assert_int_eq(ev.dest_port, 443);
+	key_is(&ev, "session:0123abcd");
+}
+END_TEST
+
 START_TEST(test_close)
 {
 	struct watch_event ev;
@@ -313,6 +328,7 @@ watch_event_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_accept);
+	tcase_add_test(tc, test_user_key);
 	tcase_add_test(tc, test_close);
 	tcase_add_test(tc, test_sources);
 	tcase_add_test(tc, test_destinations);

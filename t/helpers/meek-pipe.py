@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+# meek-pipe.py MODE TARGET ADMIN SID — pipelined meek requests for the
+# meek-server tests, each request on its own connection (as a front
+# would carry them). TARGET is HOST:PORT, ADMIN the admin endpoint
+# (unix:/path). Modes:
+#   order  seq 1 ("BBBB") is sent first; once /metrics counts it as
+#          reordered, seq 0 ("AAAA") follows; then polls until the echo
+#          upstream has returned 8 bytes. Prints "answers=A,B pipe=VALUE
+#          echoed=TEXT" (A, B: statuses of seq 1 and 0).
+#   gap    seq 1, 2 and 3 with bodies, never seq 0; meanwhile seq 40 (out
+#          of the window). Prints "seq=N status=S body=TEXT" per answer, in
+#          the order they came.
+# Exit status 1 on a protocol surprise (message on stdout).
+import socket, sys, threading, time
+
+mode, target, admin, sid = sys.argv[1:5]
+host, _, port = target.rpartition(":")
+
+def request(seq, body, base=0, window=8):
+    return ("POST / HTTP/1.1\r\nHost: meek.example\r\nX-Session-Id: %s\r\nX-Meek-Seq: %d\r\n"
+            "X-Meek-Pipeline: v=1, window=%d, base=%d\r\nContent-Length: %d\r\n\r\n" %
+            (sid, seq, window, base, len(body))).encode() + body
+
+def answer(s):
+    f = s.makefile("rb")
+    status = int(f.readline().split()[1])
+    hdr = {}
+    while True:
+        l = f.readline()
+        if l in (b"\r\n", b""):
+            break
+        k, _, v = l.decode("latin-1").partition(":")
+        hdr[k.strip().lower()] = v.strip()
+    return status, hdr, f.read(int(hdr.get("content-length", "0")))
+
+def send(seq, body, base=0):
+    s = socket.create_connection((host, int(port)))
+    s.settimeout(30)
+    s.sendall(request(seq, body, base))
+    return s
+
+def metric(name):
+    a = socket.socket(socket.AF_UNIX)
+    a.connect(admin[5:])
+    a.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        d = a.recv(65536)
+        if not d:
+            break
+        data += d
+    for line in data.decode().splitlines():
+        k, _, v = line.partition(" ")
+        if k == name:
+            return int(v)
+    return None
+
+def order():
+    b = send(1, b"BBBB")
+    for _ in range(3000):
+        if metric("pipelined_reordered") == 1:
+            break
+    else:
+        print("seq 1 never counted as reordered")
+        sys.exit(1)
+    a = send(0, b"AAAA")
+    sa, ha, da = answer(a)
+    sb, hb, db = answer(b)
+    got, seq = da + db, 2
+    while len(got) < 8 and seq < 200:
+        s = send(seq, b"", base=seq)
+        st, _, d = answer(s)
+        if st != 200:
+            print("poll %d answered %d" % (seq, st))
+            sys.exit(1)
+        got += d
+        seq += 1
+    print("answers=%d,%d pipe=%s echoed=%s" % (sb, sa, ha.get("x-meek-pipeline", "-").replace(" ", ""),
+                                              got.decode("latin-1")))
+
+def gap():
+    conns = [(q, send(q, b"%d" % q * 1000)) for q in (1, 2, 3)]
+    out, lock = [], threading.Lock()
+    def wait(q, s):
+        st, _, d = answer(s)
+        with lock:
+            out.append("seq=%d status=%d body=%s" % (q, st, d.decode().strip()))
+    ts = [threading.Thread(target=wait, args=c) for c in conns]
+    for t in ts:
+        t.start()
+    st, _, d = answer(send(40, b"x"))
+    with lock:
+        out.append("seq=40 status=%d body=%s" % (st, d.decode().strip()))
+    for t in ts:
+        t.join()
+    print("\n".join(out))
+
+{"order": order, "gap": gap}[mode]()

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The meek-client poll scheduler: one meek session between stdin/stdout
- * and requests carried by the HTTP/1.1 transport (meekc_h1.c).
+ * and requests carried as streams of one HTTP/2 connection (meekc_h2.c,
+ * https:// when the front's ALPN says h2) or on HTTP/1.1 keep-alive
+ * connections (meekc_h1.c).
  *
  * Every request announces the pipelining extension (X-Meek-Pipeline,
  * pipeworks-protocol(5)). Until an answer offers it back, exactly one
@@ -112,7 +114,10 @@ slot_start(struct meekc *m, struct meekc_slot *sl)
 	sl->rsp_len = 0;
 	m->polls++;
 	log_debug("poll %llu: %zu bytes", (unsigned long long)sl->seq, sl->req_body);
-	meekc_h1_submit(m->h1, sl);
+	if (m->h2 != NULL)
+		meekc_h2_submit(m->h2, sl);
+	else
+		meekc_h1_submit(m->h1, sl);
 }
 
 /* Make the next request from the backlog: its seq, head and body, once. */
@@ -459,7 +464,10 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	meekc_h1_abort(m->h1, sl);
+	if (m->h2 != NULL)
+		meekc_h2_abort(m->h2, sl);
+	else
+		meekc_h1_abort(m->h1, sl);
 	slot_backoff(m, sl, "timed out");
 	meekc_update(m);
 }
@@ -503,6 +511,7 @@ setup(struct meekc *m, struct meekc_config *cfg)
 	m->rsp_cap = HTTP_HEAD_MAX + cfg->max_body + MEEKC_CHUNK_SLACK;
 	m->window = 1;
 	if ((m->h1 = meekc_h1_new(m)) == NULL || buf_init(&m->up, MEEK_BACKLOG_MAX) == -1 ||
+	    (cfg->url.https && !cfg->http1 && (m->h2 = meekc_h2_new(m)) == NULL) ||
 	    slot_alloc(m, &m->slots[0]) == -1) {
 		log_warnx("out of memory");
 		return EX_PW_INTERNAL;
@@ -525,6 +534,7 @@ teardown(struct meekc *m)
 {
 	size_t i;
 
+	meekc_h2_free(m->h2);
 	meekc_h1_free(m->h1);
 	if (m->loop != NULL) {
 		stdio_carrier_close(&m->io);

@@ -137,6 +137,7 @@ struct meekc_config {
 	const char *ca_file;
 	char extra[MEEKC_EXTRA_MAX]; /* --header lines and X-Meek-Auth */
 	size_t max_body;
+	int http1; /* --http1: never offer h2 */
 };
 
 /* Run the session until it ends; returns the exit status. */

@@ -29,11 +29,8 @@ enum hstate { H_NONE, H_CONNECTING, H_HANDSHAKE, H_IDLE, H_SENDING, H_RECEIVING 
 
 struct h1c {
 	struct meekc_h1 *h;
-	int fd;
+	struct meekc_sock k;
 	enum hstate st;
-	struct tls_conn *tc;
-	int want_write; /* TLS asked for writability */
-	size_t addr;    /* index of the front in use */
 	unsigned nreq;  /* requests answered on this connection */
 	ev_io io;
 	struct meekc_slot *sl;
@@ -58,16 +55,12 @@ hc_close(struct h1c *c)
 {
 	struct meekc *m = c->h->m;
 
-	if (c->fd == -1)
+	if (c->k.fd == -1)
 		return;
 	ev_io_stop(m->loop, &c->io);
-	tls_conn_free(c->tc); /* sends close_notify when the session is sound */
-	c->tc = NULL;
-	close(c->fd);
-	c->fd = -1;
+	meekc_sock_close(&c->k);
 	c->st = H_NONE;
 	c->nreq = 0;
-	c->want_write = 0;
 }
 
 static int
@@ -79,11 +72,11 @@ hc_events(const struct h1c *c)
 	case H_CONNECTING:
 		return EV_WRITE;
 	case H_SENDING:
-		return c->tc != NULL && !c->want_write ? EV_READ : EV_WRITE;
+		return c->k.tc != NULL && !c->k.want_write ? EV_READ : EV_WRITE;
 	case H_HANDSHAKE:
 	case H_RECEIVING:
 	case H_IDLE:
-		return c->want_write ? EV_WRITE : EV_READ;
+		return c->k.want_write ? EV_WRITE : EV_READ;
 	}
 	return 0;
 }
@@ -92,16 +85,16 @@ static void
 hc_update(struct h1c *c)
 {
 	struct ev_loop *loop = c->h->m->loop;
-	int ev = c->fd == -1 ? 0 : hc_events(c);
+	int ev = c->k.fd == -1 ? 0 : hc_events(c);
 
 	if (ev == 0) {
 		ev_io_stop(loop, &c->io);
 		return;
 	}
-	if (ev_is_active(&c->io) && c->io.fd == c->fd && (c->io.events & (EV_READ | EV_WRITE)) == ev)
+	if (ev_is_active(&c->io) && c->io.fd == c->k.fd && (c->io.events & (EV_READ | EV_WRITE)) == ev)
 		return;
 	ev_io_stop(loop, &c->io);
-	ev_io_set(&c->io, c->fd, ev);
+	ev_io_set(&c->io, c->k.fd, ev);
 	ev_io_start(loop, &c->io);
 }
 
@@ -125,17 +118,7 @@ hc_fail(struct h1c *c, const char *why)
 static void
 hc_open(struct h1c *c)
 {
-	const struct meekc_config *cfg = c->h->m->cfg;
-	uint32_t r = 0;
-	char a[NET_ADDRSTR_MAX];
-
-	if (cfg->naddrs > 1 && crypto_random(&r, sizeof(r)) == -1)
-		r = 0;
-	c->addr = cfg->naddrs > 1 ? r % cfg->naddrs : 0;
-	c->fd = net_connect_addr((const struct sockaddr *)&cfg->addrs[c->addr], cfg->addrlens[c->addr]);
-	if (c->fd == -1) {
-		net_addr_format((const struct sockaddr *)&cfg->addrs[c->addr], a, sizeof(a));
-		log_debug("connect %s: %s", a, strerror(errno));
+	if (meekc_sock_open(c->h->m, &c->k) == -1) {
 		hc_fail(c, "connect failed");
 		return;
 	}
@@ -150,7 +133,7 @@ hc_take(struct h1c *c, struct meekc_slot *sl)
 	c->sent = 0;
 	sl->conn = c;
 	sl->rsp_len = 0;
-	if (c->fd == -1) {
+	if (c->k.fd == -1) {
 		hc_open(c);
 		return;
 	}
@@ -171,10 +154,10 @@ meekc_h1_submit(struct meekc_h1 *h, struct meekc_slot *sl)
 		if (h->c[i].sl == NULL && h->c[i].st == H_IDLE)
 			pick = &h->c[i];
 	for (i = 0; i < MEEKC_SLOTS && pick == NULL; i++)
-		if (h->c[i].sl == NULL && h->c[i].fd != -1)
+		if (h->c[i].sl == NULL && h->c[i].k.fd != -1)
 			pick = &h->c[i];
 	for (i = 0; i < MEEKC_SLOTS && pick == NULL; i++)
-		if (h->c[i].fd == -1)
+		if (h->c[i].k.fd == -1)
 			pick = &h->c[i];
 	if (pick == NULL) {
 		if (h->nqueue < MEEKC_SLOTS)
@@ -212,7 +195,7 @@ meekc_h1_conns(const struct meekc_h1 *h)
 	size_t i;
 
 	for (i = 0; i < MEEKC_SLOTS; i++)
-		n += h->c[i].fd != -1;
+		n += h->c[i].k.fd != -1;
 	return n;
 }
 
@@ -231,55 +214,6 @@ hc_next(struct h1c *c)
 	hc_take(c, sl);
 }
 
-/* Plain or TLS I/O with tls_rc results. */
-static ssize_t
-hc_read(struct h1c *c, void *p, size_t n)
-{
-	ssize_t r;
-
-	if (c->tc != NULL) {
-		r = tls_read(c->tc, p, n);
-		c->want_write = r == TLS_WANT_WRITE;
-		return r;
-	}
-	r = read(c->fd, p, n);
-	if (r > 0)
-		return r;
-	if (r == 0)
-		return TLS_EOF;
-	return errno == EAGAIN || errno == EINTR ? TLS_WANT_READ : TLS_ERROR;
-}
-
-static ssize_t
-hc_write(struct h1c *c, const void *p, size_t n)
-{
-	ssize_t r;
-
-	if (c->tc != NULL) {
-		r = tls_write(c->tc, p, n);
-		c->want_write = r != TLS_WANT_READ;
-		return r;
-	}
-	r = write(c->fd, p, n);
-	if (r >= 0)
-		return r;
-	return errno == EAGAIN || errno == EINTR ? TLS_WANT_WRITE : TLS_ERROR;
-}
-
-static const char *
-hc_why(const struct h1c *c, ssize_t r, const char *what)
-{
-	static char why[TLS_ERR_MAX + 64];
-
-	if (r == TLS_EOF)
-		snprintf(why, sizeof(why), "%s: connection closed", what);
-	else if (c->tc != NULL && tls_error(c->tc)[0] != '\0')
-		snprintf(why, sizeof(why), "%s: %s", what, tls_error(c->tc));
-	else
-		snprintf(why, sizeof(why), "%s: %s", what, strerror(errno));
-	return why;
-}
-
 static void
 hc_send(struct h1c *c)
 {
@@ -287,17 +221,17 @@ hc_send(struct h1c *c)
 	ssize_t r;
 
 	while (c->sent < sl->req_len) {
-		r = hc_write(c, sl->req + c->sent, sl->req_len - c->sent);
+		r = meekc_sock_write(&c->k, sl->req + c->sent, sl->req_len - c->sent);
 		if (r == TLS_WANT_READ || r == TLS_WANT_WRITE)
 			return;
 		if (r < 0) {
-			hc_fail(c, hc_why(c, r, "send"));
+			hc_fail(c, meekc_sock_why(&c->k, r, "send"));
 			return;
 		}
 		c->sent += (size_t)r;
 	}
 	c->st = H_RECEIVING;
-	c->want_write = 0;
+	c->k.want_write = 0;
 	hc_recv(c);
 }
 
@@ -371,11 +305,11 @@ hc_recv(struct h1c *c)
 			hc_fail(c, "answer larger than the body cap");
 			return;
 		}
-		n = hc_read(c, sl->rsp + sl->rsp_len, m->rsp_cap - sl->rsp_len);
+		n = meekc_sock_read(&c->k, sl->rsp + sl->rsp_len, m->rsp_cap - sl->rsp_len);
 		if (n == TLS_WANT_READ || n == TLS_WANT_WRITE)
 			return;
 		if (n < 0) {
-			hc_fail(c, hc_why(c, n, "receive"));
+			hc_fail(c, meekc_sock_why(&c->k, n, "receive"));
 			return;
 		}
 		sl->rsp_len += (size_t)n;
@@ -406,13 +340,13 @@ hc_idle_read(struct h1c *c)
 	ssize_t n;
 
 	for (;;) {
-		n = hc_read(c, b, sizeof(b));
+		n = meekc_sock_read(&c->k, b, sizeof(b));
 		if (n == TLS_WANT_READ || n == TLS_WANT_WRITE)
 			return;
 		if (n > 0)
 			log_info("unexpected bytes from the server between requests");
 		else if (n == TLS_ERROR)
-			log_debug("%s", hc_why(c, n, "idle connection"));
+			log_debug("%s", meekc_sock_why(&c->k, n, "idle connection"));
 		hc_close(c);
 		return;
 	}
@@ -421,24 +355,10 @@ hc_idle_read(struct h1c *c)
 static void
 hc_tls_start(struct h1c *c)
 {
-	struct meekc *m = c->h->m;
-	const struct meekc_config *cfg = m->cfg;
-	struct tls_conn_opts o = { 0 };
-	char err[TLS_ERR_MAX], why[TLS_ERR_MAX + 8];
+	char why[TLS_ERR_MAX + 8];
 
-	if (cfg->nfronts > 0) {
-		o.sni = cfg->fronts[c->addr].sni;
-		o.verify_name = cfg->fronts[c->addr].verify;
-	} else {
-		/* RFC 6066: SNI carries names, never address literals. */
-		o.sni = cfg->url.host_is_ip ? NULL : cfg->url.host;
-		o.verify_name = cfg->url.host;
-	}
-	o.alpn = "http/1.1";
-	c->tc = tls_conn_new(m->tls, c->fd, &o, err, sizeof(err));
-	if (c->tc == NULL) {
-		snprintf(why, sizeof(why), "TLS: %s", err);
-		meekc_fatal(m, EX_PW_TEMP, why);
+	if (meekc_sock_tls(c->h->m, &c->k, "http/1.1", why, sizeof(why)) == -1) {
+		meekc_fatal(c->h->m, EX_PW_TEMP, why);
 		return;
 	}
 	c->st = H_HANDSHAKE;
@@ -457,24 +377,18 @@ hc_ready(struct h1c *c)
 static void
 hc_handshake(struct h1c *c)
 {
-	struct meekc *m = c->h->m;
-	char why[TLS_ERR_MAX + 8];
-	int r = tls_handshake(c->tc);
+	char why[TLS_ERR_MAX + 64];
 
-	c->want_write = r == TLS_WANT_WRITE;
-	if (r == TLS_WANT_READ || r == TLS_WANT_WRITE)
+	switch (meekc_sock_handshake(c->h->m, &c->k, why, sizeof(why))) {
+	case 0:
 		return;
-	if (r != TLS_OK) {
-		if (tls_error_is_verify(c->tc)) {
-			snprintf(why, sizeof(why), "TLS: %s", tls_error(c->tc));
-			meekc_fatal(m, EX_PW_TEMP, why);
-			return;
-		}
-		hc_fail(c, hc_why(c, r, "TLS"));
+	case -2:
+		meekc_fatal(c->h->m, EX_PW_TEMP, why);
+		return;
+	case -1:
+		hc_fail(c, why);
 		return;
 	}
-	log_debug("TLS: %s, ALPN %s, %s", tls_version(c->tc), tls_alpn_selected(c->tc),
-	          tls_cipher(c->tc));
 	hc_ready(c);
 }
 
@@ -489,7 +403,7 @@ on_io(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	switch (c->st) {
 	case H_CONNECTING:
-		e = net_connect_result(c->fd);
+		e = net_connect_result(c->k.fd);
 		if (e != 0) {
 			errno = e;
 			hc_fail(c, strerror(e));
@@ -497,7 +411,7 @@ on_io(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (m->cfg->url.https) {
 			hc_tls_start(c);
-			if (c->tc != NULL)
+			if (c->k.tc != NULL)
 				hc_handshake(c);
 		} else {
 			hc_ready(c);
@@ -535,7 +449,7 @@ meekc_h1_new(struct meekc *m)
 	h->m = m;
 	for (i = 0; i < MEEKC_SLOTS; i++) {
 		h->c[i].h = h;
-		h->c[i].fd = -1;
+		h->c[i].k.fd = -1;
 		ev_io_init(&h->c[i].io, on_io, -1, EV_READ);
 	}
 	return h;

@@ -49,12 +49,23 @@ struct meekc_slot {
 };
 
 struct meekc_h1;
+struct meekc_h2;
+struct tls_conn;
+
+/* One connection to the front (meekc_sock.c). */
+struct meekc_sock {
+	int fd;              /* -1 when closed */
+	struct tls_conn *tc; /* NULL for plain http:// */
+	int want_write;      /* TLS asked for writability */
+	size_t addr;         /* index of the front in use */
+};
 
 struct meekc {
 	struct ev_loop *loop;
 	struct meekc_config *cfg;
 	struct tls_ctx *tls;
 	struct meekc_h1 *h1;
+	struct meekc_h2 *h2; /* NULL: HTTP/1.1 only (http://, --http1) */
 
 	struct stdio_carrier io;
 	int in_eof;
@@ -97,6 +108,17 @@ void meekc_failed(struct meekc *m, struct meekc_slot *sl, const char *why, int r
 void meekc_fatal(struct meekc *m, int status, const char *why);
 void meekc_update(struct meekc *m);
 
+/* meekc_sock.c */
+int meekc_sock_open(struct meekc *m, struct meekc_sock *k);
+/* Start TLS on k (alpn a comma-separated list). 0, or -1 with why. */
+int meekc_sock_tls(struct meekc *m, struct meekc_sock *k, const char *alpn, char *why, size_t len);
+/* 1 done, 0 in progress, -1 failed (retry), -2 the certificate did not verify (fatal). */
+int meekc_sock_handshake(struct meekc *m, struct meekc_sock *k, char *why, size_t len);
+void meekc_sock_close(struct meekc_sock *k);
+ssize_t meekc_sock_read(struct meekc_sock *k, void *p, size_t n);
+ssize_t meekc_sock_write(struct meekc_sock *k, const void *p, size_t n);
+const char *meekc_sock_why(const struct meekc_sock *k, ssize_t r, const char *what);
+
 /* meekc_h1.c: HTTP/1.1 keep-alive connections, one request each at a time. */
 struct meekc_h1 *meekc_h1_new(struct meekc *m);
 void meekc_h1_free(struct meekc_h1 *h);
@@ -106,5 +128,15 @@ void meekc_h1_submit(struct meekc_h1 *h, struct meekc_slot *sl);
 void meekc_h1_abort(struct meekc_h1 *h, struct meekc_slot *sl);
 /* Connections open, for the log. */
 unsigned meekc_h1_conns(const struct meekc_h1 *h);
+
+/*
+ * meekc_h2.c: one HTTP/2 connection (ALPN h2), every request a stream.
+ * When the front picks HTTP/1.1 instead, everything from then on goes to
+ * the HTTP/1.1 transport.
+ */
+struct meekc_h2 *meekc_h2_new(struct meekc *m);
+void meekc_h2_free(struct meekc_h2 *x);
+void meekc_h2_submit(struct meekc_h2 *x, struct meekc_slot *sl);
+void meekc_h2_abort(struct meekc_h2 *x, struct meekc_slot *sl);
 
 #endif

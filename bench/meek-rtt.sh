@@ -38,7 +38,7 @@ best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
 ours() {
 	_p=$1
 	shift
-	pw_start "ours$_p$#" 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
+	pw_start "ours${_p}_$#" 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
 --url https://$caddy_host:$_p/meek/ --front 127.0.0.1:$_p,sni=$caddy_host --ca $caddy_ca $*"
 	_t0=$(now)
 	_n=$(curl -sS --max-time 600 -o /dev/null -w '%{size_download}' \
@@ -46,15 +46,13 @@ ours() {
 		fail "ours: transfer failed"
 	_t1=$(now)
 	[ "$_n" = "$BYTES" ] || fail "ours: got $_n of $BYTES bytes"
-	pw_stop "ours$_p$#"
+	pw_stop "ours${_p}_$#"
 	mbs "$_t0" "$_t1"
 }
 
-# lite PORT: MB/s of one download through obfs4proxy's meek_lite.
-lite_n=0
+# lite PORT NAME: MB/s of one download through obfs4proxy's meek_lite.
 lite() {
-	lite_n=$((lite_n + 1))
-	_n=lite$lite_n
+	_n=$2
 	mkdir -p "$T/$_n-state"
 	mkfifo "$T/$_n.in" "$T/$_n.fifo"
 	env SSL_CERT_FILE="$caddy_ca" TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_CLIENT_TRANSPORTS=meek_lite \
@@ -88,7 +86,7 @@ for rtt in $RTTS; do
 	while [ "$i" -lt "$RUNS" ]; do
 		o=$(best "$(ours "$dport" -q)" "$o")
 		o64=$(best "$(ours "$dport" -q --max-body 65536)" "$o64")
-		l=$(best "$(lite "$dport")" "$l")
+		l=$(best "$(lite "$dport" "lite${rtt}_$i")" "$l")
 		i=$((i + 1))
 	done
 	rows="$rows$rtt $o $o64 $l

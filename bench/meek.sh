@@ -93,7 +93,10 @@ done
 # nothing in its baseline), straight to it (Caddy adds nothing to its
 # memory): 50 keep-alive connections, each POSTing a preamble on its
 # share of new session ids (all from one address: its limits are lifted).
-pw_start idle 1 "$PW_BIN/meek-server" -q -l tcp:127.0.0.1:0 -u "unix:$T/egress.sock" \
+# Their upstream is an echo (one process) rather than the egress, whose
+# per-source limit would refuse a thousand sessions from one address.
+pw_start idleup 1 python3 "$PW_PY/meek-echo.py" "unix:$T/idle-up.sock"
+pw_start idle 1 "$PW_BIN/meek-server" -q -l tcp:127.0.0.1:0 -u "unix:$T/idle-up.sock" \
 	--path /meek/ --auth-token-file "$T/token" --proxy-protocol --max-sessions $((IDLE + 100)) \
 	--session-rate 1000000 --session-burst 1000000 --max-sessions-per-addr $((IDLE + 100))
 idle_pid=$pw_pid idle_port=$pw_port

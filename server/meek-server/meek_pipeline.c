@@ -189,22 +189,6 @@ pipe_gap_check(struct msess *s)
 	}
 }
 
-static void
-pipe_activate(struct msess *s, struct mconn *c)
-{
-	const struct meek_req *r = mconn_req(c);
-
-	s->req = c;
-	mconn_set_sess(c, s);
-	s->ready = 0;
-	s->replay = 0;
-	s->tent = 0;
-	s->cap = r->resp_cap;
-	s->req_has_seq = 1;
-	s->req_seq = r->seq;
-	s->active = ev_now(s->m->loop);
-}
-
 /* Insert c into the waiters, by seq. -1 when that seq is already here. */
 static int
 pipe_wait(struct msess *s, struct mconn *c)
@@ -267,7 +251,7 @@ mpipe_enqueue(struct msess *s, struct mconn *c)
 	if (r->seq < p->next)
 		return MSESS_RETRY; /* its body is dropped, then mpipe_body_done */
 	if (r->seq == p->next && s->req == NULL) {
-		pipe_activate(s, c);
+		msess_activate(s, c);
 		pipe_arm(s);
 		pipe_count(s);
 		return MSESS_ACTIVE;
@@ -286,7 +270,6 @@ void
 mpipe_detach(struct msess *s, struct mconn *c)
 {
 	struct mpipe *p = s->pipe;
-	struct mconn *w, *prev = NULL;
 	uint64_t q;
 
 	mconn_set_sess(c, NULL);
@@ -308,19 +291,8 @@ mpipe_detach(struct msess *s, struct mconn *c)
 			mpipe_pump(s);
 			return;
 		}
-	for (w = s->wait_head; w != NULL && w != c; w = mconn_next_waiter(w))
-		prev = w;
-	if (w == NULL)
-		return;
-	if (prev != NULL)
-		mconn_set_next_waiter(prev, mconn_next_waiter(c));
-	else
-		s->wait_head = mconn_next_waiter(c);
-	if (s->wait_tail == c)
-		s->wait_tail = prev;
-	s->nwait--;
-	mconn_set_next_waiter(c, NULL);
-	pipe_gap_check(s);
+	if (msess_unwait(s, c))
+		pipe_gap_check(s);
 }
 
 /* A retry of an answered or waiting seq: the same answer, on c. */
@@ -370,12 +342,8 @@ mpipe_body_done(struct msess *s, struct mconn *c)
 	p->next++;
 	s->req = NULL;
 	if ((w = s->wait_head) != NULL && mconn_req(w)->seq == p->next) {
-		s->wait_head = mconn_next_waiter(w);
-		if (s->wait_head == NULL)
-			s->wait_tail = NULL;
-		s->nwait--;
-		mconn_set_next_waiter(w, NULL);
-		pipe_activate(s, w);
+		msess_unwait(s, w);
+		msess_activate(s, w);
 		mconn_kick(w);
 	}
 	pipe_gap_check(s);

@@ -44,6 +44,10 @@ void msess_close(struct msess *s, const char *why);
 void msess_update(struct msess *s);
 void msess_dial(struct msess *s);
 void msess_commit(struct msess *s);
+/* c becomes the request whose body is read (s->req). */
+void msess_activate(struct msess *s, struct mconn *c);
+/* Take c out of the waiters: 1, or 0 when it was not there. */
+int msess_unwait(struct msess *s, struct mconn *c);
 size_t msess_down_limit(const struct msess *s);
 
 /* meek_pipeline.c: the pipelined half, called from meek_session.c. */

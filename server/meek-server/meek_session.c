@@ -434,8 +434,8 @@ msess_new(struct meeks *m, const struct meek_req *r, const struct sockaddr_stora
 
 /* --- requests ----------------------------------------------------------- */
 
-static void
-sess_activate(struct msess *s, struct mconn *c)
+void
+msess_activate(struct msess *s, struct mconn *c)
 {
 	const struct meek_req *r = mconn_req(c);
 
@@ -457,7 +457,7 @@ msess_enqueue(struct msess *s, struct mconn *c)
 		return mpipe_enqueue(s, c);
 	mconn_clear_pipe(c); /* a serial session: the answer does not offer it */
 	if (s->req == NULL) {
-		sess_activate(s, c);
+		msess_activate(s, c);
 		return MSESS_ACTIVE;
 	}
 	if (s->nwait >= MEEKS_WAITERS_MAX)
@@ -489,22 +489,36 @@ sess_next(struct msess *s)
 	s->tent = 0;
 	buf_shrink(&s->up);
 	if (c != NULL) {
-		s->wait_head = mconn_next_waiter(c);
-		if (s->wait_head == NULL)
-			s->wait_tail = NULL;
-		s->nwait--;
-		mconn_set_next_waiter(c, NULL);
-		sess_activate(s, c);
+		msess_unwait(s, c);
+		msess_activate(s, c);
 		mconn_kick(c);
 	}
 	msess_update(s);
 }
 
-void
-msess_detach(struct msess *s, struct mconn *c)
+int
+msess_unwait(struct msess *s, struct mconn *c)
 {
 	struct mconn *w, *prev = NULL;
 
+	for (w = s->wait_head; w != NULL && w != c; w = mconn_next_waiter(w))
+		prev = w;
+	if (w == NULL)
+		return 0;
+	if (prev)
+		mconn_set_next_waiter(prev, mconn_next_waiter(c));
+	else
+		s->wait_head = mconn_next_waiter(c);
+	if (s->wait_tail == c)
+		s->wait_tail = prev;
+	s->nwait--;
+	mconn_set_next_waiter(c, NULL);
+	return 1;
+}
+
+void
+msess_detach(struct msess *s, struct mconn *c)
+{
 	if (s->pipe != NULL) {
 		mpipe_detach(s, c);
 		return;
@@ -520,19 +534,8 @@ msess_detach(struct msess *s, struct mconn *c)
 		sess_next(s);
 		return;
 	}
-	for (w = s->wait_head; w != NULL && w != c; w = mconn_next_waiter(w))
-		prev = w;
-	if (w == NULL)
-		return;
-	if (prev)
-		mconn_set_next_waiter(prev, mconn_next_waiter(c));
-	else
-		s->wait_head = mconn_next_waiter(c);
-	if (s->wait_tail == c)
-		s->wait_tail = prev;
-	s->nwait--;
-	mconn_set_next_waiter(c, NULL);
-	mconn_set_sess(c, NULL);
+	if (msess_unwait(s, c))
+		mconn_set_sess(c, NULL);
 }
 
 int

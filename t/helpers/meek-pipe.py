@@ -11,7 +11,7 @@
 #          of the window). Prints "seq=N status=S body=TEXT" per answer, in
 #          the order they came.
 # Exit status 1 on a protocol surprise (message on stdout).
-import socket, sys, threading, time
+import http.client, socket, sys, threading
 
 mode, target, admin, sid = sys.argv[1:5]
 host, _, port = target.rpartition(":")
@@ -22,16 +22,9 @@ def request(seq, body, base=0, window=8):
             (sid, seq, window, base, len(body))).encode() + body
 
 def answer(s):
-    f = s.makefile("rb")
-    status = int(f.readline().split()[1])
-    hdr = {}
-    while True:
-        l = f.readline()
-        if l in (b"\r\n", b""):
-            break
-        k, _, v = l.decode("latin-1").partition(":")
-        hdr[k.strip().lower()] = v.strip()
-    return status, hdr, f.read(int(hdr.get("content-length", "0")))
+    r = http.client.HTTPResponse(s)
+    r.begin()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
 
 def send(seq, body, base=0):
     s = socket.create_connection((host, int(port)))

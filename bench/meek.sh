@@ -26,6 +26,8 @@ IDLE=${PW_BENCH_MEEK_IDLE:-1000}
 PW_MEEK_DIRECT=1
 pw_meek_stack 1024 -q --max-sessions $((IDLE + 100))
 H=$httpd_port
+# PW_BENCH_MEEK_ARGS: more meek-client options (e.g. --http1) for a comparison.
+meek_carrier="$meek_carrier ${PW_BENCH_MEEK_ARGS:-}"
 pw_start client 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "$meek_carrier"
 client_pid=$pw_pid client_port=$pw_port
 pw_start plain 1 "$PW_BIN/socks-client" -q -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \

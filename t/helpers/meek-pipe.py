@@ -10,6 +10,9 @@
 #   gap    seq 1, 2 and 3 with bodies, never seq 0; meanwhile seq 40 (out
 #          of the window). Prints "seq=N status=S body=TEXT" per answer, in
 #          the order they came.
+#   retry  seq 0 ("AAAA") and seq 1, then seq 0 again as a retry of an
+#          answer that was lost; then polls. Prints "statuses=A,B,C
+#          retry=same|different echoed=TEXT".
 # Exit status 1 on a protocol surprise (message on stdout).
 import http.client, socket, sys, threading
 
@@ -88,4 +91,22 @@ def gap():
         t.join()
     print("\n".join(out))
 
-{"order": order, "gap": gap}[mode]()
+def retry():
+    first = send(0, b"AAAA")
+    s0, _, d0 = answer(first)
+    s1, _, d1 = answer(send(1, b""))
+    # The answer to seq 0 was "lost": the retry must get the same bytes and
+    # write nothing upstream again.
+    r0, _, e0 = answer(send(0, b"AAAA"))
+    got, seq = d0 + d1, 2
+    while seq < 200 and (len(got) < 4 or seq < 8):
+        st, _, d = answer(send(seq, b"", base=seq))
+        if st != 200:
+            print("poll %d answered %d" % (seq, st))
+            sys.exit(1)
+        got += d
+        seq += 1
+    print("statuses=%d,%d,%d retry=%s echoed=%s" % (s0, s1, r0, "same" if e0 == d0 else "different",
+                                                   got.decode("latin-1")))
+
+{"order": order, "gap": gap, "retry": retry}[mode]()

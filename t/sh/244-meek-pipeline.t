@@ -3,7 +3,8 @@
 # meek-server's pipelining extension (X-Meek-Pipeline): requests of one
 # session on several connections are written upstream in X-Meek-Seq
 # order (seq 1 sent before seq 0 is held, then delivered after it) and
-# the answers offer the extension; a gap that is never filled fails the
+# the answers offer the extension; a retry of an answered seq gets the
+# same bytes and writes nothing upstream again; a gap that is never filled fails the
 # session within --read-timeout (400 to every waiting request, bodies
 # never read, RSS flat) and a sequence outside the window is refused;
 # with --pipeline 0 the answers do not offer it.
@@ -21,6 +22,14 @@ case $out in
 *) fail "order: $out" ;;
 esac
 [ "$(meeks_metric pipelined_sessions)" = 1 ] || fail "no pipelined session counted"
+
+# A retry of an answered seq gets the same answer, and its body is not
+# written upstream twice.
+out=$(python3 "$PW_PY/meek-pipe.py" retry "127.0.0.1:$meeks_port" "$meeks_admin" "$(meeks_sid)") ||
+	fail "retry: $out"
+note "retry: $out"
+[ "$out" = "statuses=200,200,200 retry=same echoed=AAAA" ] || fail "retry: $out"
+[ "$(meeks_metric replays)" -ge 1 ] || fail "retry: no replay counted"
 
 # A gap: seq 1..3 wait for a seq 0 that never comes.
 rss0=$(pw_rss "$meeks_pid")

@@ -26,6 +26,8 @@ IDLE=${PW_BENCH_MEEK_IDLE:-1000}
 PW_MEEK_DIRECT=1
 pw_meek_stack 1024 -q --max-sessions $((IDLE + 100))
 H=$httpd_port
+# PW_BENCH_MEEK_ARGS: more meek-client options (e.g. --http1) for a comparison.
+meek_carrier="$meek_carrier ${PW_BENCH_MEEK_ARGS:-}"
 pw_start client 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "$meek_carrier"
 client_pid=$pw_pid client_port=$pw_port
 pw_start plain 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "exec $PW_BIN/meek-client \
@@ -92,9 +94,13 @@ done
 # IDLE idle sessions on a fresh meek-server (so the transfers above leave
 # nothing in its baseline), straight to it (Caddy adds nothing to its
 # memory): 50 keep-alive connections, each POSTing a preamble on its
-# share of new session ids.
-pw_start idle 1 "$PW_BIN/meek-server" -q -l tcp:127.0.0.1:0 -u "unix:$T/egress.sock" \
-	--path /meek/ --auth-token-file "$T/token" --proxy-protocol --max-sessions $((IDLE + 100))
+# share of new session ids (all from one address: its limits are lifted).
+# Their upstream is an echo (one process) rather than the egress, whose
+# per-source limit would refuse a thousand sessions from one address.
+pw_start idleup 1 python3 "$PW_PY/meek-echo.py" "unix:$T/idle-up.sock"
+pw_start idle 1 "$PW_BIN/meek-server" -q -l tcp:127.0.0.1:0 -u "unix:$T/idle-up.sock" \
+	--path /meek/ --auth-token-file "$T/token" --proxy-protocol --max-sessions $((IDLE + 100)) \
+	--session-rate 1000000 --session-burst 1000000 --max-sessions-per-addr $((IDLE + 100))
 idle_pid=$pw_pid idle_port=$pw_port
 rss0=$(pw_rss "$idle_pid")
 python3 - "$idle_port" "$IDLE" "$(cat "$T/token")" <<'PY' >"$T/idle.out" 2>&1 || fail "idle sessions: $(tail -n 3 "$T/idle.out")"
@@ -139,3 +145,7 @@ printf '%-60s %s\n' "CPU s/GB in the best meek run (client = socks-client + meek
 printf '%s\n' "$cpu" | tr ' ' '\n' | sed '/^$/d; s/^/    /'
 printf '%-60s %10s   goal <= 64 KiB   %s\n' "meek-server KiB per idle session ($IDLE)" "$per" \
 	"$(awk -v a="$per" 'BEGIN { print (a <= 64) ? "met" : "NOT met" }')"
+
+# Over a long path, ours against Tor's meek_lite: a stack of its own
+# (meek_lite sends no token), see bench/meek-rtt.sh.
+sh bench/meek-rtt.sh || fail "meek round-trip bench failed"

@@ -6,9 +6,9 @@
 #       Start t/helpers/meekc-fake.py, a scripted meek server (plain HTTP, or TLS
 #       with CERT/KEY), on 127.0.0.1 port 0; sets meekc_fake_port. Every
 #       request is logged to $T/NAME.log as one line
-#       "seq=S len=L sha=H sni=N host=H sid=I max=M auth=A x=X" (header
-#       values, "-" when absent; sni "-" when no SNI was sent; x is
-#       X-Test). MODE:
+#       "seq=S len=L sha=H sni=N host=H sid=I max=M auth=A x=X pipe=P"
+#       (header values, "-" when absent; sni "-" when no SNI was sent; x is
+#       X-Test, pipe X-Meek-Pipeline with blanks removed). MODE:
 #         echo       200, body = request body, keep-alive
 #         dropdata   the first request with a body is read whole, then the
 #                    connection is closed without an answer; else echo
@@ -21,6 +21,10 @@
 #         garbage    bytes that are not HTTP, then close
 #         huge       a 200 whose Content-Length is X-Meek-Max-Body + 1
 #         gone:K     echo for K requests, then 410
+#         html       200 with an HTML page (Content-Type text/html), keep-alive
+#         redirect   301 to https://www.example.com/
+#         page404    404 with an HTML page
+#         teapot     418, a status no meek server sends
 #   meekc_certs DIR NAME…
 #       A test CA (DIR/ca.crt) and a server certificate (DIR/srv.crt,
 #       DIR/srv.key) for the names, made with openssl.

@@ -23,9 +23,10 @@
 static const char usage_text[] =
     "usage: meek-client [-hqv] --url URL [--front ADDR[:PORT][,sni=NAME][,verify=NAME]]...\n"
     "                   [--ca FILE] [--auth-token-file FILE] [--header 'NAME: VALUE']...\n"
-    "                   [--max-body BYTES] [--insecure-plaintext]\n";
+    "                   [--max-body BYTES] [--http1] [--insecure-plaintext]\n";
 
-enum { OPT_URL = 256, OPT_FRONT, OPT_CA, OPT_TOKEN, OPT_HEADER, OPT_MAXBODY, OPT_PLAIN };
+enum { OPT_URL = 256, OPT_FRONT, OPT_CA, OPT_TOKEN, OPT_HEADER, OPT_MAXBODY, OPT_PLAIN,
+       OPT_HTTP1 };
 static const struct option longopts[] = {
 	{ "url", required_argument, NULL, OPT_URL },
 	{ "front", required_argument, NULL, OPT_FRONT },
@@ -34,6 +35,7 @@ static const struct option longopts[] = {
 	{ "header", required_argument, NULL, OPT_HEADER },
 	{ "max-body", required_argument, NULL, OPT_MAXBODY },
 	{ "insecure-plaintext", no_argument, NULL, OPT_PLAIN },
+	{ "http1", no_argument, NULL, OPT_HTTP1 },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -47,7 +49,7 @@ struct meekc_main {
 	size_t nheaders;
 	const char *ca, *token_file;
 	uint64_t max_body;
-	int plaintext;
+	int plaintext, http1;
 	struct meekc_config cfg;
 };
 
@@ -80,6 +82,9 @@ parse(struct meekc_main *o, int argc, char **argv)
 			break;
 		case OPT_MAXBODY:
 			o->max_body = cli_u64("--max-body", optarg, MEEKC_BODY_MIN, MEEK_BODY_MAX);
+			break;
+		case OPT_HTTP1:
+			o->http1 = 1;
 			break;
 		case OPT_PLAIN:
 			o->plaintext = 1;
@@ -175,6 +180,7 @@ acquire(struct meekc_main *o)
 
 	cfg->ca_file = o->ca;
 	cfg->max_body = (size_t)o->max_body;
+	cfg->http1 = o->http1;
 	build_headers(o, cfg);
 	if (cfg->nfronts == 0)
 		resolve(cfg->url.host, cfg->url.port, cfg);

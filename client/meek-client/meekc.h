@@ -6,10 +6,11 @@
  *
  * The engine carries one meek session: stdin bytes become request
  * bodies, response bodies go to stdout. One request is in flight at a
- * time; a request is kept, byte for byte, until it succeeds, so a retry
- * repeats the same X-Meek-Seq and body. Memory is fixed at start:
- * MEEK_BACKLOG_MAX of stdin backlog, one request buffer and one
- * response buffer sized from the body cap.
+ * time until the server offers the pipelining extension, then up to
+ * its window; a request is kept, byte for byte, until it succeeds, so a
+ * retry repeats the same X-Meek-Seq and body. Memory is bounded:
+ * MEEK_BACKLOG_MAX of stdin backlog, and per request in flight one
+ * request buffer and one response buffer sized from the body cap.
  */
 #ifndef PW_MEEKC_H
 #define PW_MEEKC_H
@@ -103,6 +104,16 @@ struct meekc_resp {
 ssize_t meekc_resp_frame(const uint8_t *p, size_t n, size_t cap, struct http_head *h,
                          struct meekc_resp *r);
 
+/* What an answer's status and Content-Type say about the far end. */
+enum meekc_answer_kind {
+	MEEKC_ANS_OK,       /* 200 from a meek server: session data */
+	MEEKC_ANS_GONE,     /* 410: the server closed the session */
+	MEEKC_ANS_RETRY,    /* 429, 502, 503, 504: transient, a counted retry */
+	MEEKC_ANS_FAIL,     /* a refusal meek servers send (400, 403, 404, 405, 411, 413) */
+	MEEKC_ANS_NOT_MEEK, /* a redirect, a web page, a status meek never sends */
+};
+enum meekc_answer_kind meekc_answer_kind(int status, const char *ctype);
+
 /* Format the request head for a body of body_len bytes. Its length or -1. */
 struct meekc_req_params {
 	const struct meekc_url *url;
@@ -110,6 +121,7 @@ struct meekc_req_params {
 	uint64_t seq;
 	size_t max_body;
 	const char *extra; /* complete header lines, or "" */
+	const char *pipe;  /* X-Meek-Pipeline value, or NULL */
 };
 int meekc_format_head(const struct meekc_req_params *rp, size_t body_len, char *out,
                       size_t outlen);
@@ -125,6 +137,7 @@ struct meekc_config {
 	const char *ca_file;
 	char extra[MEEKC_EXTRA_MAX]; /* --header lines and X-Meek-Auth */
 	size_t max_body;
+	int http1; /* --http1: never offer h2 */
 };
 
 /* Run the session until it ends; returns the exit status. */

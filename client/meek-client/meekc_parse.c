@@ -358,12 +358,58 @@ meekc_format_head(const struct meekc_req_params *rp, size_t body_len, char *out,
 	             MEEK_HDR_SESSION ": %s\r\n"
 	             MEEK_HDR_SEQ ": %llu\r\n"
 	             MEEK_HDR_MAX_BODY ": %zu\r\n"
-	             "%s"
+	             "%s%s%s%s"
 	             "Content-Length: %zu\r\n"
 	             "\r\n",
 	             u->path, u->host_is_v6 ? "[" : "", u->host, u->host_is_v6 ? "]" : "", port,
-	             rp->session_id, (unsigned long long)rp->seq, rp->max_body, rp->extra, body_len);
+	             rp->session_id, (unsigned long long)rp->seq, rp->max_body,
+	             rp->pipe != NULL ? MEEK_HDR_PIPELINE ": " : "", rp->pipe != NULL ? rp->pipe : "",
+	             rp->pipe != NULL ? "\r\n" : "", rp->extra, body_len);
 	if (w < 0 || (size_t)w >= outlen)
 		return -1;
 	return w;
+}
+
+/* A web page: what a wrong path or a wrong host serves. */
+static int
+ctype_is_page(const char *ctype)
+{
+	static const char *const pages[] = { "text/html", "application/xhtml+xml" };
+	size_t i, n;
+
+	if (ctype == NULL)
+		return 0;
+	while (*ctype == ' ' || *ctype == '\t')
+		ctype++;
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		n = strlen(pages[i]);
+		if (strncasecmp(ctype, pages[i], n) == 0 &&
+		    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+enum meekc_answer_kind
+meekc_answer_kind(int status, const char *ctype)
+{
+	switch (status) {
+	case 200:
+		return ctype_is_page(ctype) ? MEEKC_ANS_NOT_MEEK : MEEKC_ANS_OK;
+	case 410:
+		return MEEKC_ANS_GONE;
+	case 429:
+	case 502:
+	case 503:
+	case 504:
+		return MEEKC_ANS_RETRY;
+	case 400:
+	case 403:
+	case 404:
+	case 405:
+	case 411:
+	case 413:
+		return ctype_is_page(ctype) ? MEEKC_ANS_NOT_MEEK : MEEKC_ANS_FAIL;
+	}
+	return MEEKC_ANS_NOT_MEEK;
 }

@@ -13,6 +13,7 @@
 #define MEEK_HDR_MAX_BODY "X-Meek-Max-Body"
 #define MEEK_HDR_AUTH "X-Meek-Auth"
 #define MEEK_HDR_IP "Meek-IP"
+#define MEEK_HDR_PIPELINE "X-Meek-Pipeline" /* pipelining extension, proto/meekpipe.h */
 
 #define MEEK_SESSION_ID_MIN 8    /* classic meek accepts any id this long */
 #define MEEK_SESSION_ID_MAX 64   /* longer ids are refused before a lookup */
@@ -29,5 +30,12 @@
 #define MEEK_RETRY_BACKOFF_MS 250    /* client: × attempt */
 #define MEEK_POLL_MIN_MS 100         /* client: first idle poll interval */
 #define MEEK_POLL_MAX_MS 5000        /* client: idle poll interval cap (× 1.5 per idle poll) */
+
+/* The pipelining extension (X-Meek-Pipeline), both sides. */
+#define MEEK_PIPE_VERSION 1
+#define MEEK_PIPE_WINDOW_MAX 16      /* requests of one session in flight, at most */
+#define MEEK_PIPE_WINDOW_DEFAULT 8   /* what each side offers unless told otherwise */
+#define MEEK_HOLD_DEFAULT_MS 1000    /* server: hold an empty poll this long */
+#define MEEK_HOLD_MAX_MS 2000        /* ... never longer */
 
 #endif

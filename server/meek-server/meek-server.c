@@ -33,7 +33,8 @@ static const char usage_str[] =
 	"                   [--max-sessions N] [--max-conns N] [--read-timeout SECONDS]\n"
 	"                   [--max-memory BYTES] [--session-rate N] [--session-burst N]\n"
 	"                   [--max-sessions-per-addr N] [--proxy-protocol] [--trust-forwarded]\n"
-	"                   [--trusted-hops N] [--trust-meek-ip] [--admin ENDPOINT]\n";
+	"                   [--trusted-hops N] [--trust-meek-ip] [--admin ENDPOINT]\n"
+	"                   [--pipeline N] [--hold MS]\n";
 
 static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -55,6 +56,8 @@ static const struct option longopts[] = {
 	{ "max-sessions-per-addr", required_argument, NULL, 'a' },
 	{ "trusted-hops", required_argument, NULL, 'T' },
 	{ "trust-meek-ip", no_argument, NULL, 'i' },
+	{ "pipeline", required_argument, NULL, 'w' },
+	{ "hold", required_argument, NULL, 'o' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -90,6 +93,8 @@ parse(struct meeks_main *mm, int argc, char **argv)
 	m->session_burst = MLIMIT_BURST_DEFAULT;
 	m->max_sessions_per_addr = MLIMIT_PER_ADDR_DEFAULT;
 	m->cfg.trusted_hops = 1;
+	m->pipe_window = MEEK_PIPE_WINDOW_DEFAULT;
+	m->hold = MEEK_HOLD_DEFAULT_MS / 1000.0;
 	strcpy(m->path, "/");
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:u:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -135,6 +140,12 @@ parse(struct meeks_main *mm, int argc, char **argv)
 		case 'A':
 			mm->admin = optarg;
 			break;
+		case 'w':
+			m->pipe_window = (unsigned)cli_u64("--pipeline", optarg, 0, MEEK_PIPE_WINDOW_MAX);
+			break;
+		case 'o':
+			m->hold = (double)cli_u64("--hold", optarg, 0, MEEK_HOLD_MAX_MS) / 1000.0;
+			break;
 		case 'm':
 			m->max_memory = cli_u64("--max-memory", optarg, MEEKS_MAX_MEMORY_MIN,
 			                        MEEKS_MAX_MEMORY_MAX);
@@ -175,6 +186,8 @@ validate(struct meeks_main *mm)
 	if (mm->admin != NULL)
 		msetup_admin(m, mm->admin);
 	m->cfg.path = m->path;
+	m->pipe_answer.window = m->pipe_window;
+	m->pipe_answer.hold_ms = (unsigned)(m->hold * 1000 + 0.5);
 	msetup_token(m, mm->token_file, mm->upstream);
 }
 

@@ -103,6 +103,14 @@ admin_metrics(struct meeks *m, char *body, size_t cap, size_t *len)
 	if (n < 0 || (size_t)n >= cap)
 		return 500;
 	off = (size_t)n;
+	n = snprintf(body + off, cap - off,
+	             "pipelined_sessions %llu\npipelined_inflight_max %llu\npipelined_reordered %llu\n"
+	             "pipelined_gaps %llu\n",
+	             (unsigned long long)st->pipe_sessions, (unsigned long long)st->pipe_inflight_max,
+	             (unsigned long long)st->pipe_reordered, (unsigned long long)st->pipe_gaps);
+	if (n < 0 || (size_t)n >= cap - off)
+		return 500;
+	off += (size_t)n;
 	for (i = 0; i < MS_NSTAT; i++) {
 		n = snprintf(body + off, cap - off, "requests_%s %llu\n", names[i],
 		             (unsigned long long)st->status[i]);

@@ -62,6 +62,7 @@ struct mconn {
 	size_t out_len, out_off;
 	int close_after, rd_eof, head_started;
 	int blocked;   /* C_BODY: the session has no room; it kicks us */
+	int discard;   /* C_BODY: a pipelined retry, its body is read and dropped */
 	int served;    /* an answer went out: idle now means keep-alive */
 	size_t linger; /* a refused body may follow: linger on close; then bytes dropped */
 	uint64_t body_left;
@@ -132,6 +133,12 @@ void
 mconn_set_next_waiter(struct mconn *c, struct mconn *next)
 {
 	c->next_waiter = next;
+}
+
+void
+mconn_clear_pipe(struct mconn *c)
+{
+	c->req.pipe = 0;
 }
 
 void
@@ -269,7 +276,7 @@ mconn_respond(struct mconn *c, int status, const char *msg, const uint8_t *body,
 	c->sess = NULL;
 	if (status == 200) {
 		n = meek_format_ok(head, sizeof(head), len, !c->req.keep_alive || c->m->draining,
-		                   meeks_date(c->m));
+		                   meeks_date(c->m), c->req.pipe ? &c->m->pipe_answer : NULL);
 	} else {
 		c->close_after |= c->req.has_body && c->body_left > 0;
 		n = meek_format_error(head, sizeof(head), status, msg, c->req.head_only,
@@ -364,7 +371,7 @@ conn_dispatch(struct mconn *c)
 	struct msess *s = msess_find(m, c->req.sid, c->req.sid_len);
 	int r;
 
-	if (s == NULL && c->req.body_len == 0) {
+	if (s == NULL && c->req.body_len == 0 && !c->req.pipe) {
 		/* Nothing to carry yet: an empty poll's answer, and no state. */
 		mconn_respond(c, 200, NULL, NULL, 0);
 		return;
@@ -380,12 +387,18 @@ conn_dispatch(struct mconn *c)
 		conn_body_release(c);
 		return;
 	}
-	if ((r = msess_enqueue(s, c)) == -1) {
+	if ((r = msess_enqueue(s, c)) == MSESS_FULL) {
 		conn_body_release(c);
 		conn_refuse(c, MR_WAITERS, 503, "service unavailable");
 		return;
 	}
-	if (r == 1)
+	if (r == MSESS_BAD) {
+		conn_body_release(c);
+		conn_error(c, 400, "sequence out of window");
+		return;
+	}
+	c->discard = r == MSESS_RETRY;
+	if (r == MSESS_ACTIVE || r == MSESS_RETRY)
 		conn_body_start(c);
 	else {
 		c->st = C_WAIT;
@@ -433,6 +446,8 @@ conn_head(struct mconn *c)
 		return 1;
 	}
 	status = meek_classify(&scratch, &m->cfg, &c->req);
+	if (m->pipe_window == 0)
+		c->req.pipe = 0; /* --pipeline 0: every client is served serially */
 	c->body_left = c->req.body_len;
 	if (status != 0)
 		conn_error(c, status, c->req.msg);
@@ -444,11 +459,21 @@ conn_head(struct mconn *c)
 static void
 conn_body_complete(struct mconn *c)
 {
+	struct msess *s = c->sess;
+
 	conn_body_release(c);
 	c->st = C_PENDING;
 	conn_timer(c, 0);
 	conn_update(c);
-	msess_body_done(c->sess);
+	if (c->discard) {
+		/* A retry is not attached while its body drains: find its session again. */
+		c->discard = 0;
+		if ((s = msess_find(c->m, c->req.sid, c->req.sid_len)) == NULL) {
+			mconn_respond(c, 410, "session closed", NULL, 0);
+			return;
+		}
+	}
+	msess_body_done(s, c);
 }
 
 /* Body bytes that came with the head (or a pipelined one) go to the session; the rest is read straight in. */
@@ -460,7 +485,7 @@ conn_body(struct mconn *c)
 	c->blocked = 0;
 	while (buf_len(&c->in) > 0 && c->body_left > 0) {
 		k = buf_len(&c->in) < c->body_left ? buf_len(&c->in) : (size_t)c->body_left;
-		took = msess_body(c->sess, buf_rptr(&c->in), k);
+		took = c->discard ? k : msess_body(c->sess, buf_rptr(&c->in), k);
 		buf_consume(&c->in, took);
 		c->body_left -= took;
 		if (took < k) {
@@ -488,7 +513,7 @@ conn_read_body(struct mconn *c)
 {
 	uint8_t sink[16384], *w = sink;
 	size_t room = sizeof(sink);
-	int replay = msess_replaying(c->sess);
+	int replay = c->discard || msess_replaying(c->sess);
 	ssize_t n;
 
 	conn_in_free(c);

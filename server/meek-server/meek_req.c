@@ -172,6 +172,11 @@ meek_classify(const struct http_head *h, const struct meek_cfg *cfg, struct meek
 	x = http_header_find(h, MEEK_HDR_SEQ);
 	if (x != NULL && num_parse_u64(x->value, 0, UINT64_MAX, &r->seq) == 0)
 		r->has_seq = 1;
+	/* Without a sequence number or a base the extension cannot work: serial. */
+	x = http_header_find(h, MEEK_HDR_PIPELINE);
+	if (x != NULL && r->has_seq && meek_pipe_parse(x->value, x->value_len, &r->pipe_p) == 0 &&
+	    r->pipe_p.has_base && r->pipe_p.base <= r->seq && r->seq - r->pipe_p.base < r->pipe_p.window)
+		r->pipe = 1;
 	x = http_header_find(h, MEEK_HDR_MAX_BODY);
 	r->resp_cap = meek_resp_cap(x ? x->value : NULL, cfg->max_body);
 	if (cfg->trust_forwarded && meek_forwarded_pick(h, cfg->trusted_hops, &r->fwd) == 0)
@@ -212,13 +217,17 @@ meek_format_error(char *out, size_t cap, int status, const char *msg, int head_o
 }
 
 ssize_t
-meek_format_ok(char *out, size_t cap, size_t len, int close, const char *date)
+meek_format_ok(char *out, size_t cap, size_t len, int close, const char *date,
+               const struct meek_pipe *pipe)
 {
-	char extra[160];
+	char extra[160 + MEEK_PIPE_VALUE_MAX], pv[MEEK_PIPE_VALUE_MAX] = "";
 	int e;
 
-	e = snprintf(extra, sizeof(extra), "Content-Type: application/octet-stream\r\n%s%s%s%s",
+	if (pipe != NULL && meek_pipe_format(pipe, pv, sizeof(pv)) < 0)
+		return -1;
+	e = snprintf(extra, sizeof(extra), "Content-Type: application/octet-stream\r\n%s%s%s%s%s%s%s",
 	             date ? "Date: " : "", date ? date : "", date ? "\r\n" : "",
+	             pv[0] ? MEEK_HDR_PIPELINE ": " : "", pv, pv[0] ? "\r\n" : "",
 	             close ? "Connection: close\r\n" : "");
 	if (e < 0 || (size_t)e >= sizeof(extra))
 		return -1;

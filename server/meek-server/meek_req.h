@@ -22,6 +22,7 @@
 
 #include "proto/http.h"
 #include "proto/meek.h"
+#include "proto/meekpipe.h"
 
 #define MEEK_PATH_MAX 256        /* --path */
 #define MEEK_RESP_HEAD_MAX 512   /* a response head we write */
@@ -49,6 +50,8 @@ struct meek_req {
 	int keep_alive;     /* the connection may carry another request */
 	int has_body;       /* a body follows the head (Content-Length > 0 or chunked) */
 	const char *msg;    /* error message for a status, without "\n" */
+	int pipe;           /* announced X-Meek-Pipeline (with X-Meek-Seq and base=) */
+	struct meek_pipe pipe_p;
 	int has_fwd;        /* fwd holds the forwarded client address */
 	struct sockaddr_storage fwd;
 };
@@ -86,7 +89,11 @@ int meek_forwarded_addr(const char *v, size_t n, struct sockaddr_storage *ss);
 ssize_t meek_format_error(char *out, size_t cap, int status, const char *msg, int head_only,
                           int close, const char *date);
 
-/* The head of a 200 answer carrying len body bytes. Return its length or -1. */
-ssize_t meek_format_ok(char *out, size_t cap, size_t len, int close, const char *date);
+/*
+ * The head of a 200 answer carrying len body bytes, with an
+ * X-Meek-Pipeline answer when pipe is not NULL. Return its length or -1.
+ */
+ssize_t meek_format_ok(char *out, size_t cap, size_t len, int close, const char *date,
+                       const struct meek_pipe *pipe);
 
 #endif

@@ -20,7 +20,7 @@
  * A full downstream stops reading the upstream (backpressure); a full
  * upstream stops reading the request body, which delays the answer.
  *
- * Lifetime: sess_close() is the one way out; a dial failure answers 502,
+ * Lifetime: msess_close() is the one way out; a dial failure answers 502,
  * an upstream that closed answers 410 once drained, and both drop the
  * session; a session without requests for --idle-timeout is reaped.
  * A request for an id that no longer exists creates a new session with
@@ -45,38 +45,10 @@
 #include "base/evio.h"
 #include "base/hash.h"
 #include "base/log.h"
+#include "meek_sess.h"
 #include "meeks.h"
 #include "proto/proxyv2.h"
 
-enum msess_state { SS_NEW, SS_DIAL, SS_OPEN, SS_EOF, SS_FAILED };
-
-struct msess {
-	struct msess *hnext, *prev, *next;
-	struct meeks *m;
-	enum msess_state st;
-	int fd;
-	ev_io rd, wr;
-	ev_timer timer; /* dial timeout, then the active request's holdoff */
-	struct buf up, down; /* growable, freed when empty */
-	size_t tent; /* the last tent bytes of up: the active body, not committed yet */
-	int hdr;     /* the PROXY header is in up */
-	struct sockaddr_storage src, dst; /* client address (limits, PROXY header); ours */
-	struct mconn *req, *wait_head, *wait_tail;
-	size_t nwait;
-	int ready;   /* the active request's body is complete: answer it */
-	int replay;  /* the active request repeats the last seq */
-	int req_has_seq;
-	uint64_t req_seq, cap;
-	int has_last, last_valid;
-	uint64_t last_seq;
-	uint8_t *last;
-	size_t last_len;
-	ev_tstamp active;
-	size_t idlen;
-	char id[MEEK_SESSION_ID_MAX + 1];
-};
-
-static void sess_update(struct msess *s);
 static void sess_answer(struct msess *s);
 static void sess_ready(struct msess *s);
 
@@ -88,10 +60,13 @@ sess_up_limit(const struct meeks *m)
 	return MEEKS_UP_FACTOR * m->cfg.max_body + PROXYV2_ENCODED_MAX;
 }
 
-static size_t
-sess_down_limit(const struct meeks *m)
+/* A pipelined session also keeps the answers a retry may ask for again. */
+size_t
+msess_down_limit(const struct msess *s)
 {
-	return MEEKS_DOWN_FACTOR * m->cfg.max_body;
+	const struct meeks *m = s->m;
+
+	return (MEEKS_DOWN_FACTOR + (s->pipe != NULL ? m->pipe_window : 0)) * m->cfg.max_body;
 }
 
 /* --- table -------------------------------------------------------------- */
@@ -145,8 +120,8 @@ msess_find(struct meeks *m, const char *id, size_t len)
 	return NULL;
 }
 
-static void
-sess_close(struct msess *s, const char *why)
+void
+msess_close(struct msess *s, const char *why)
 {
 	struct meeks *m = s->m;
 	struct msess **pp = &m->buckets[sess_hash(m, s->id, s->idlen)];
@@ -178,6 +153,7 @@ sess_close(struct msess *s, const char *why)
 		mconn_set_sess(w, NULL);
 		mconn_kick(w);
 	}
+	mpipe_free(s);
 	mlimit_close(&m->limit, &s->src);
 	buf_free(&s->up);
 	buf_free(&s->down);
@@ -190,7 +166,7 @@ msess_free_all(struct meeks *m)
 {
 	ev_timer_stop(m->loop, &m->reaper);
 	while (m->sessions != NULL)
-		sess_close(m->sessions, "shutdown");
+		msess_close(m->sessions, "shutdown");
 	free(m->buckets);
 	m->buckets = NULL;
 	mlimit_free(&m->limit);
@@ -206,9 +182,10 @@ on_reap(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (s = m->sessions; s != NULL; s = next) {
 		next = s->next;
-		if (s->req == NULL && s->wait_head == NULL && now - s->active >= m->idle_timeout) {
+		if (s->req == NULL && s->wait_head == NULL && !mpipe_busy(s) &&
+		    now - s->active >= m->idle_timeout) {
 			m->st.sessions_reaped++;
-			sess_close(s, "idle");
+			msess_close(s, "idle");
 		}
 	}
 }
@@ -231,18 +208,20 @@ sess_gone(struct msess *s, enum msess_state st, const char *why)
 	s->st = st;
 	/* Nothing more can be written: drop what waited, keep the body slot. */
 	buf_consume(&s->up, buf_len(&s->up) - s->tent);
-	if (s->ready)
+	if (s->pipe != NULL)
+		mpipe_pump(s);
+	else if (s->ready)
 		sess_answer(s);
 }
 
-static void
-sess_update(struct msess *s)
+void
+msess_update(struct msess *s)
 {
 	struct meeks *m = s->m;
 	int rd = 0, wr = 0;
 
 	if (s->fd != -1) {
-		rd = s->st == SS_OPEN && buf_len(&s->down) < sess_down_limit(m);
+		rd = s->st == SS_OPEN && buf_len(&s->down) < msess_down_limit(s);
 		wr = s->st == SS_DIAL || (s->st == SS_OPEN && buf_len(&s->up) > s->tent);
 	}
 	evio_want(m->loop, &s->rd, rd);
@@ -254,14 +233,14 @@ on_up_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct msess *s = w->data;
 	size_t room;
-	uint8_t *p = buf_reserve(&s->down, MEEKS_UP_READ, sess_down_limit(s->m), &room);
+	uint8_t *p = buf_reserve(&s->down, MEEKS_UP_READ, msess_down_limit(s), &room);
 	ssize_t n;
 
 	(void)loop;
 	(void)revents;
 	if (room == 0) {
 		buf_shrink(&s->down);
-		sess_update(s);
+		msess_update(s);
 		return;
 	}
 	n = read(s->fd, p, room);
@@ -272,8 +251,10 @@ on_up_read(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	buf_commit(&s->down, (size_t)n);
-	sess_update(s);
-	if (s->ready)
+	msess_update(s);
+	if (s->pipe != NULL)
+		mpipe_pump(s);
+	else if (s->ready)
 		sess_answer(s);
 }
 
@@ -296,7 +277,9 @@ on_up_write(struct ev_loop *loop, ev_io *w, int revents)
 		ev_timer_stop(s->m->loop, &s->timer);
 		s->st = SS_OPEN;
 		log_debug("session %.8s…: upstream connected", s->id);
-		if (s->ready) {
+		if (s->pipe != NULL)
+			mpipe_pump(s);
+		else if (s->ready) {
 			sess_ready(s);
 			return;
 		}
@@ -315,7 +298,7 @@ on_up_write(struct ev_loop *loop, ev_io *w, int revents)
 		if (s->req != NULL && !s->ready)
 			mconn_kick(s->req);
 	}
-	sess_update(s);
+	msess_update(s);
 }
 
 static void
@@ -365,8 +348,8 @@ sess_proxy_header(struct msess *s)
 }
 
 /* The first body is complete: now the upstream is worth a connection. */
-static void
-sess_dial(struct msess *s)
+void
+msess_dial(struct msess *s)
 {
 	struct meeks *m = s->m;
 
@@ -429,6 +412,12 @@ msess_new(struct meeks *m, const struct meek_req *r, const struct sockaddr_stora
 	ev_init(&s->timer, on_timer);
 	s->rd.data = s->wr.data = s->timer.data = s;
 	s->active = ev_now(m->loop);
+	if (r->pipe && mpipe_new(s, r) == -1) {
+		mlimit_close(&m->limit, src);
+		free(s);
+		*why = MR_NREASON;
+		return NULL;
+	}
 	b = sess_hash(m, s->id, s->idlen);
 	s->hnext = m->buckets[b];
 	m->buckets[b] = s;
@@ -439,14 +428,14 @@ msess_new(struct meeks *m, const struct meek_req *r, const struct sockaddr_stora
 	m->nsessions++;
 	m->st.sessions_created++;
 	log_debug("session %.8s…: new (%zu open)", s->id, m->nsessions);
-	sess_update(s);
+	msess_update(s);
 	return s;
 }
 
 /* --- requests ----------------------------------------------------------- */
 
-static void
-sess_activate(struct msess *s, struct mconn *c)
+void
+msess_activate(struct msess *s, struct mconn *c)
 {
 	const struct meek_req *r = mconn_req(c);
 
@@ -464,12 +453,15 @@ sess_activate(struct msess *s, struct mconn *c)
 int
 msess_enqueue(struct msess *s, struct mconn *c)
 {
+	if (s->pipe != NULL)
+		return mpipe_enqueue(s, c);
+	mconn_clear_pipe(c); /* a serial session: the answer does not offer it */
 	if (s->req == NULL) {
-		sess_activate(s, c);
-		return 1;
+		msess_activate(s, c);
+		return MSESS_ACTIVE;
 	}
 	if (s->nwait >= MEEKS_WAITERS_MAX)
-		return -1;
+		return MSESS_FULL;
 	mconn_set_sess(c, s);
 	mconn_set_next_waiter(c, NULL);
 	if (s->wait_tail)
@@ -478,7 +470,7 @@ msess_enqueue(struct msess *s, struct mconn *c)
 		s->wait_head = c;
 	s->wait_tail = c;
 	s->nwait++;
-	return 0;
+	return MSESS_WAIT;
 }
 
 /* The active request is answered or gone: the next one in line goes. */
@@ -497,37 +489,22 @@ sess_next(struct msess *s)
 	s->tent = 0;
 	buf_shrink(&s->up);
 	if (c != NULL) {
-		s->wait_head = mconn_next_waiter(c);
-		if (s->wait_head == NULL)
-			s->wait_tail = NULL;
-		s->nwait--;
-		mconn_set_next_waiter(c, NULL);
-		sess_activate(s, c);
+		msess_unwait(s, c);
+		msess_activate(s, c);
 		mconn_kick(c);
 	}
-	sess_update(s);
+	msess_update(s);
 }
 
-void
-msess_detach(struct msess *s, struct mconn *c)
+int
+msess_unwait(struct msess *s, struct mconn *c)
 {
 	struct mconn *w, *prev = NULL;
 
-	if (s->req == c) {
-		/* Cut off: its tentative body is dropped in sess_next. */
-		mconn_set_sess(c, NULL);
-		if (s->st == SS_NEW && s->wait_head == NULL) {
-			s->req = NULL;
-			sess_close(s, "first request cut off");
-			return;
-		}
-		sess_next(s);
-		return;
-	}
 	for (w = s->wait_head; w != NULL && w != c; w = mconn_next_waiter(w))
 		prev = w;
 	if (w == NULL)
-		return;
+		return 0;
 	if (prev)
 		mconn_set_next_waiter(prev, mconn_next_waiter(c));
 	else
@@ -536,7 +513,29 @@ msess_detach(struct msess *s, struct mconn *c)
 		s->wait_tail = prev;
 	s->nwait--;
 	mconn_set_next_waiter(c, NULL);
-	mconn_set_sess(c, NULL);
+	return 1;
+}
+
+void
+msess_detach(struct msess *s, struct mconn *c)
+{
+	if (s->pipe != NULL) {
+		mpipe_detach(s, c);
+		return;
+	}
+	if (s->req == c) {
+		/* Cut off: its tentative body is dropped in sess_next. */
+		mconn_set_sess(c, NULL);
+		if (s->st == SS_NEW && s->wait_head == NULL) {
+			s->req = NULL;
+			msess_close(s, "first request cut off");
+			return;
+		}
+		sess_next(s);
+		return;
+	}
+	if (msess_unwait(s, c))
+		mconn_set_sess(c, NULL);
 }
 
 int
@@ -611,7 +610,7 @@ sess_answer(struct msess *s)
 	} else if (s->st == SS_FAILED) {
 		mconn_respond(c, 502, "upstream unreachable", NULL, 0);
 		s->req = NULL;
-		sess_close(s, "upstream unreachable");
+		msess_close(s, "upstream unreachable");
 	} else if (buf_len(&s->down) > 0) {
 		n = buf_len(&s->down) < s->cap ? buf_len(&s->down) : (size_t)s->cap;
 		sess_store(s, buf_rptr(&s->down), n);
@@ -623,7 +622,7 @@ sess_answer(struct msess *s)
 	} else if (s->st == SS_EOF) {
 		mconn_respond(c, 410, "upstream closed", NULL, 0);
 		s->req = NULL;
-		sess_close(s, "upstream closed and drained");
+		msess_close(s, "upstream closed and drained");
 	} else {
 		sess_store(s, NULL, 0);
 		mconn_respond(c, 200, NULL, NULL, 0);
@@ -631,19 +630,35 @@ sess_answer(struct msess *s)
 	}
 }
 
+/* The active body is whole: it goes upstream (dialled now if it is the first). */
 void
-msess_body_done(struct msess *s)
+msess_commit(struct msess *s)
 {
 	struct meeks *m = s->m;
 
+	if (s->st == SS_NEW && s->tent > 0)
+		msess_dial(s);
+	if (s->st == SS_NEW || s->st == SS_DIAL || s->st == SS_OPEN)
+		m->st.bytes_up += s->tent;
+	else
+		buf_trim(&s->up, s->tent); /* nowhere to go */
+	s->tent = 0;
+}
+
+void
+msess_body_done(struct msess *s, struct mconn *c)
+{
+	if (s->pipe != NULL) {
+		mpipe_body_done(s, c);
+		return;
+	}
+	if (c != s->req) {
+		/* A pipelined retry that found a serial session of the same id. */
+		mconn_respond(c, 410, "session closed", NULL, 0);
+		return;
+	}
 	if (!s->replay) {
-		if (s->st == SS_NEW && s->tent > 0)
-			sess_dial(s);
-		if (s->st == SS_NEW || s->st == SS_DIAL || s->st == SS_OPEN)
-			m->st.bytes_up += s->tent;
-		else
-			buf_trim(&s->up, s->tent); /* nowhere to go */
-		s->tent = 0;
+		msess_commit(s);
 		if (s->req_has_seq) {
 			s->has_last = 1;
 			s->last_seq = s->req_seq;
@@ -660,7 +675,7 @@ sess_ready(struct msess *s)
 {
 	struct meeks *m = s->m;
 
-	sess_update(s);
+	msess_update(s);
 	if (s->replay && s->last_valid) {
 		sess_answer(s);
 		return;

@@ -6,6 +6,8 @@
  *
  *   meek_conn.c     HTTP/1.1 connections: heads, bodies, answers, timeouts
  *   meek_session.c  meek sessions: the table, upstream pipes, holdoff, replay
+ *   meek_pipeline.c sessions that negotiated X-Meek-Pipeline: reordering,
+ *                   answers in sequence order, long-poll, retries by seq
  *   meek_admin.c    the --admin listener's /healthz and /metrics, and the
  *                   refusal counters and their rate-limited log lines
  *   meek_limit.c    pure per-address new-session limits (token bucket, cap)
@@ -76,6 +78,7 @@ struct meeks_stats {
 	uint64_t conns_accepted, conns_refused;
 	uint64_t sessions_created, sessions_reaped, sessions_closed;
 	uint64_t bytes_up, bytes_down, replays;
+	uint64_t pipe_sessions, pipe_inflight_max, pipe_reordered, pipe_gaps;
 	uint64_t status[MS_NSTAT];
 	uint64_t refused[MR_NREASON];
 	ev_tstamp refused_logged[MR_NREASON];
@@ -102,6 +105,9 @@ struct meeks {
 	uint64_t max_memory;                 /* --max-memory */
 	double session_rate, session_burst;  /* per address */
 	size_t max_sessions_per_addr;
+	unsigned pipe_window;                /* --pipeline: 0 serves every client serially */
+	double hold;                         /* --hold: a pipelined poll with nothing, seconds */
+	struct meek_pipe pipe_answer;        /* what the answers offer */
 
 	/* live objects */
 	struct listener pub, admin;
@@ -135,6 +141,8 @@ const struct meek_req *mconn_req(const struct mconn *c);
 void mconn_set_sess(struct mconn *c, struct msess *s);
 struct mconn *mconn_next_waiter(struct mconn *c);
 void mconn_set_next_waiter(struct mconn *c, struct mconn *next);
+/* The session is serial: c's answer does not offer the pipelining extension. */
+void mconn_clear_pipe(struct mconn *c);
 /* SIGTERM: close idle connections, let the others finish one answer. */
 void mconn_drain(struct meeks *m);
 void mconn_abort_all(struct meeks *m);
@@ -154,7 +162,13 @@ struct msess *msess_find(struct meeks *m, const char *id, size_t len);
 struct msess *msess_new(struct meeks *m, const struct meek_req *r,
                         const struct sockaddr_storage *src, const struct sockaddr *local,
                         enum meeks_refusal *why);
-/* Queue c on s, or make it the active request. -1 when the queue is full. */
+/*
+ * Queue c on s: MSESS_ACTIVE (read its body now), MSESS_WAIT (kicked
+ * when its turn comes), MSESS_RETRY (a pipelined retry: drop its body,
+ * then msess_body_done on the session found again by id), MSESS_FULL
+ * (503) or MSESS_BAD (a sequence the session cannot take: 400).
+ */
+enum { MSESS_BAD = -2, MSESS_FULL = -1, MSESS_WAIT = 0, MSESS_ACTIVE = 1, MSESS_RETRY = 2 };
 int msess_enqueue(struct msess *s, struct mconn *c);
 /* c leaves s (closed, or answered). */
 void msess_detach(struct msess *s, struct mconn *c);
@@ -170,8 +184,8 @@ size_t msess_body(struct msess *s, const uint8_t *p, size_t n);
  */
 uint8_t *msess_body_wptr(struct msess *s, size_t want, size_t *room);
 void msess_body_commit(struct msess *s, size_t n);
-/* The active request's body is complete: answer when the session can. */
-void msess_body_done(struct msess *s);
+/* c's body is complete (or dropped, for a retry): answer when the session can. */
+void msess_body_done(struct msess *s, struct mconn *c);
 
 /* meek_admin.c */
 /* Count a refusal for reason r; log it, at most once per reason per MEEKS_REFUSAL_LOG_EVERY. */

@@ -31,7 +31,7 @@ static void
 fz_answer(int status, const struct meek_req *r)
 {
 	char out[MEEK_ERR_MAX];
-	ssize_t n = status == 0 ? meek_format_ok(out, sizeof(out), r->body_len, !r->keep_alive, NULL)
+	ssize_t n = status == 0 ? meek_format_ok(out, sizeof(out), r->body_len, !r->keep_alive, NULL, NULL)
 	                        : meek_format_error(out, sizeof(out), status, r->msg, r->head_only,
 	                                            !r->keep_alive, "Thu, 01 Jan 1970 00:00:00 GMT");
 

@@ -21,6 +21,15 @@ def on_sni(sock, name, ctx):
 if tls:
     tls.sni_callback = on_sni
 
+# What a web server that is not meek answers: a page, a redirect, a 404 page.
+HTML = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>" + b"x" * 2000 + b"</body></html>\n"
+PAGES = {
+    "html": (200, "Content-Type: text/html; charset=utf-8\r\n", HTML),
+    "redirect": (301, "Location: https://www.example.com/\r\nContent-Type: text/html\r\n", HTML[:80]),
+    "page404": (404, "Content-Type: text/html\r\n", HTML),
+    "teapot": (418, "", b""),
+}
+
 def read_request(f):
     line = f.readline()
     if not line:
@@ -55,11 +64,11 @@ class H(socketserver.StreamRequestHandler):
             with lock:
                 count[0] += 1
                 n = count[0]
-            log.write("seq=%s len=%d sha=%s sni=%s host=%s sid=%s max=%s auth=%s x=%s\n" % (
+            log.write("seq=%s len=%d sha=%s sni=%s host=%s sid=%s max=%s auth=%s x=%s pipe=%s\n" % (
                 hdr.get("x-meek-seq", "-"), len(body), hashlib.sha256(body).hexdigest()[:16],
                 sni, hdr.get("host", "-"), hdr.get("x-session-id", "-"),
                 hdr.get("x-meek-max-body", "-"), hdr.get("x-meek-auth", "-"),
-                hdr.get("x-test", "-")))
+                hdr.get("x-test", "-"), hdr.get("x-meek-pipeline", "-").replace(" ", "")))
             status, extra, out = 200, "", body
             if mode.startswith("dropdata") and body and not dropped:
                 dropped.append(1)
@@ -71,6 +80,12 @@ class H(socketserver.StreamRequestHandler):
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" %
                                  (int(hdr.get("x-meek-max-body", "0")) + 1))
                 return
+            if mode in PAGES:
+                st, hdrs, page = PAGES[mode]
+                self.wfile.write(("HTTP/1.1 %d X\r\n%sContent-Length: %d\r\n\r\n" %
+                                  (st, hdrs, len(page))).encode() + page)
+                self.wfile.flush()
+                continue
             if mode.startswith("status:"):
                 status, out = int(mode[7:]), b""
             if mode.startswith("gone:") and n > int(mode[5:]):

@@ -59,6 +59,8 @@ printf x >&5
 	>"$T/gone.got" 2>"$T/gone.err" 5>&- &
 gpid=$!
 pw_track "$gpid"
+# A session starts with a body: one byte gets the upstream dialled.
+printf x >&5
 pw_wait "$gpid" 60
 exec 5>&-
 [ "$pw_rc" = 0 ] || fail "download: exit $pw_rc, want 0: $(tail -n 3 "$T/gone.err")"

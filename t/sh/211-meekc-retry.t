@@ -31,7 +31,7 @@ awk '{ sub("seq=", "", $1); if ($1 != NR - 1 - d) { if ($1 != NR - 2 - d) exit 1
 	"$T/lost.log" || fail "lost: sequence numbers: $(cut -d' ' -f1 "$T/lost.log" | tr '\n' ' ')"
 line=$(head -n 1 "$T/lost.log")
 case $line in
-*" host=127.0.0.1:$meekc_fake_port "*" max=100000 auth=s3cret-token x=hello there") ;;
+*" host=127.0.0.1:$meekc_fake_port "*" max=100000 auth=s3cret-token x=hello there pipe=v=1,window=8,base="*) ;;
 *) fail "lost: headers: $line" ;;
 esac
 sid=$(echo "$line" | sed 's/.* sid=\([^ ]*\) .*/\1/')

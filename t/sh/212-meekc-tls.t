@@ -6,7 +6,10 @@
 # style) while verify= still pins the name; a wrong verify= name and an
 # unknown CA fail with a clear message and 111; a --ca that holds no
 # certificate is a usage error (100). Then through a real Caddy with
-# "tls internal" in front of meek-server: a 3 MB echo, SNI sent and not.
+# "tls internal" in front of meek-server: a 3 MB echo, SNI sent and not,
+# over one HTTP/2 connection (ALPN h2, several streams in flight) and
+# with --http1 over HTTP/1.1; the scripted server offers only http/1.1,
+# so there meek-client falls back to HTTP/1.1 connections.
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-meekc.sh"
 . "$PW_TOP/t/lib-caddy.sh"
@@ -75,8 +78,22 @@ meekc_run caddy 0 60 --url "https://$caddy_host:$caddy_port/meek/" \
 	--front "127.0.0.1:$caddy_port,sni=$caddy_host" --ca "$caddy_ca" -v -v
 [ "$(pw_sha "$T/caddy.in")" = "$(pw_sha "$T/caddy.got")" ] ||
 	fail "caddy: $(wc -c <"$T/caddy.got") of 3000000 bytes back, or different bytes"
-grep -q 'TLS: TLSv1.3, ALPN http/1.1' "$T/caddy.err" ||
-	fail "caddy: not TLS 1.3 with ALPN http/1.1: $(grep TLS "$T/caddy.err" | head -n 2)"
+# The session rides one HTTP/2 connection, several streams at once.
+grep -q 'TLS: TLSv1.3, ALPN h2' "$T/caddy.err" ||
+	fail "caddy: not TLS 1.3 with ALPN h2: $(grep TLS "$T/caddy.err" | head -n 2)"
+grep -q 'HTTP/2 connection to the front' "$T/caddy.err" || fail "caddy: no HTTP/2 connection"
+[ "$(grep -c 'TLS: TLSv1.3' "$T/caddy.err")" -eq 1 ] ||
+	fail "caddy: $(grep -c 'TLS: TLSv1.3' "$T/caddy.err") TLS connections, want 1"
+grep -q '([2-8] in flight at most)' "$T/caddy.err" || fail "caddy: $(tail -n 1 "$T/caddy.err")"
+note "caddy: $(tail -n 1 "$T/caddy.err" | sed 's/^meek-client: //') over one h2 connection"
+# --http1: keep-alive HTTP/1.1 connections, ALPN http/1.1.
+cp "$T/caddy.in" "$T/caddyh1.in"
+meekc_run caddyh1 0 60 --url "https://$caddy_host:$caddy_port/meek/" \
+	--front "127.0.0.1:$caddy_port,sni=$caddy_host" --ca "$caddy_ca" --http1 -v -v
+[ "$(pw_sha "$T/caddyh1.in")" = "$(pw_sha "$T/caddyh1.got")" ] || fail "caddyh1: output differs"
+grep -q 'TLS: TLSv1.3, ALPN http/1.1' "$T/caddyh1.err" ||
+	fail "caddyh1: not ALPN http/1.1: $(grep TLS "$T/caddyh1.err" | head -n 2)"
+grep -q 'HTTP/2' "$T/caddyh1.err" && fail "caddyh1: HTTP/2 with --http1"
 cp "$T/data" "$T/caddynosni.in"
 meekc_run caddynosni 0 60 --url "https://$caddy_host:$caddy_port/meek/" \
 	--front "127.0.0.1:$caddy_port,sni=,verify=$caddy_host" --ca "$caddy_ca"

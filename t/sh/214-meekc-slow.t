@@ -19,6 +19,8 @@ exec 5<>"$T/in.fifo"
 "$MEEKC" --url "$url" --insecure-plaintext -v <"$T/in.fifo" >"$T/out.fifo" 2>"$T/slow.err" 5>&- &
 mpid=$!
 pw_track "$mpid"
+# A session starts with a body: one byte gets the upstream dialled.
+printf x >&5
 out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 2 30000000 5>&-) || fail "reader: $out"
 note "slow: $out"
 case $out in
@@ -40,6 +42,7 @@ exec 5<>"$T/in.fifo"
 "$MEEKC" --url "$url" --insecure-plaintext -v <"$T/in.fifo" >"$T/out.fifo" 2>"$T/term.err" 5>&- &
 mpid=$!
 pw_track "$mpid"
+printf x >&5
 out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 0 5000000 term 5>&-) || fail "reader: $out"
 pw_wait "$mpid" 10
 exec 5>&-

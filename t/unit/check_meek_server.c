@@ -399,7 +399,7 @@ START_TEST(test_format)
 	                      "Content-Type: text/plain; charset=utf-8\r\n"
 	                      "X-Content-Type-Options: nosniff\r\n"
 	                      "Date: Sun, 22 Nov 2026 06:00:00 GMT\r\nConnection: close\r\n\r\n");
-	n = meek_format_ok(out, sizeof(out), 12345, 0, NULL);
+	n = meek_format_ok(out, sizeof(out), 12345, 0, NULL, NULL);
 	ck_assert_int_gt(n, 0);
 	ck_assert_str_eq(out, "HTTP/1.1 200 OK\r\nContent-Length: 12345\r\n"
 	                      "Content-Type: application/octet-stream\r\n\r\n");

@@ -15,6 +15,7 @@
 
 #include "proto/httpbody.h"
 #include "proto/meek.h"
+#include "proto/meekpipe.h"
 
 static struct http_head H;
 
@@ -128,7 +129,7 @@ START_TEST(test_format_head)
 	struct meekc_url u;
 	char err[128], out[1024];
 	struct meekc_req_params rp = { &u, "0123456789abcdef0123456789abcdef", 7, 262144,
-	                               "X-Meek-Auth: t\r\n" };
+	                               "X-Meek-Auth: t\r\n", NULL };
 	int n;
 
 	ck_assert_int_eq(meekc_parse_url("https://[::1]:8443/m?x", 0, &u, err, sizeof(err)), 0);
@@ -289,6 +290,62 @@ START_TEST(test_resp_bad)
 }
 END_TEST
 
+START_TEST(test_pipe_header)
+{
+	struct meek_pipe p;
+	char out[MEEK_PIPE_VALUE_MAX];
+	static const char *const bad[] = {
+		"", "window=8", "v=2, window=8", "v=1, window=0", "v=1, window=17", "v=1,v=1",
+		"v=1, window", "v=1, window=", "v=1, window=8x", "v=1, hold=2001", "v=1, =3",
+		"v=1, base=1234567890123456789", "v=1, window=-1",
+	};
+	size_t i;
+	int n;
+
+	ck_assert_int_eq(meek_pipe_parse("v=1, window=8, base=42", 22, &p), 0);
+	ck_assert_uint_eq(p.window, 8);
+	ck_assert(p.has_base && p.base == 42);
+	ck_assert_uint_eq(p.hold_ms, 0);
+	ck_assert_int_eq(meek_pipe_parse(" v=1 ,hold=1000,\tfuture=7 ", 26, &p), 0);
+	ck_assert_uint_eq(p.window, 1);
+	ck_assert_uint_eq(p.hold_ms, 1000);
+	ck_assert(!p.has_base);
+	/* Only n bytes are read: the value need not end with NUL. */
+	ck_assert_int_eq(meek_pipe_parse("v=1, window=99", 13, &p), 0);
+	ck_assert_uint_eq(p.window, 9);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(meek_pipe_parse(bad[i], strlen(bad[i]), &p) == -1, "%s", bad[i]);
+	p.window = 16;
+	p.has_base = 1;
+	p.base = 7;
+	p.hold_ms = 2000;
+	n = meek_pipe_format(&p, out, sizeof(out));
+	ck_assert_str_eq(out, "v=1, window=16, base=7, hold=2000");
+	ck_assert_int_eq(n, (int)strlen(out));
+	ck_assert_int_eq(meek_pipe_format(&p, out, 10), -1);
+}
+END_TEST
+
+START_TEST(test_answer_kind)
+{
+	ck_assert_int_eq(meekc_answer_kind(200, NULL), MEEKC_ANS_OK);
+	ck_assert_int_eq(meekc_answer_kind(200, "application/octet-stream"), MEEKC_ANS_OK);
+	ck_assert_int_eq(meekc_answer_kind(200, "text/plain; charset=utf-8"), MEEKC_ANS_OK);
+	ck_assert_int_eq(meekc_answer_kind(200, "text/html; charset=utf-8"), MEEKC_ANS_NOT_MEEK);
+	ck_assert_int_eq(meekc_answer_kind(200, "TEXT/HTML"), MEEKC_ANS_NOT_MEEK);
+	ck_assert_int_eq(meekc_answer_kind(200, "text/htmlx"), MEEKC_ANS_OK);
+	ck_assert_int_eq(meekc_answer_kind(200, "application/xhtml+xml"), MEEKC_ANS_NOT_MEEK);
+	ck_assert_int_eq(meekc_answer_kind(410, NULL), MEEKC_ANS_GONE);
+	ck_assert_int_eq(meekc_answer_kind(503, "text/plain"), MEEKC_ANS_RETRY);
+	ck_assert_int_eq(meekc_answer_kind(429, NULL), MEEKC_ANS_RETRY);
+	ck_assert_int_eq(meekc_answer_kind(403, "text/plain; charset=utf-8"), MEEKC_ANS_FAIL);
+	ck_assert_int_eq(meekc_answer_kind(404, "text/html"), MEEKC_ANS_NOT_MEEK);
+	ck_assert_int_eq(meekc_answer_kind(301, NULL), MEEKC_ANS_NOT_MEEK);
+	ck_assert_int_eq(meekc_answer_kind(204, NULL), MEEKC_ANS_NOT_MEEK);
+	ck_assert_int_eq(meekc_answer_kind(500, NULL), MEEKC_ANS_NOT_MEEK);
+}
+END_TEST
+
 START_TEST(test_poll_schedule)
 {
 	static const unsigned want[] = { 100, 150, 225, 337, 505, 757, 1135, 1702, 2553, 3829,
@@ -317,6 +374,8 @@ meekc_suite(void)
 	tcase_add_test(tc, test_header);
 	tcase_add_test(tc, test_format_head);
 	tcase_add_test(tc, test_poll_schedule);
+	tcase_add_test(tc, test_pipe_header);
+	tcase_add_test(tc, test_answer_kind);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("response");

@@ -15,7 +15,7 @@
 
 START_TEST(test_accept)
 {
-	struct events_stream s = { 1700000000.25, NULL, "203.0.113.7:51234", "example.com:443" };
+	struct events_stream s = { 1700000000.25, NULL, "203.0.113.7:51234", "example.com:443", NULL };
 	char out[EVENTS_LINE_MAX];
 	int n;
 
@@ -29,7 +29,7 @@ END_TEST
 START_TEST(test_close)
 {
 	struct events_stream s = { 1700000001.123456, "0123456789abcdef", "[2001:db8::1]:4000",
-		                   "[2001:db8::2]:80" };
+		                   "[2001:db8::2]:80", NULL };
 	struct events_close c = { 1234, 5678901234ULL, 0.5, EVENTS_OK };
 	char out[EVENTS_LINE_MAX];
 
@@ -44,7 +44,7 @@ END_TEST
 START_TEST(test_close_results)
 {
 	static const char *names[] = { "ok", "refused", "unreachable", "timeout", "error" };
-	struct events_stream s = { 1, NULL, NULL, "a:1" };
+	struct events_stream s = { 1, NULL, NULL, "a:1", NULL };
 	struct events_close c = { 0, 0, 0, EVENTS_OK };
 	char out[EVENTS_LINE_MAX], want[EVENTS_LINE_MAX];
 
@@ -68,7 +68,7 @@ END_TEST
 
 START_TEST(test_rounding)
 {
-	struct events_stream s = { 1700000000.1234567, NULL, NULL, NULL };
+	struct events_stream s = { 1700000000.1234567, NULL, NULL, NULL, NULL };
 	struct events_close c = { 0, 0, 2.0000004, EVENTS_TIMEOUT };
 	char out[EVENTS_LINE_MAX];
 
@@ -85,7 +85,7 @@ END_TEST
 
 START_TEST(test_escaping)
 {
-	struct events_stream s = { 2, NULL, NULL, "a\"b\\c\n\x01:80" };
+	struct events_stream s = { 2, NULL, NULL, "a\"b\\c\n\x01:80", NULL };
 	char out[EVENTS_LINE_MAX];
 
 	ck_assert_int_gt(events_format_accept(&s, out, sizeof(out)), 0);
@@ -98,7 +98,7 @@ END_TEST
 
 START_TEST(test_utf8)
 {
-	struct events_stream s = { 2, NULL, NULL, "b\xc3\xbc\x63her.example:80" };
+	struct events_stream s = { 2, NULL, NULL, "b\xc3\xbc\x63her.example:80", NULL };
 	char out[EVENTS_LINE_MAX];
 
 	/* Valid UTF-8 passes through unchanged. */
@@ -113,7 +113,7 @@ END_TEST
 
 START_TEST(test_parses_back)
 {
-	struct events_stream s = { 1700000000.5, NULL, "192.0.2.1:1", "[::1]:22" };
+	struct events_stream s = { 1700000000.5, NULL, "192.0.2.1:1", "[::1]:22", NULL };
 	struct events_close c = { 10, 20, 30.25, EVENTS_REFUSED };
 	char out[EVENTS_LINE_MAX];
 	json_error_t jerr;
@@ -131,7 +131,7 @@ END_TEST
 
 START_TEST(test_too_small)
 {
-	struct events_stream s = { 1, NULL, "192.0.2.1:1", "example.com:443" };
+	struct events_stream s = { 1, NULL, "192.0.2.1:1", "example.com:443", NULL };
 	char out[EVENTS_LINE_MAX];
 	int n;
 
@@ -148,7 +148,7 @@ END_TEST
 START_TEST(test_long_destination)
 {
 	char name[300], out[EVENTS_LINE_MAX];
-	struct events_stream s = { 1, "0123456789abcdef", "[2001:db8::1]:65535", name };
+	struct events_stream s = { 1, "0123456789abcdef", "[2001:db8::1]:65535", name, NULL };
 	struct events_close c = { ~0ULL, ~0ULL, 1e9, EVENTS_ERROR };
 
 	memset(name, 'a', 255);

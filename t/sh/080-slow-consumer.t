@@ -7,7 +7,7 @@
 # memory cap allows (TUNNEL_MEM_DEFAULT, 24 MiB: KCP segments and a smux
 # window that grows to 12 MiB when data arrived fast before the stall, as
 # it does on a loaded machine), plus what the allocator keeps: growth
-# under 32 MB, independent of the 200 MB pushed (a leak would pass it).
+# under 32 MB, independent of the 200 MB pushed (holding what is pushed would not be).
 . "$PW_TOP/t/lib.sh"
 
 N=200000000

@@ -231,6 +231,12 @@ run_idle(const struct endpoint *ep, size_t n, int preamble)
 	fflush(stdout);
 	nclosed = drain(fds, n, t0, max_wait, done, bytes);
 	report(nclosed, n, done, now_s() - t0);
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	free(fds);
+	free(done);
+	free(bytes);
 	return 0;
 }
 
@@ -382,6 +388,8 @@ run_streams(const struct endpoint *ep, size_t n)
 		printf("open %zu after %.2f s (%s)\n", n - s.nclosed, done,
 		       tunnel_dead(s.t) ? tunnel_error(s.t) : "carrier or wait over");
 	tunnel_free(s.t);
+	if (cfg.tls != NULL)
+		tlsmem_ctx_free(cfg.tls);
 	close(s.fd);
 	return 0;
 }

@@ -45,10 +45,15 @@ if [ -z "${PW_MEEKS_LIMITS+x}" ]; then
 		--src 127.0.0.2 --part 65000 --hold 60
 	stall_pid=$pw_pid
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$meeks_pid/status")
+	smaps=$(tr -s ' \n' ' ' <"/proc/$meeks_pid/smaps_rollup")
+	huge=$(awk '/^AnonHugePages/ { print $2 }' "/proc/$meeks_pid/smaps_rollup")
 	refused=$(meeks_metric 'meek_refused_total{reason="memory"}')
-	note "--max-memory 32 MiB: RSS $((rss / 1024)) MB, $refused bodies refused for memory"
+	note "--max-memory 32 MiB: RSS $((rss / 1024)) MB ($((huge / 1024)) MB in huge pages), $refused bodies refused for memory"
 	wait "$stall_pid" || true
 	pw_untrack "$stall_pid"
-	[ "$rss" -lt 65536 ] || fail "RSS $((rss / 1024)) MB with --max-memory 32 MiB"
+	# The budget counts the bytes held; what malloc and the kernel add on
+	# top is not counted (4 MB here, 30 MB once on a loaded CI machine).
+	# Without the budget the same flood holds over 130 MB.
+	[ "$rss" -lt 81920 ] || fail "RSS $((rss / 1024)) MB with --max-memory 32 MiB (over 80): $smaps"
 	[ "$refused" -gt 1000 ] || fail "want most of the 2000 bodies refused for memory, not $refused"
 fi

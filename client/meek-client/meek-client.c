@@ -18,15 +18,17 @@
 #include "base/secret.h"
 #include "meekc.h"
 #include "net/net.h"
+#include "nss/nssc.h"
 #include "proto/meek.h"
 
 static const char usage_text[] =
     "usage: meek-client [-hqv] --url URL [--front ADDR[:PORT][,sni=NAME][,verify=NAME]]...\n"
     "                   [--ca FILE] [--auth-token-file FILE] [--header 'NAME: VALUE']...\n"
-    "                   [--max-body BYTES] [--http1] [--insecure-plaintext]\n";
+    "                   [--max-body BYTES] [--http1] [--insecure-plaintext]\n"
+    "                   [--tls wolfssl | firefox] [--nss-lib DIR]\n";
 
 enum { OPT_URL = 256, OPT_FRONT, OPT_CA, OPT_TOKEN, OPT_HEADER, OPT_MAXBODY, OPT_PLAIN,
-       OPT_HTTP1 };
+       OPT_HTTP1, OPT_TLS, OPT_NSSLIB };
 static const struct option longopts[] = {
 	{ "url", required_argument, NULL, OPT_URL },
 	{ "front", required_argument, NULL, OPT_FRONT },
@@ -36,6 +38,8 @@ static const struct option longopts[] = {
 	{ "max-body", required_argument, NULL, OPT_MAXBODY },
 	{ "insecure-plaintext", no_argument, NULL, OPT_PLAIN },
 	{ "http1", no_argument, NULL, OPT_HTTP1 },
+	{ "tls", required_argument, NULL, OPT_TLS },
+	{ "nss-lib", required_argument, NULL, OPT_NSSLIB },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,8 +52,9 @@ struct meekc_main {
 	const char *headers[MEEKC_HEADERS_MAX];
 	size_t nheaders;
 	const char *ca, *token_file;
+	const char *nss_lib;
 	uint64_t max_body;
-	int plaintext, http1;
+	int plaintext, http1, firefox;
 	struct meekc_config cfg;
 };
 
@@ -88,6 +93,17 @@ parse(struct meekc_main *o, int argc, char **argv)
 			break;
 		case OPT_PLAIN:
 			o->plaintext = 1;
+			break;
+		case OPT_TLS:
+			if (strcmp(optarg, "firefox") == 0)
+				o->firefox = 1;
+			else if (strcmp(optarg, "wolfssl") == 0)
+				o->firefox = 0;
+			else
+				cli_usage_error("--tls %s: want wolfssl or firefox", optarg);
+			break;
+		case OPT_NSSLIB:
+			o->nss_lib = optarg;
 			break;
 		default:
 			cli_option(ch);
@@ -169,6 +185,8 @@ validate(struct meekc_main *o)
 			cli_usage_error("--front %s: %s", o->fronts[i], err);
 	}
 	cfg->nfronts = o->nfronts;
+	if (o->nss_lib != NULL && !o->firefox)
+		cli_usage_error("--nss-lib goes with --tls firefox");
 }
 
 /* The header lines (and the token) and the addresses, once, before any traffic. */
@@ -181,6 +199,7 @@ acquire(struct meekc_main *o)
 	cfg->ca_file = o->ca;
 	cfg->max_body = (size_t)o->max_body;
 	cfg->http1 = o->http1;
+	cfg->tls_firefox = o->firefox;
 	build_headers(o, cfg);
 	if (cfg->nfronts == 0)
 		resolve(cfg->url.host, cfg->url.port, cfg);
@@ -197,6 +216,9 @@ main(int argc, char **argv)
 	cli_init(argv, usage_text);
 	parse(&m, argc, argv);
 	validate(&m);
+	/* Firefox's own NSS when installed (or --nss-lib): the program runs again on it. */
+	if (m.firefox && nssc_use_nss_dir(m.nss_lib ? m.nss_lib : "auto", argv) < 0)
+		fatalx(EX_PW_USAGE, "--nss-lib %s: no libnss3.so there", m.nss_lib);
 	acquire(&m);
 	signal(SIGPIPE, SIG_IGN);
 	rc = meekc_run(&m.cfg);

@@ -37,6 +37,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "base/secret.h"
+#include "nss/nssc.h"
 #include "proto/http.h"
 #include "tls/crypto.h"
 #include "tls/tls.h"
@@ -497,7 +498,15 @@ setup(struct meekc *m, struct meekc_config *cfg)
 		log_warnx("cannot initialise the event loop");
 		return EX_PW_INTERNAL;
 	}
-	if (cfg->url.https && (m->tls = tls_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL) {
+	if (cfg->url.https && cfg->tls_firefox) {
+		if (nssc_global_init(err, sizeof(err)) < 0 ||
+		    nssc_trust_load(cfg->ca_file, err, sizeof(err)) < 0) {
+			log_warnx("TLS: %s", err);
+			return EX_PW_USAGE;
+		}
+		log_debug("TLS: NSS %s as Firefox", nssc_nss_version());
+	} else if (cfg->url.https &&
+	           (m->tls = tls_ctx_new(cfg->ca_file, err, sizeof(err))) == NULL) {
 		log_warnx("TLS: %s", err);
 		return EX_PW_USAGE;
 	}
@@ -546,6 +555,8 @@ teardown(struct meekc *m)
 		ev_loop_destroy(m->loop);
 	}
 	tls_ctx_free(m->tls);
+	if (m->cfg != NULL && m->cfg->url.https && m->cfg->tls_firefox)
+		nssc_trust_clear();
 	for (i = 0; i < MEEKC_SLOTS; i++) {
 		if (m->slots[i].req != NULL)
 			secret_wipe(m->slots[i].req, m->req_cap); /* the head carries X-Meek-Auth */

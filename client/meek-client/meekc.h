@@ -138,6 +138,7 @@ struct meekc_config {
 	char extra[MEEKC_EXTRA_MAX]; /* --header lines and X-Meek-Auth */
 	size_t max_body;
 	int http1; /* --http1: never offer h2 */
+	int tls_firefox; /* --tls firefox: NSS with Firefox's hello (nss/nssfd.h) */
 };
 
 /* Run the session until it ends; returns the exit status. */

@@ -389,6 +389,11 @@ hc_handshake(struct h1c *c)
 		hc_fail(c, why);
 		return;
 	}
+	/* --tls firefox offers h2 as Firefox does; this is an HTTP/1.1 connection. */
+	if (strcmp(meekc_sock_alpn(&c->k), "h2") == 0) {
+		meekc_fatal(c->h->m, EX_PW_TEMP, "the front chose h2 on an HTTP/1.1 connection");
+		return;
+	}
 	hc_ready(c);
 }
 
@@ -411,7 +416,7 @@ on_io(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (m->cfg->url.https) {
 			hc_tls_start(c);
-			if (c->k.tc != NULL)
+			if (meekc_sock_secure(&c->k))
 				hc_handshake(c);
 		} else {
 			hc_ready(c);

@@ -277,9 +277,9 @@ x_ready(struct meekc_h2 *x)
 	char err[H2_ERR_MAX];
 	size_t i, n = x->nqueue;
 
-	if (strcmp(tls_alpn_selected(x->k.tc), "h2") != 0) {
+	if (strcmp(meekc_sock_alpn(&x->k), "h2") != 0) {
 		log_info("the front does not speak HTTP/2 (ALPN %s): HTTP/1.1 connections",
-		         tls_alpn_selected(x->k.tc));
+		         meekc_sock_alpn(&x->k));
 		x->off = 1;
 		x_close(x);
 		x->nqueue = 0;
@@ -293,7 +293,7 @@ x_ready(struct meekc_h2 *x)
 		meekc_fatal(x->m, EX_PW_INTERNAL, err);
 		return;
 	}
-	log_info("HTTP/2 connection to the front (ALPN h2, %s)", tls_version(x->k.tc));
+	log_info("HTTP/2 connection to the front (ALPN h2, %s)", meekc_sock_version(&x->k));
 	x->st = X_OPEN;
 	x->nqueue = 0;
 	for (i = 0; i < n && !x->m->finished; i++)

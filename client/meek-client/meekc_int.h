@@ -51,11 +51,13 @@ struct meekc_slot {
 struct meekc_h1;
 struct meekc_h2;
 struct tls_conn;
+struct nssfd;
 
 /* One connection to the front (meekc_sock.c). */
 struct meekc_sock {
 	int fd;              /* -1 when closed */
-	struct tls_conn *tc; /* NULL for plain http:// */
+	struct tls_conn *tc; /* wolfSSL; NULL for plain http:// and --tls firefox */
+	struct nssfd *nf;    /* NSS as Firefox (--tls firefox), or NULL */
 	int want_write;      /* TLS asked for writability */
 	size_t addr;         /* index of the front in use */
 };
@@ -115,6 +117,11 @@ int meekc_sock_tls(struct meekc *m, struct meekc_sock *k, const char *alpn, char
 /* 1 done, 0 in progress, -1 failed (retry), -2 the certificate did not verify (fatal). */
 int meekc_sock_handshake(struct meekc *m, struct meekc_sock *k, char *why, size_t len);
 void meekc_sock_close(struct meekc_sock *k);
+/* A TLS session exists on k (after meekc_sock_tls). */
+int meekc_sock_secure(const struct meekc_sock *k);
+/* After the handshake: the ALPN protocol chosen ("" for none) and the TLS version. */
+const char *meekc_sock_alpn(const struct meekc_sock *k);
+const char *meekc_sock_version(const struct meekc_sock *k);
 ssize_t meekc_sock_read(struct meekc_sock *k, void *p, size_t n);
 ssize_t meekc_sock_write(struct meekc_sock *k, const void *p, size_t n);
 const char *meekc_sock_why(const struct meekc_sock *k, ssize_t r, const char *what);

@@ -226,6 +226,19 @@ nssc_new(const struct nssc_opts *o, const struct nssc_cb *cb, char *err, size_t 
 	c->dtls = o->persona->dtls;
 	persona_reduce(o->persona, &c->p, nssc_has_dtls13() && !o->dtls_max12,
 	               nssc_has_mlkem(), 0);
+	if (o->alpn && snprintf(c->p.alpn, sizeof(c->p.alpn), "%s", o->alpn) >=
+	                       (int)sizeof(c->p.alpn)) {
+		snprintf(err, errlen, "ALPN list too long");
+		free(c);
+		return NULL;
+	}
+	if (o->verify_name && !o->server && !c->dtls &&
+	    snprintf(c->verify_name, sizeof(c->verify_name), "%s", o->verify_name) >=
+	            (int)sizeof(c->verify_name)) {
+		snprintf(err, errlen, "name to verify too long");
+		free(c);
+		return NULL;
+	}
 	if (o->pin) {
 		memcpy(c->pin, o->pin, FP_LEN);
 		c->has_pin = 1;
@@ -413,4 +426,10 @@ const char *
 nssc_error(const struct nssc *c)
 {
 	return c->err;
+}
+
+int
+nssc_error_is_verify(const struct nssc *c)
+{
+	return c->verify_failed;
 }

@@ -32,12 +32,16 @@
 #include "nss/fp.h"
 #include "nss/persona.h"
 
-#define NSSC_ERR_MAX 256
+#define NSSC_ERR_MAX 320
 #define NSSC_DGRAM_MAX 2048      /* largest datagram accepted or sent */
 #define NSSC_INQ_MAX 16          /* DTLS datagrams queued before NSS reads them */
 #define NSSC_STREAM_IN_MAX 65536 /* TLS bytes buffered before NSS reads them */
 #define NSSC_EXPORT_MAX 256      /* exporter output length */
 #define NSSC_FIREFOX_NSS_DIR "/usr/lib/firefox-esr"
+#define NSSC_NAME_MAX 253          /* a name to verify (DNS limit) */
+#define NSSC_SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define NSSC_TRUST_FILE_MAX (4 << 20) /* a CA bundle's size */
+#define NSSC_TRUST_MAX 4096        /* anchors held */
 
 /*
  * Once per process, before anything else: NSS without a database. If
@@ -56,6 +60,16 @@ int nssc_global_init(char *err, size_t errlen);
  * re-execution failed; it does not return on success.
  */
 int nssc_use_nss_dir(const char *dir, char **argv);
+/*
+ * Trust anchors for TLS clients that verify a server the Web PKI way
+ * (nssc_opts.verify_name): every certificate of a PEM file (NULL: the
+ * system bundle, NSSC_SYSTEM_CA_FILE) becomes a temporary certificate
+ * trusted as a CA for TLS servers, held until nssc_trust_clear. Nothing
+ * is written to disk. After nssc_global_init. The number of anchors
+ * added, or -1 with a reason in err.
+ */
+int nssc_trust_load(const char *pem_file, char *err, size_t errlen);
+void nssc_trust_clear(void);
 /* The running NSS's version ("3.87.1"), which may not be the one we built with. */
 const char *nssc_nss_version(void);
 /* Whether the running NSS sends DTLS 1.3 by its final codepoint, and ML-KEM. */
@@ -91,6 +105,14 @@ struct nssc_opts {
 	const char *sni;               /* client: server_name; NULL or an IP literal sends none */
 	const uint8_t *pin;            /* FP_LEN bytes: the only peer certificate accepted */
 	int dtls_max12;                /* cap DTLS at 1.2 even when NSS could do 1.3 */
+	/*
+	 * TLS client: the server's certificate must chain to the anchors of
+	 * nssc_trust_load and carry this name (SAN or CN); independent of
+	 * sni, so a fronted client verifies the front's name. NULL: the pin,
+	 * or nothing, decides as above.
+	 */
+	const char *verify_name;
+	const char *alpn;              /* comma-separated, replaces the persona's; NULL: keep it */
 };
 
 struct nssc;
@@ -133,5 +155,7 @@ int nssc_export(struct nssc *c, const char *label, const uint8_t *ctx, size_t ct
                 uint8_t *out, size_t outlen);
 /* What failed, for logs, or "". */
 const char *nssc_error(const struct nssc *c);
+/* Non-zero when the session failed because the server's certificate did not verify. */
+int nssc_error_is_verify(const struct nssc *c);
 
 #endif

@@ -32,6 +32,8 @@ struct nssc {
 	int has_pin;
 	uint8_t peer_fp[FP_LEN];
 	int has_peer_fp;
+	char verify_name[NSSC_NAME_MAX + 1]; /* TLS client: "" or the name to verify */
+	int verify_failed;
 
 	/* DTLS: a ring of whole datagrams waiting for NSS to read them. */
 	uint8_t (*dq)[NSSC_DGRAM_MAX];
@@ -53,6 +55,9 @@ PRFileDesc *nssc_io_new(struct nssc *c);
 
 /* nssc_setup.c: the persona as options on a freshly imported SSL fd. */
 int nssc_setup(struct nssc *c, const struct nssc_opts *o);
+
+/* nssc_trust.c: the peer's chain to the anchors and its name. 0, or -1 (c failed). */
+int nssc_trust_verify(struct nssc *c, CERTCertificate *cert);
 
 /* Record why the session failed (first reason wins), with NSS's error name. */
 void nssc_fail(struct nssc *c, const char *what);

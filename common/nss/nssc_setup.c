@@ -83,6 +83,14 @@ auth_cert(void *arg, PRFileDesc *fd, PRBool checksig, PRBool is_server)
 	if (rv != SECSuccess)
 		return SECFailure;
 	c->has_peer_fp = 1;
+	if (c->verify_name[0] && !c->server) {
+		cert = SSL_PeerCertificate(fd);
+		rv = cert ? (nssc_trust_verify(c, cert) == 0 ? SECSuccess : SECFailure) : SECFailure;
+		if (cert)
+			CERT_DestroyCertificate(cert);
+		if (rv != SECSuccess)
+			return SECFailure;
+	}
 	if (c->has_pin && !fp_equal(c->pin, c->peer_fp)) {
 		nssc_fail(c, "peer certificate fingerprint differs from the pin");
 		PR_SetError(SSL_ERROR_BAD_CERTIFICATE, 0);

@@ -82,6 +82,8 @@ struct nssc_id *nssc_id_new(char *err, size_t errlen);
 void nssc_id_free(struct nssc_id *id);
 /* SHA-256 of our certificate. */
 void nssc_id_fingerprint(const struct nssc_id *id, uint8_t d[FP_LEN]);
+/* Our certificate, DER, valid as long as id. */
+void nssc_id_cert_der(const struct nssc_id *id, const uint8_t **der, size_t *len);
 
 enum nssc_event {
 	NSSC_EV_CONNECTED, /* handshake done: peer checked, keys ready */

@@ -163,3 +163,10 @@ nssc_id_fingerprint(const struct nssc_id *id, uint8_t d[FP_LEN])
 {
 	memcpy(d, id->fp, FP_LEN);
 }
+
+void
+nssc_id_cert_der(const struct nssc_id *id, const uint8_t **der, size_t *len)
+{
+	*der = id->cert->derCert.data;
+	*len = id->cert->derCert.len;
+}

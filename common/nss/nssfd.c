@@ -273,29 +273,31 @@ ssize_t
 nssfd_write(struct nssfd *f, const void *p, size_t n)
 {
 	ssize_t w;
-	size_t done = 0, owed;
+	size_t done = 0, take, owed;
 	int r;
 
 	if (check(f) != NSSFD_OK)
 		return NSSFD_ERROR;
-	if ((r = flush(f)) != NSSFD_OK)
-		return r;
-	if (f->owed > 0) {
+	r = flush(f);
+	if (f->owed > 0 && r == NSSFD_OK) {
 		owed = f->owed;
 		f->owed = 0;
 		return (ssize_t)(owed < n ? owed : n);
 	}
-	while (done < n) {
-		w = nssc_write(f->c, (const uint8_t *)p + done, n - done);
+	if (r != NSSFD_OK)
+		return r;
+	take = n < NSSFD_WRITE_MAX ? n : NSSFD_WRITE_MAX;
+	while (done < take) {
+		w = nssc_write(f->c, (const uint8_t *)p + done, take - done);
 		if (w <= 0 || check(f) != NSSFD_OK)
 			return fail(f, nssc_error(f->c)[0] ? nssc_error(f->c) : "write refused");
 		done += (size_t)w;
 	}
 	if ((r = flush(f)) == NSSFD_WANT_WRITE) {
-		f->owed = n;
+		f->owed = take;
 		return NSSFD_WANT_WRITE;
 	}
-	return r == NSSFD_OK ? (ssize_t)n : r;
+	return r == NSSFD_OK ? (ssize_t)take : r;
 }
 
 int

@@ -10,9 +10,10 @@
  * Built on nssc (memory I/O): what NSS writes waits in an output buffer
  * until the socket takes it, and decrypted bytes wait in an input buffer
  * until nssfd_read hands them out. Results: a byte count (> 0) or one of
- * the NSSFD_ codes, which equal tls.h's TLS_ codes. After
- * NSSFD_WANT_WRITE from nssfd_write, call it again with the same bytes
- * once the socket is writable (they were taken; the call then says n).
+ * the NSSFD_ codes, which equal tls.h's TLS_ codes. nssfd_write takes
+ * at most NSSFD_WRITE_MAX bytes a call and says how many; after
+ * NSSFD_WANT_WRITE, call it again with the same bytes once the socket is
+ * writable (they were taken; the call then says how many).
  * Keep calling nssfd_read until it says NSSFD_WANT_READ: bytes may wait
  * here while the socket is not readable. Single-threaded; never closes
  * the socket.
@@ -25,7 +26,8 @@
 
 #include "nss/persona.h"
 
-#define NSSFD_OUT_MAX (1 << 20) /* encrypted bytes waiting for the socket */
+#define NSSFD_WRITE_MAX (256 << 10) /* plaintext taken by one nssfd_write */
+#define NSSFD_OUT_MAX (1 << 20)     /* encrypted bytes waiting for the socket */
 
 enum nssfd_rc {
 	NSSFD_OK = 0,

@@ -149,3 +149,7 @@ printf '%-60s %10s   goal <= 64 KiB   %s\n' "meek-server KiB per idle session ($
 # Over a long path, ours against Tor's meek_lite: a stack of its own
 # (meek_lite sends no token), see bench/meek-rtt.sh.
 sh bench/meek-rtt.sh || fail "meek round-trip bench failed"
+
+# meek-client's TLS backends (wolfSSL, --tls firefox) against the same
+# ceiling, and the cost of an idle session: see bench/meek-tls.sh.
+sh bench/meek-tls.sh || fail "meek TLS bench failed"

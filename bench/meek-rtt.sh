@@ -10,6 +10,7 @@
 #   ours          curl -> socks-client -> meek-client (defaults)
 #   ours 64 KiB   the same with --max-body 65536 (meek_lite's body size:
 #                 only requests in flight make the difference)
+#   ours firefox  the same with --tls firefox (NSS with Firefox's hello)
 #   meek_lite     ptget (SOCKS5 inside the tunnel) -> obfs4proxy meek_lite
 # Goal: ours >= 3x meek_lite, both rows. Prints, never asserts.
 cd "$(dirname "$0")/.." || exit 101
@@ -82,14 +83,15 @@ rows=""
 for rtt in $RTTS; do
 	pw_start "delay$rtt" 1 python3 bench/delay-tcp.py $((rtt / 2)) "$caddy_port"
 	dport=$pw_port
-	o=0 o64=0 l=0 i=0
+	o=0 o64=0 off=0 l=0 i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		o=$(best "$(ours "$dport" -q)" "$o")
 		o64=$(best "$(ours "$dport" -q --max-body 65536)" "$o64")
+		off=$(best "$(ours "$dport" -q --tls firefox)" "$off")
 		l=$(best "$(lite "$dport" "lite${rtt}_$i")" "$l")
 		i=$((i + 1))
 	done
-	rows="$rows$rtt $o $o64 $l
+	rows="$rows$rtt $o $o64 $l $off
 "
 done
 
@@ -97,12 +99,12 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "NOT met" }'; 
 echo
 echo "meek round-trip bench: one $BYTES-byte download, best of $RUNS, through Caddy behind a" \
 	"delaying proxy; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %10s %10s %10s %8s %8s   %s\n' "RTT ms" "ours" "ours 64K" "meek_lite" "ratio" \
-	"ratio64" "goal >= 3x"
-printf '%s' "$rows" | while read -r rtt o o64 l; do
+printf '%-8s %10s %10s %10s %8s %8s   %-19s %s\n' "RTT ms" "ours" "ours 64K" "meek_lite" "ratio" \
+	"ratio64" "goal >= 3x" "ours firefox"
+printf '%s' "$rows" | while read -r rtt o o64 l off; do
 	r=$(awk -v a="$o" -v b="$l" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
 	r64=$(awk -v a="$o64" -v b="$l" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
-	printf '%-8s %10s %10s %10s %8s %8s   %s / %s\n' "$rtt" "$o" "$o64" "$l" "$r" "$r64" \
-		"$(met "$r" 3)" "$(met "$r64" 3)"
+	printf '%-8s %10s %10s %10s %8s %8s   %-19s %s\n' "$rtt" "$o" "$o64" "$l" "$r" "$r64" \
+		"$(met "$r" 3) / $(met "$r64" 3)" "$off"
 done
 echo "(MB/s; ratio = ours / meek_lite)"

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cws.h"
 #include "net/net.h"
 
 int
@@ -22,6 +23,16 @@ carrier_parse(const char *spec, struct carrier *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->spec = spec;
+	if (strncmp(spec, "ws://", 5) == 0) {
+		if (endpoint_parse(spec, &c->ep, err, errlen) == -1)
+			return -1;
+		if (c->ep.port == 0 || c->ep.nopts > 0) {
+			snprintf(err, errlen, "want ws://HOST[:PORT][/PATH], port not 0, no options");
+			return -1;
+		}
+		c->is_endpoint = 1;
+		return 0;
+	}
 	if (strncmp(spec, "tcp:", 4) == 0 || strncmp(spec, "unix:", 5) == 0) {
 		if (endpoint_parse(spec, &c->ep, err, errlen) == -1)
 			return -1;
@@ -61,12 +72,14 @@ child_exec(int fd, const char *cmd)
 }
 
 int
-carrier_open(const struct carrier *c, pid_t *pid)
+carrier_open(struct ev_loop *loop, const struct carrier *c, pid_t *pid)
 {
 	int sv[2], saved;
 	pid_t p;
 
 	*pid = 0;
+	if (c->is_endpoint && c->ep.kind == EP_WS)
+		return cws_open(loop, &c->ep);
 	if (c->is_endpoint)
 		return net_connect(&c->ep);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Carriers (DESIGN.md §4): an endpoint (tcp:, unix:) reached with a
- * direct connection, or any other string run with /bin/sh -c with the
+ * Carriers (DESIGN.md §4): an endpoint (tcp:, unix:, ws://) reached with a
+ * direct connection (a WebSocket through cws.h), or any other string run with /bin/sh -c with the
  * carrier stream on its stdin and stdout. Either way the caller gets one
  * non-blocking, close-on-exec, full-duplex socket.
  */
 #ifndef PW_CARRIER_H
 #define PW_CARRIER_H
 
+#include <ev.h>
 #include <sys/types.h>
 
 #include "net/endpoint.h"
@@ -31,6 +32,6 @@ int carrier_parse(const char *spec, struct carrier *c, char *err, size_t errlen)
  * whose stdin and stdout are the other end of the returned socket.
  * Return the fd or -1 (errno set).
  */
-int carrier_open(const struct carrier *c, pid_t *pid);
+int carrier_open(struct ev_loop *loop, const struct carrier *c, pid_t *pid);
 
 #endif

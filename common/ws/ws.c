@@ -42,6 +42,7 @@ struct ws {
 	char key[WSHS_KEY_LEN + 1];
 	const char *fail;  /* set inside wslay callbacks */
 	int net_eof;
+	size_t budget;     /* bytes one wslay_event_recv call may still read */
 	int cur_data;      /* the frame being received carries data */
 	uint64_t msg_len;  /* payload of the message being received so far */
 	struct ws_stats stats;
@@ -94,6 +95,14 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags, void 
 	/* Payload never outgrows what was read: reading at most room keeps tolocal bounded. */
 	if (len > room)
 		len = room;
+	/*
+	 * One call reads at most WS_RECV_BUDGET: wslay would otherwise read
+	 * a flood of pings to its end, queueing a pong for each, before we
+	 * could look at its send queue. The fd stays readable, so the rest
+	 * comes on the next turn of the loop.
+	 */
+	if (len > ws->budget)
+		len = ws->budget;
 	if (ws->fail != NULL || len == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
@@ -104,11 +113,14 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags, void 
 		buf_consume(&ws->hs, (size_t)n);
 		if (buf_len(&ws->hs) == 0)
 			buf_shrink(&ws->hs);
+		ws->budget -= (size_t)n;
 		return n;
 	}
 	n = read(ws->netfd, p, len);
-	if (n > 0)
+	if (n > 0) {
+		ws->budget -= (size_t)n;
 		return n;
+	}
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
@@ -387,7 +399,10 @@ ws_client_head(struct ws *ws)
 static void
 ws_frames_read(struct ws *ws)
 {
-	int r = wslay_event_recv(ws->ctx);
+	int r;
+
+	ws->budget = WS_RECV_BUDGET;
+	r = wslay_event_recv(ws->ctx);
 
 	if (ws_after_wslay(ws, r) == -1 || ws_flush_local(ws) == -1)
 		return;
@@ -542,7 +557,7 @@ ws_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	ws_end(ws, ws->st == WS_CLOSING ? "no Close from the peer in time" : "upgrade timeout");
+	ws_end(ws, ws->st == WS_CLOSING ? "no Close from the peer in time" : WS_WHY_TIMEOUT);
 }
 
 static void

@@ -39,12 +39,16 @@
 
 #define WS_BUF 65536                 /* toward the local side; data queued toward the peer */
 #define WS_READ 16384                /* local bytes per message sent */
+#define WS_RECV_BUDGET 65536         /* bytes read from the peer per event */
 #define WS_MSG_MAX ((size_t)1 << 20) /* a received frame or message */
 #define WS_SENDQ_MAX (4 * WS_BUF)    /* everything queued toward the peer, pongs included */
 #define WS_SENDQ_MSGS 1024           /* messages queued toward the peer */
 #define WS_CLOSE_WAIT 5.0            /* seconds for the peer's Close after ours */
 
 enum ws_role { WS_SERVER, WS_CLIENT };
+
+/* The done reason when the upgrade did not finish in time (for the owner's counters). */
+#define WS_WHY_TIMEOUT "upgrade timeout"
 
 struct ws;
 

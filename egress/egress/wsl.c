@@ -93,6 +93,8 @@ wsl_done(void *arg, const char *why)
 	struct egress *eg = w->eg;
 
 	log_debug("ws %s: %s", w->has_source ? w->source : "?", why);
+	if (strcmp(why, WS_WHY_TIMEOUT) == 0)
+		limits_refuse(&eg->lim, LIMIT_HANDSHAKE, ev_now(eg->loop));
 	conn_slot_give(eg, &w->slot);
 	if (w->prev)
 		w->prev->next = w->next;
@@ -117,6 +119,15 @@ wsl_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer,
 	struct conn_slot slot;
 	struct wsl *w;
 
+	/*
+	 * A WebSocket whose carrier ended gave its slot back but may wait
+	 * WS_CLOSE_WAIT for the peer's Close: --max-conns bounds those too.
+	 */
+	if (eg->nwsl >= eg->max_conns) {
+		limits_refuse(&eg->lim, LIMIT_CONNS, ev_now(eg->loop));
+		close(fd);
+		return;
+	}
 	if (conn_slot_take(eg, &slot, peer) == -1) {
 		close(fd);
 		return;

@@ -11,6 +11,9 @@
  * becomes an ordinary tt_carrier with the connection's slot (so
  * --max-conns and --max-per-source count WebSockets like any carrier)
  * and the handshake time left. A WebSocket costs three descriptors.
+ * After its carrier ends a WebSocket may wait WS_CLOSE_WAIT for the
+ * peer's Close without a slot; --max-conns also bounds how many
+ * WebSockets exist at all.
  *
  * ?client_ip= (Snowflake proxies add the client's address) is believed
  * only on a listener marked ,trusted: there it becomes the carrier's

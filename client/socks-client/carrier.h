@@ -15,16 +15,33 @@
 
 #define CARRIER_MAX 16
 
+struct tls_ctx;
+
+/* wss:// carriers: where to connect and what TLS says (cws.h). */
+struct carrier_tls {
+	struct endpoint front;   /* tcp: the address connected to (front=, else the URL's) */
+	char sni[256];           /* "" sends no SNI */
+	char verify[256];        /* the name the certificate must carry */
+	const char *ca;          /* ca=FILE, NULL for the system store */
+	struct tls_ctx *ctx;     /* made by carrier_parse, freed by carrier_free */
+};
+
 struct carrier {
 	const char *spec; /* as given to -C */
 	int is_endpoint;
 	struct endpoint ep;
+	struct carrier_tls tls; /* wss:// */
 	uint8_t pin[32]; /* the egress key's SHA-256 (--egress-fingerprint) */
 	int has_pin;
 };
 
-/* Classify spec: an endpoint when it parses as tcp:/unix:, else a command. */
+/*
+ * Classify spec: an endpoint when it parses as tcp:, unix:, ws:// or
+ * wss:// (with ,front=ADDR[:PORT] ,sni=NAME ,verify=NAME ,ca=FILE),
+ * else a command.
+ */
 int carrier_parse(const char *spec, struct carrier *c, char *err, size_t errlen);
+void carrier_free(struct carrier *c);
 
 /*
  * Open a carrier. For an endpoint the connect may still be in progress

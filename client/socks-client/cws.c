@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "ctls.h"
 #include "net/net.h"
 #include "ws/ws.h"
 
@@ -51,27 +53,59 @@ static const struct ws_cb cws_cb = {
 	.done = cws_done,
 };
 
-int
-cws_open(struct ev_loop *loop, const struct endpoint *ep)
+/* The network side: a TCP socket, or for wss:// a socketpair end with TLS behind it. -1 on failure. */
+static int
+cws_net(struct ev_loop *loop, const struct carrier *car, const char *name, int *connecting)
 {
-	struct ws_opts o = { .role = WS_CLIENT, .handshake_timeout = CWS_HANDSHAKE_TIMEOUT,
-	                     .connecting = 1 };
-	struct endpoint tcp = *ep;
-	char host[ENDPOINT_HOST_MAX + 16];
+	struct tls_conn_opts to = { .sni = car->tls.sni, .verify_name = car->tls.verify };
+	char err[TLS_ERR_MAX];
 	int fd, sv[2], saved;
+
+	*connecting = 1;
+	if (car->ep.kind == EP_WS) {
+		struct endpoint tcp = car->ep;
+
+		tcp.kind = EP_TCP;
+		tcp.nopts = 0;
+		return net_connect(&tcp);
+	}
+	if ((fd = net_connect(&car->tls.front)) == -1)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (ctls_start(loop, fd, sv[1], car->tls.ctx, &to, name, err, sizeof(err)) == -1) {
+		log_warnx("wss %s: %s", name, err);
+		close(sv[0]);
+		errno = EPROTO;
+		return -1;
+	}
+	*connecting = 0;
+	return sv[0];
+}
+
+int
+cws_open(struct ev_loop *loop, const struct carrier *car)
+{
+	const struct endpoint *ep = &car->ep;
+	struct ws_opts o = { .role = WS_CLIENT, .handshake_timeout = CWS_HANDSHAKE_TIMEOUT };
+	char host[ENDPOINT_HOST_MAX + 16];
+	int fd, sv[2], saved, dflt = ep->port == (ep->kind == EP_WSS ? 443 : 80);
 	struct cws *c;
 
-	tcp.kind = EP_TCP;
-	tcp.nopts = 0;
-	if (snprintf(host, sizeof(host), ep->host_is_v6 ? "[%s]:%u" : "%s:%u", ep->host,
-	             (unsigned)ep->port) >= (int)sizeof(host)) {
+	if (snprintf(host, sizeof(host), ep->host_is_v6 ? "[%s]" : "%s", ep->host) >= (int)sizeof(host) ||
+	    (!dflt && snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u",
+	                       (unsigned)ep->port) >= (int)(sizeof(host) - strlen(host)))) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	snprintf(c->name, sizeof(c->name), "%s", host);
-	if ((fd = net_connect(&tcp)) == -1) {
+	if ((fd = cws_net(loop, car, host, &o.connecting)) == -1) {
 		saved = errno;
 		free(c);
 		errno = saved;
@@ -104,4 +138,5 @@ cws_abort_all(void)
 {
 	while (cws_list != NULL)
 		ws_abort(cws_list->ws, "shutting down");
+	ctls_abort_all();
 }

@@ -306,6 +306,8 @@ teardown(struct socks_main *m)
 	proxy_abort_all(&m->px);
 	csession_free(m->px.sess);
 	cws_abort_all();
+	for (i = 0; i < m->ncarriers; i++)
+		carrier_free(&m->carriers[i]);
 	csecure_free(&m->sec);
 	for (i = 0; i < m->nlisteners; i++) {
 		listener_stop(&m->listeners[i]);

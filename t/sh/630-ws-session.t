@@ -12,7 +12,6 @@ pw_httpd 4000000
 H=$httpd_port
 pw_start egress 3 pw_egress -l ws://127.0.0.1:0/ -l ws:127.0.0.1:0 --admin "unix:$T/admin.sock" \
 	--allow "127.0.0.1:$H"
-egress_pid=$pw_pid
 ws1=$pw_ep
 ws2=$pw_ep2
 case $ws1 in ws://127.0.0.1:*/) ;; *) fail "ready line is not a ws:// URL: $ws1" ;; esac

@@ -183,10 +183,17 @@ ws_frame_chunk_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_frame
 	(void)ctx;
 	if (!ws->cur_data || ws->fail != NULL || ws->st != WS_OPEN)
 		return;
-	/* Cannot fail: ws_recv_cb read no more than the room left. */
-	if (buf_append(&ws->tolocal, a->data, a->data_length) == -1) {
-		ws->fail = "internal: local buffer overrun";
-		return;
+	/* Within WS_BUF: ws_recv_cb read no more than the room left. */
+	if (a->data_length > 0) {
+		size_t room;
+		uint8_t *p = buf_reserve(&ws->tolocal, a->data_length, WS_BUF, &room);
+
+		if (p == NULL || room < a->data_length) {
+			ws->fail = "out of memory";
+			return;
+		}
+		memcpy(p, a->data, a->data_length);
+		buf_commit(&ws->tolocal, a->data_length);
 	}
 	ws->stats.in += a->data_length;
 }
@@ -225,8 +232,7 @@ ws_start_frames(struct ws *ws)
 	}
 	wslay_event_config_set_no_buffering(ws->ctx, 1);
 	wslay_event_config_set_max_recv_msg_length(ws->ctx, WS_MSG_MAX);
-	if (buf_init(&ws->tolocal, WS_BUF) == -1)
-		return -1;
+	/* tolocal grows on demand (buf_reserve) and is given back when drained. */
 	ws->st = WS_OPEN;
 	return 0;
 }
@@ -243,7 +249,7 @@ ws_closing(struct ws *ws)
 	ws->localfd = -1;
 	ev_io_stop(ws->loop, &ws->lrd);
 	ev_io_stop(ws->loop, &ws->lwr);
-	buf_reset(&ws->tolocal);
+	buf_free(&ws->tolocal);
 	ev_timer_stop(ws->loop, &ws->timer);
 	ev_timer_set(&ws->timer, WS_CLOSE_WAIT, 0);
 	ev_timer_start(ws->loop, &ws->timer);
@@ -294,8 +300,7 @@ ws_flush_local(struct ws *ws)
 		ws_closing(ws);
 		return -1;
 	}
-	if (buf_len(&ws->tolocal) == 0)
-		buf_reset(&ws->tolocal);
+	buf_shrink(&ws->tolocal);
 	return 0;
 }
 
@@ -351,6 +356,7 @@ ws_server_head(struct ws *ws)
 		return -1;
 	}
 	buf_consume(&ws->hs, (size_t)n);
+	buf_shrink(&ws->hs);
 	ws->localfd = ws->cb->request(ws->arg, ws, &r);
 	if (ws->localfd == -1) {
 		static const char no[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -386,6 +392,7 @@ ws_client_head(struct ws *ws)
 		return -1;
 	}
 	buf_consume(&ws->hs, (size_t)n);
+	buf_shrink(&ws->hs);
 	if (ws_start_frames(ws) == -1) {
 		ws_end(ws, "out of memory");
 		return -1;
@@ -404,8 +411,10 @@ ws_frames_read(struct ws *ws)
 	ws->budget = WS_RECV_BUDGET;
 	r = wslay_event_recv(ws->ctx);
 
-	if (ws_after_wslay(ws, r) == -1 || ws_flush_local(ws) == -1)
+	if (ws_after_wslay(ws, r) == -1)
 		return;
+	/* A local failure only moves to closing: our Close still has to go out. */
+	(void)ws_flush_local(ws);
 	/* Pongs and Close replies go out at once. */
 	r = wslay_event_send(ws->ctx);
 	if (ws_after_wslay(ws, r) == -1)
@@ -484,6 +493,7 @@ ws_nwr_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		buf_consume(&ws->hsout, (size_t)n);
 	}
+	buf_free(&ws->hsout);
 	if (ws->st == WS_HANDSHAKE && ws->role == WS_SERVER && ws->ctx != NULL) {
 		/* The 101 is out: frames, and those that came with the request. */
 		ws->st = WS_OPEN;

@@ -7,7 +7,10 @@
 # PW_BENCH_WS_BYTES from httpd's /zero), best of PW_BENCH_RUNS, rounds
 # alternating between the two so the machine's load weighs on both; and
 # CPU seconds per GB of socks-client + egress for each. The WebSocket
-# path adds framing, masking and one socketpair copy on each side.
+# path adds framing, masking and one socketpair copy on each side. Then
+# the egress's memory per idle WebSocket carrier: RSS before and with
+# PW_BENCH_WS_IDLE upgraded WebSockets that send nothing more (each one a
+# ws bridge, a socketpair and a carrier waiting for its preamble).
 # Goal: ws goodput >= 0.7x tcp.
 cd "$(dirname "$0")/.." || exit 101
 PW_TOP=$PWD
@@ -74,3 +77,17 @@ printf 'goodput ws/tcp %s   goal >= 0.7 %s\n' "$v" "$verdict"
 pw_stop cws
 pw_stop ctcp
 pw_stop egress
+
+IDLE=${PW_BENCH_WS_IDLE:-500}
+pw_start idle_eg 1 pw_egress -q -l ws://127.0.0.1:0/ --handshake-timeout 300 --max-per-source 0 \
+	--max-conns 100000
+idle_pid=$pw_pid
+hp=${pw_ep#ws://}
+hp=${hp%/}
+rss0=$(pw_rss "$idle_pid")
+pw_start idle 1 python3 "$PW_PY/ws-attack.py" -w 20 upgraded "$hp" "$IDLE"
+[ "$pw_ep" = "$IDLE" ] || fail "only $pw_ep of $IDLE WebSockets upgraded"
+rss1=$(pw_rss "$idle_pid")
+echo "egress memory per idle WebSocket carrier: $(( (rss1 - rss0) * 1024 / IDLE )) bytes" \
+	"($IDLE upgraded, RSS $rss0 -> $rss1 kB)"
+pw_stop idle_eg

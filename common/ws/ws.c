@@ -255,6 +255,8 @@ ws_closing(struct ws *ws)
 	ev_timer_start(ws->loop, &ws->timer);
 }
 
+static int ws_flush_local(struct ws *ws);
+
 /* 0, or -1 after ending. */
 static int
 ws_after_wslay(struct ws *ws, int r)
@@ -278,6 +280,8 @@ ws_after_wslay(struct ws *ws, int r)
 		return -1;
 	}
 	if (!wslay_event_want_read(ws->ctx) && !wslay_event_want_write(ws->ctx)) {
+		/* What arrived before the Close goes to the local side if it takes it now. */
+		(void)ws_flush_local(ws);
 		ws_end(ws, ws->fail ? ws->fail : "closed");
 		return -1;
 	}

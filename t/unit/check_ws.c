@@ -339,6 +339,43 @@ START_TEST(test_upgrade_timeout)
 }
 END_TEST
 
+START_TEST(test_data_then_close)
+{
+	uint8_t buf[64], c;
+	size_t n;
+
+	upgrade();
+	/* Data and the Close in one read: the data still reaches the local side. */
+	n = frame(buf, 1, 2, (const uint8_t *)"last", 4, 4);
+	n += frame(buf + n, 1, 8, (const uint8_t *)"\x03\xe8", 2, 2);
+	put(F.net[1], buf, n);
+	run_until_done(5);
+	ck_assert_str_eq(F.why, "closed");
+	F.ngot = 0;
+	drain(F.local[1], 4);
+	ck_assert_uint_eq(F.ngot, 4);
+	ck_assert(memcmp(F.got, "last", 4) == 0);
+	ck_assert_int_eq(read(F.local[1], &c, 1), 0);
+}
+END_TEST
+
+START_TEST(test_client_refused)
+{
+	static const struct ws_cb gcb = { .done = fx_done };
+	static const char r403[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+	struct ws_opts o = { .role = WS_CLIENT, .handshake_timeout = 5, .host = "h", .path = "/" };
+
+	F.ws = ws_new(F.loop, F.net[0], F.local[0], &o, &gcb, &F);
+	ck_assert_ptr_nonnull(F.ws);
+	F.ngot = 0;
+	drain(F.net[1], 20);
+	ck_assert(memcmp(F.got, "GET / HTTP/1.1\r\n", 16) == 0);
+	put(F.net[1], r403, sizeof(r403) - 1);
+	run_until_done(5);
+	ck_assert_str_eq(F.why, "upgrade refused by the server");
+}
+END_TEST
+
 /* A client bridge against a server bridge. */
 static struct fix G; /* the client's done and open */
 
@@ -410,6 +447,8 @@ ws_suite(void)
 	tcase_add_test(tc, test_bad_request);
 	tcase_add_test(tc, test_upgrade_timeout);
 	tcase_add_test(tc, test_client_server);
+	tcase_add_test(tc, test_data_then_close);
+	tcase_add_test(tc, test_client_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

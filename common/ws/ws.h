@@ -38,7 +38,7 @@
 #include "proto/wshs.h"
 
 #define WS_BUF 65536                 /* toward the local side; data queued toward the peer */
-#define WS_READ 16384                /* local bytes per message sent */
+#define WS_READ 65536                /* local bytes per message sent */
 #define WS_RECV_BUDGET 65536         /* bytes read from the peer per event */
 #define WS_MSG_MAX ((size_t)1 << 20) /* a received frame or message */
 #define WS_SENDQ_MAX (4 * WS_BUF)    /* everything queued toward the peer, pongs included */

@@ -7,8 +7,8 @@
 #          reordered, seq 0 ("AAAA") follows; then polls until the echo
 #          upstream has returned 8 bytes. Prints "answers=A,B pipe=VALUE
 #          echoed=TEXT" (A, B: statuses of seq 1 and 0).
-#   gap    seq 1, 2 and 3 with bodies, never seq 0; meanwhile seq 40 (out
-#          of the window). Prints "seq=N status=S body=TEXT" per answer, in
+#   gap    seq 1, 2 and 3 with bodies, never seq 0; once /metrics counts
+#          them as reordered, seq 40 (out of the window). Prints "seq=N status=S body=TEXT" per answer, in
 #          the order they came.
 #   retry  seq 0 ("AAAA") and seq 1, then seq 0 again as a retry of an
 #          answer that was lost; then polls. Prints "statuses=A,B,C
@@ -75,7 +75,16 @@ def order():
                                               got.decode("latin-1")))
 
 def gap():
+    before = metric("pipelined_reordered") or 0
     conns = [(q, send(q, b"%d" % q * 1000)) for q in (1, 2, 3)]
+    # seq 40 only after 1..3 wait: arriving first, out of its own window,
+    # it would make the session a serial one.
+    for _ in range(3000):
+        if (metric("pipelined_reordered") or 0) >= before + 3:
+            break
+    else:
+        print("seq 1..3 never counted as reordered")
+        sys.exit(1)
     out, lock = [], threading.Lock()
     def wait(q, s):
         st, _, d = answer(s)

@@ -535,6 +535,15 @@ rtc_describe(const struct rtc *r)
 }
 
 void
+rtc_shutdown(struct rtc *r)
+{
+	if (r->st == RTC_OPEN || r->st == RTC_SCTP)
+		sctpc_shutdown(r->sctp);
+	else
+		rtc_fail(r, "closed before the channel opened");
+}
+
+void
 rtc_free(struct rtc *r)
 {
 	if (r == NULL)

@@ -204,6 +204,8 @@ sdp_parse(const uint8_t *p, size_t n, struct sdp *d)
 	memset(d, 0, sizeof(*d));
 	d->sctp_port = 5000;
 	d->max_msg = SDP_MAX_MSG_DEFAULT;
+	if (n == 0)
+		return 0;
 	while (s < end) {
 		if ((size_t)(s - p) > SDP_MAX)
 			return -1;

@@ -118,6 +118,8 @@ rtc_on_live(struct ev_loop *loop, ev_timer *w, int revents)
 	char why[64];
 
 	(void)revents;
+	if (r->st < RTC_DTLS)
+		return; /* ICE checks are libnice's: until DTLS, the connect deadline rules */
 	if (quiet >= loss) {
 		snprintf(why, sizeof(why), "peer silent for %.0f ms", quiet * 1000.0);
 		rtc_fail(r, why);
@@ -299,6 +301,7 @@ rtc_start_dtls(struct rtc *r)
 	char err[NSSC_ERR_MAX];
 
 	r->st = RTC_DTLS;
+	r->last_rx = ev_now(r->loop);
 	snprintf(r->desc, sizeof(r->desc), "ice %s", icea_pair(r->ice));
 	if ((r->sctp = sctpc_new(&so, &scb, err, sizeof(err))) == NULL ||
 	    (r->dtls = nssc_new(&no, &ncb, err, sizeof(err))) == NULL) {

@@ -217,6 +217,8 @@ on_input(struct ev_loop *l, ev_io *w, int revents)
 	ev_io_stop(loop, w);
 	close(in_fd);
 	in_fd = -1;
+	if (memchr(line, '\n', line_len) == NULL && line_len == sizeof(line) - 1)
+		fatalx(EX_PW_USAGE, "%s: description over %zu bytes", opt.in, sizeof(line) - 1);
 	sdp = rtc_sdp_from_json(line, strcspn(line, "\n"), opt.offer ? "answer" : "offer");
 	if (sdp == NULL)
 		fatalx(EX_PW_USAGE, "%s: no %s in JSON", opt.in, opt.offer ? "answer" : "offer");

@@ -29,12 +29,14 @@ rtc_netns() {
 }
 
 rtc_veth() {
-	ip link set lo up &&
+	if ! { ip link set lo up &&
 		ip link add rtc0 type veth peer name rtc1 &&
 		ip addr add 192.0.2.1/24 dev rtc0 &&
 		ip addr add 192.0.2.2/24 dev rtc1 &&
 		ip link set rtc0 up &&
-		ip link set rtc1 up || fail "veth setup"
+		ip link set rtc1 up; }; then
+		fail "veth setup"
+	fi
 }
 
 rtc_fifos() {
@@ -44,11 +46,13 @@ rtc_fifos() {
 
 rtc_offer() {
 	pw_start_bg off "$RTC_PEER" --offer --in "$T/a2o" --out "$T/o2a" "$@"
+	# shellcheck disable=SC2154 # pw_pid comes from t/lib.sh
 	rtc_off_pid=$pw_pid
 }
 
 rtc_answer() {
 	pw_start_bg ans "$RTC_PEER" --answer --in "$T/o2a" --out "$T/a2o" "$@"
+	# shellcheck disable=SC2154 # pw_pid comes from t/lib.sh
 	rtc_ans_pid=$pw_pid
 }
 

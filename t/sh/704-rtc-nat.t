@@ -17,16 +17,13 @@ rtc_netns
 command -v nft >/dev/null 2>&1 || { note "SKIP: nft not installed"; exit 0; }
 
 NA=pwrtcA$$ NRA=pwrtcRA$$ NB=pwrtcB$$ NRB=pwrtcRB$$
-rtc_nat_del() {
-	for _n in "$NA" "$NRA" "$NB" "$NRB"; do
-		ip netns del "$_n" 2>/dev/null
-	done
-}
 # Namespaces first, then pw_cleanup with the test's own status.
 # shellcheck disable=SC2317 # run by the EXIT trap
 rtc_nat_exit() {
 	_rst=$?
-	rtc_nat_del
+	for _n in "$NA" "$NRA" "$NB" "$NRB"; do
+		ip netns del "$_n" 2>/dev/null
+	done
 	(exit "$_rst")
 	pw_cleanup
 }

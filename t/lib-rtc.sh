@@ -16,6 +16,9 @@
 #                             $T/off.out and $T/ans.out.
 #   rtc_wait_open SECONDS     both peers said "open".
 #   rtc_ms                    milliseconds since the epoch.
+#   rtc_stun IP               coturn as a plain STUN server on IP:3478 (this
+#                             namespace is the test's: a fixed port clashes
+#                             with nobody); needs t/lib-turn.sh.
 # shellcheck disable=SC2034
 RTC_PEER=$PW_HELPERS/rtc-peer
 
@@ -63,4 +66,19 @@ rtc_wait_open() {
 
 rtc_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+rtc_stun() {
+	rm -f "$T/turn.fifo"
+	mkfifo "$T/turn.fifo" || fail "mkfifo"
+	turnserver -n -v --log-file stdout --simple-log --no-cli --no-dtls --no-tls --stun-only \
+		--listening-ip "$1" --listening-port 3478 --pidfile "$T/turn.pid" >"$T/turn.fifo" 2>&1 &
+	pw_track "$!"
+	exec 4<"$T/turn.fifo"
+	# shellcheck disable=SC2154 # TURN_READ_LOG comes from t/lib-turn.sh
+	timeout "$PW_READY_TIMEOUT" sh -c "$TURN_READ_LOG" sh "$T/turn.log" 1 - <&4 ||
+		fail "coturn did not start: $(tail -n 5 "$T/turn.log")"
+	cat <&4 >>"$T/turn.log" &
+	pw_track "$!"
+	exec 4<&-
 }

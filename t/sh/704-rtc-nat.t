@@ -83,19 +83,7 @@ table ip pwnat {
 NFT
 done
 
-# coturn as a plain STUN server on the public segment (this namespace is
-# private: its fixed port clashes with nobody).
-rm -f "$T/turn.fifo"
-mkfifo "$T/turn.fifo" || fail "mkfifo"
-turnserver -n -v --log-file stdout --simple-log --no-cli --no-dtls --no-tls --stun-only \
-	--listening-ip 198.51.100.1 --listening-port 3478 --pidfile "$T/turn.pid" >"$T/turn.fifo" 2>&1 &
-pw_track "$!"
-exec 4<"$T/turn.fifo"
-timeout "$PW_READY_TIMEOUT" sh -c "$TURN_READ_LOG" sh "$T/turn.log" 1 - <&4 ||
-	fail "coturn did not start: $(tail -n 5 "$T/turn.log")"
-cat <&4 >>"$T/turn.log" &
-pw_track "$!"
-exec 4<&-
+rtc_stun 198.51.100.1
 
 N=4194304
 head -c "$N" /dev/urandom >"$T/a" || fail "urandom"

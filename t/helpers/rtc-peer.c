@@ -9,9 +9,12 @@
  *
  *   rtc-peer (--offer | --answer) --in FILE --out FILE [--stun IP:PORT]
  *       [--send FILE] [--save FILE] [--expect N] [--msg-size N]
- *       [--label L] [--unordered] [--hold] [--loss-ms N] [--max12]
+ *       [--label L] [--unordered] [--hold] [--echoed] [--loss-ms N] [--max12]
  *       [--timeout S]
  *
+ * --echoed: the far end echoes what we send (a Snowflake proxy relaying
+ * to an echo server), so no "done" goes either way: once --expect bytes
+ * came back we are done.
  * stdout: "fingerprint sha256:HEX", "open LABEL", "path DESCRIPTION",
  * "sent N", "received N", "peer-done", "closed REASON". With --send the
  * file goes out in --msg-size messages; with --expect the peer's bytes
@@ -40,13 +43,13 @@
 static const char usage[] =
 	"usage: rtc-peer (--offer | --answer) --in FILE --out FILE [--stun IP:PORT]\n"
 	"       [--send FILE] [--save FILE] [--expect N] [--msg-size N]\n"
-	"       [--label L] [--unordered] [--hold] [--loss-ms N] [--max12]\n"
+	"       [--label L] [--unordered] [--hold] [--echoed] [--loss-ms N] [--max12]\n"
 	"       [--timeout S]\n";
 
 #define LINE_MAX_JSON 40000
 
 static struct {
-	int offer, set, unordered, hold, max12;
+	int offer, set, unordered, hold, echoed, max12;
 	const char *in, *out, *stun, *send, *save, *label;
 	uint64_t expect, msg_size, loss_ms, timeout_ms;
 	char stun_ip[64];
@@ -83,7 +86,7 @@ say(const char *word, const char *s)
 static void
 maybe_done(void)
 {
-	int send_ok = opt.send == NULL || peer_done, recv_ok = opt.expect == 0 || got_all;
+	int send_ok = opt.send == NULL || peer_done || opt.echoed, recv_ok = opt.expect == 0 || got_all;
 
 	if (!opt.hold && !closing && send_ok && recv_ok) {
 		closing = 1;
@@ -175,7 +178,7 @@ on_message(void *arg, const uint8_t *p, size_t n, int binary)
 		got_all = 1;
 		printf("received %llu\n", (unsigned long long)nrecv);
 		fflush(stdout);
-		if (rtc_send(pc, done, 4, 0) <= 0)
+		if (!opt.echoed && rtc_send(pc, done, 4, 0) <= 0)
 			log_warnx("cannot send done");
 		maybe_done();
 	}
@@ -191,7 +194,7 @@ on_writable(void *arg)
 static void
 on_closed(void *arg, const char *reason)
 {
-	int ok = !opt.hold && (opt.send == NULL || peer_done) && (opt.expect == 0 || got_all);
+	int ok = !opt.hold && (opt.send == NULL || peer_done || opt.echoed) && (opt.expect == 0 || got_all);
 
 	(void)arg;
 	say("closed", reason);
@@ -259,6 +262,7 @@ parse_args(int argc, char **argv)
 		{ "save", required_argument, NULL, 'w' }, { "expect", required_argument, NULL, 'e' },
 		{ "msg-size", required_argument, NULL, 'm' }, { "label", required_argument, NULL, 'l' },
 		{ "unordered", no_argument, NULL, 'u' }, { "hold", no_argument, NULL, 'H' },
+		{ "echoed", no_argument, NULL, 'E' },
 		{ "loss-ms", required_argument, NULL, 'L' }, { "max12", no_argument, NULL, '2' },
 		{ "timeout", required_argument, NULL, 't' }, CLI_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
@@ -280,6 +284,7 @@ parse_args(int argc, char **argv)
 		case 'l': opt.label = optarg; break;
 		case 'u': opt.unordered = 1; break;
 		case 'H': opt.hold = 1; break;
+		case 'E': opt.echoed = 1; break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 100, 600000); break;
 		case '2': opt.max12 = 1; break;
 		case 't': opt.timeout_ms = cli_seconds_ms("--timeout", optarg, 100, 3600000); break;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Interop with pion: a real snowflake-client (Go, pion WebRTC) gets our
-# answer through a stand-in broker (t/helpers/rtc-broker.py; the real
+# answer through a stand-in broker (t/helpers/rtc-broker.py client; the real
 # one is rendezvous) and connects to our answerer: ICE, DTLS (pion wants
 # a client certificate and use_srtp), SCTP and the channel it opens
 # with DCEP all work if, and only if, the Turbo Tunnel token it writes
@@ -16,7 +16,7 @@ rtc_veth
 rtc_stun 192.0.2.1
 
 rtc_fifos
-pw_start broker 1 python3 "$PW_PY/rtc-broker.py" 192.0.2.1 "$T/o2a" "$T/a2o"
+pw_start broker 1 python3 "$PW_PY/rtc-broker.py" client 192.0.2.1 "$T/o2a" "$T/a2o"
 broker=${pw_ep#tcp:}
 rtc_answer --stun 192.0.2.1:3478 --expect 16 --save "$T/got" --timeout 60
 

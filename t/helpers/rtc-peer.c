@@ -15,8 +15,10 @@
  * --echoed: the far end echoes what we send (a Snowflake proxy relaying
  * to an echo server), so no "done" goes either way: once --expect bytes
  * came back we are done.
- * stdout: "fingerprint sha256:HEX", "open LABEL", "path DESCRIPTION",
- * "sent N", "received N", "peer-done", "closed REASON". With --send the
+ * stdout: "fingerprint sha256:HEX", "open LABEL", "open-ms MS" (since
+ * the FIFOs were open), "path DESCRIPTION", "sent N", "received N",
+ * "received-ms MS" (since open), "peer-done", "closed REASON",
+ * "peak-rss-kb KB". With --send the
  * file goes out in --msg-size messages; with --expect the peer's bytes
  * go to --save and, once N arrived, a "done" text message goes back.
  * The peer that has nothing left to wait for shuts the association
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/cli.h"
@@ -64,6 +67,7 @@ static ev_signal sigterm;
 static int in_fd = -1, out_fd = -1, send_fd = -1, save_fd = -1, status = EX_PW_TEMP;
 static int is_open, sent_all, peer_done, got_all, closing;
 static uint64_t nsent, nrecv;
+static ev_tstamp t_start, t_open;
 static char line[LINE_MAX_JSON];
 static size_t line_len;
 static uint8_t *chunk;
@@ -86,7 +90,8 @@ say(const char *word, const char *s)
 static void
 maybe_done(void)
 {
-	int send_ok = opt.send == NULL || peer_done || opt.echoed, recv_ok = opt.expect == 0 || got_all;
+	int send_ok = opt.send == NULL || peer_done || opt.echoed;
+	int recv_ok = opt.expect == 0 || got_all;
 
 	if (!opt.hold && !closing && send_ok && recv_ok) {
 		closing = 1;
@@ -151,7 +156,9 @@ on_open(void *arg, const char *label)
 {
 	(void)arg;
 	is_open = 1;
+	t_open = ev_time();
 	say("open", label);
+	printf("open-ms %.0f\n", (t_open - t_start) * 1000.0);
 	say("path", rtc_describe(pc));
 	pump();
 	maybe_done();
@@ -177,6 +184,7 @@ on_message(void *arg, const uint8_t *p, size_t n, int binary)
 	if (opt.expect > 0 && !got_all && nrecv >= opt.expect) {
 		got_all = 1;
 		printf("received %llu\n", (unsigned long long)nrecv);
+		printf("received-ms %.0f\n", (ev_time() - t_open) * 1000.0);
 		fflush(stdout);
 		if (!opt.echoed && rtc_send(pc, done, 4, 0) <= 0)
 			log_warnx("cannot send done");
@@ -194,10 +202,14 @@ on_writable(void *arg)
 static void
 on_closed(void *arg, const char *reason)
 {
-	int ok = !opt.hold && (opt.send == NULL || peer_done || opt.echoed) && (opt.expect == 0 || got_all);
+	int ok = !opt.hold && (opt.send == NULL || peer_done || opt.echoed) &&
+	         (opt.expect == 0 || got_all);
+	struct rusage ru;
 
 	(void)arg;
 	say("closed", reason);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		printf("peak-rss-kb %ld\n", ru.ru_maxrss);
 	finish(ok && is_open ? EX_PW_OK : EX_PW_TEMP);
 }
 
@@ -342,6 +354,7 @@ main(int argc, char **argv)
 	if ((chunk = malloc(opt.msg_size)) == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	open_files();
+	t_start = ev_time();
 	loop = EV_DEFAULT;
 	ro.offerer = opt.offer;
 	ro.stun_ip = opt.stun != NULL ? opt.stun_ip : NULL;

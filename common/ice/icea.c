@@ -95,9 +95,15 @@ icea_on_state(NiceAgent *agent, guint stream, guint comp, guint state, gpointer 
 	(void)agent;
 	(void)stream;
 	(void)comp;
-	if (state == NICE_COMPONENT_STATE_READY && !a->connected && !a->failed) {
+	/*
+	 * A valid pair (CONNECTED) is enough to send on, as browsers start
+	 * DTLS then; READY (nominated) may follow a little later on the
+	 * controlled side, whose peer's DTLS hello would otherwise wait for
+	 * a retransmission.
+	 */
+	if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
+	    !a->connected && !a->failed) {
 		a->connected = 1;
-		icea_note_pair(a);
 		a->cb.event(a->cb.arg, ICEA_EV_CONNECTED);
 	} else if (state == NICE_COMPONENT_STATE_FAILED && !a->failed) {
 		a->failed = 1;
@@ -239,6 +245,8 @@ icea_send(struct icea *a, const uint8_t *p, size_t n)
 const char *
 icea_pair(struct icea *a)
 {
+	a->pair[0] = '\0';
+	icea_note_pair(a);
 	return a->pair;
 }
 

@@ -35,7 +35,7 @@ struct ev_loop;
 
 enum icea_event {
 	ICEA_EV_GATHERED,  /* local candidates complete */
-	ICEA_EV_CONNECTED, /* a pair is nominated: icea_send works */
+	ICEA_EV_CONNECTED, /* a pair is valid (or nominated): icea_send works */
 	ICEA_EV_FAILED,    /* checks failed, or consent was lost */
 };
 
@@ -66,7 +66,7 @@ int icea_set_remote(struct icea *a, const char *ufrag, const char *pwd,
                     const char *const *cands, size_t ncands, char *err, size_t errlen);
 /* Send one datagram on the nominated pair: n, or -1 (dropped). */
 ssize_t icea_send(struct icea *a, const uint8_t *p, size_t n);
-/* "host 192.0.2.1:4000 -> srflx 198.51.100.1:5000", once connected, or "". */
+/* The selected pair, "host 192.0.2.1:4000 -> srflx 198.51.100.1:5000", or "". */
 const char *icea_pair(struct icea *a);
 void icea_free(struct icea *a);
 

@@ -273,8 +273,6 @@ rtc_dtls_event(void *arg, enum nssc_event ev)
 
 	switch (ev) {
 	case NSSC_EV_CONNECTED:
-		snprintf(r->desc + strlen(r->desc), sizeof(r->desc) - strlen(r->desc), "; %s 0x%04x",
-		         nssc_version(r->dtls), nssc_cipher(r->dtls));
 		if (sctpc_connect(r->sctp) < 0)
 			rtc_fail(r, "SCTP connect failed");
 		break;
@@ -302,7 +300,6 @@ rtc_start_dtls(struct rtc *r)
 
 	r->st = RTC_DTLS;
 	r->last_rx = ev_now(r->loop);
-	snprintf(r->desc, sizeof(r->desc), "ice %s", icea_pair(r->ice));
 	if ((r->sctp = sctpc_new(&so, &scb, err, sizeof(err))) == NULL ||
 	    (r->dtls = nssc_new(&no, &ncb, err, sizeof(err))) == NULL) {
 		rtc_fail(r, err);
@@ -532,8 +529,12 @@ rtc_max_send(const struct rtc *r)
 }
 
 const char *
-rtc_describe(const struct rtc *r)
+rtc_describe(struct rtc *r)
 {
+	snprintf(r->desc, sizeof(r->desc), "ice %s", icea_pair(r->ice));
+	if (r->dtls != NULL && nssc_connected(r->dtls))
+		snprintf(r->desc + strlen(r->desc), sizeof(r->desc) - strlen(r->desc), "; %s 0x%04x",
+		         nssc_version(r->dtls), nssc_cipher(r->dtls));
 	return r->desc;
 }
 

@@ -76,7 +76,7 @@ int rtc_set_remote(struct rtc *r, const char *sdp, size_t n, char *err, size_t e
 ssize_t rtc_send(struct rtc *r, const void *p, size_t n, int binary);
 size_t rtc_max_send(const struct rtc *r);
 /* "ice host 192.0.2.1:… -> host …; DTLSv1.2 0xc02b", for logs. */
-const char *rtc_describe(const struct rtc *r);
+const char *rtc_describe(struct rtc *r);
 /* Close gracefully: what is queued is delivered, then closed ("SCTP shutdown") follows. */
 void rtc_shutdown(struct rtc *r);
 void rtc_free(struct rtc *r);

@@ -34,7 +34,7 @@ struct rtc {
 	struct nssc *dtls;
 	struct sctpc *sctp;
 	struct sdp remote;
-	int have_remote, gathered, remote_applied, dtls_client;
+	int have_remote, gathered, remote_applied, dtls_client, paused;
 	uint16_t sid;
 	size_t peer_max;
 	char label[RTC_LABEL_MAX + 1];
@@ -305,6 +305,7 @@ rtc_start_dtls(struct rtc *r)
 		rtc_fail(r, err);
 		return;
 	}
+	sctpc_pause(r->sctp, r->paused);
 	if (nssc_start(r->dtls) < 0)
 		rtc_fail(r, "DTLS start failed");
 	rtc_rearm(r);
@@ -520,6 +521,14 @@ rtc_send(struct rtc *r, const void *p, size_t n, int binary)
 	}
 	ppid = binary ? DCEP_PPID_BINARY : DCEP_PPID_STRING;
 	return sctpc_send(r->sctp, r->sid, ppid, r->o.unordered, p, n);
+}
+
+void
+rtc_pause(struct rtc *r, int paused)
+{
+	r->paused = paused;
+	if (r->sctp != NULL && r->st != RTC_CLOSED)
+		sctpc_pause(r->sctp, paused);
 }
 
 size_t

@@ -75,6 +75,13 @@ int rtc_set_remote(struct rtc *r, const char *sdp, size_t n, char *err, size_t e
  */
 ssize_t rtc_send(struct rtc *r, const void *p, size_t n, int binary);
 size_t rtc_max_send(const struct rtc *r);
+/*
+ * Stop (1) or resume (0) receiving: while paused no message callback is
+ * made and the peer is held back by SCTP's window once
+ * SCTPC_RECV_SPACE is waiting; resuming delivers what waits, from
+ * inside this call.
+ */
+void rtc_pause(struct rtc *r, int paused);
 /* "ice host 192.0.2.1:… -> host …; DTLSv1.2 0xc02b", for logs. */
 const char *rtc_describe(struct rtc *r);
 /* Close gracefully: what is queued is delivered, then closed ("SCTP shutdown") follows. */

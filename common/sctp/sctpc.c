@@ -22,7 +22,8 @@ struct sctpc {
 	struct socket *so;
 	struct sctpc_cb cb;
 	struct sctpc_opts o;
-	int up, down, blocked;
+	int up, down, blocked, paused, in_upcall;
+	char err[64];
 	uint8_t *msg; /* a message being put back together */
 	size_t msglen, msgcap;
 	uint16_t msgsid;
@@ -203,41 +204,63 @@ sctpc_data(struct sctpc *s, const uint8_t *p, size_t n, const struct sctp_rcvinf
 	}
 }
 
-static int
-sctpc_recv_cb(struct socket *so, union sctp_sockstore addr, void *data, size_t len,
-              struct sctp_rcvinfo rcv, int flags, void *ulp)
+/* Read what usrsctp holds, unless paused: messages, parts of them, notifications. */
+static void
+sctpc_read(struct sctpc *s)
 {
-	struct sctpc *s = sctpc_find((uintptr_t)ulp);
+	static uint8_t buf[SCTPC_READ_MAX];
+	struct sctp_rcvinfo rcv;
+	socklen_t infolen;
+	unsigned int infotype;
+	int flags;
+	ssize_t n;
 
-	(void)so;
-	(void)addr;
-	if (s == NULL || s->down) {
-		free(data);
-		return 1;
+	while (!s->down && !s->paused) {
+		infolen = sizeof(rcv);
+		infotype = 0;
+		flags = 0;
+		memset(&rcv, 0, sizeof(rcv));
+		n = usrsctp_recvv(s->so, buf, sizeof(buf), NULL, NULL, &rcv, &infolen, &infotype, &flags);
+		if (n < 0) {
+			if (errno != EWOULDBLOCK && errno != EAGAIN && errno != ENOTCONN) {
+				snprintf(s->err, sizeof(s->err), "SCTP receive: %s", strerror(errno));
+				sctpc_fail(s, s->err);
+			}
+			return;
+		}
+		if (n == 0) {
+			sctpc_fail(s, "SCTP association closed");
+			return;
+		}
+		if (flags & MSG_NOTIFICATION)
+			sctpc_notification(s, (const union sctp_notification *)(void *)buf, (size_t)n);
+		else if (infotype == SCTP_RECVV_RCVINFO)
+			sctpc_data(s, buf, (size_t)n, &rcv, flags);
 	}
-	if (data == NULL)
-		sctpc_fail(s, "SCTP association closed");
-	else if (flags & MSG_NOTIFICATION)
-		sctpc_notification(s, data, len);
-	else
-		sctpc_data(s, data, len, &rcv, flags);
-	free(data);
-	return 1;
 }
 
-static int
-sctpc_send_cb(struct socket *so, uint32_t sb_free, void *ulp)
+/* usrsctp says the socket changed: readable, writable, or an error. */
+static void
+sctpc_upcall(struct socket *so, void *ulp, int unused)
 {
 	struct sctpc *s = sctpc_find((uintptr_t)ulp);
+	int ev;
 
-	(void)so;
-	(void)sb_free;
-	if (s != NULL && s->blocked && !s->down) {
+	(void)unused;
+	if (s == NULL || s->down || s->in_upcall)
+		return;
+	s->in_upcall = 1;
+	if (usrsctp_get_events(so) & SCTP_EVENT_READ)
+		sctpc_read(s);
+	ev = usrsctp_get_events(so); /* again: reading may have freed send space too */
+	if ((ev & SCTP_EVENT_WRITE) && s->blocked && !s->down) {
 		s->blocked = 0;
 		if (s->cb.writable != NULL)
 			s->cb.writable(s->cb.arg);
 	}
-	return 0;
+	if ((ev & SCTP_EVENT_ERROR) && !s->down)
+		sctpc_fail(s, "SCTP socket error");
+	s->in_upcall = 0;
 }
 
 static int
@@ -301,9 +324,9 @@ sctpc_new(const struct sctpc_opts *o, const struct sctpc_cb *cb, char *err, size
 	s->next = live;
 	live = s;
 	usrsctp_register_address((void *)s->id);
-	s->so = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, sctpc_recv_cb, sctpc_send_cb,
-	                       SCTPC_SEND_SPACE / 2, (void *)s->id);
-	if (s->so == NULL || sctpc_setup(s) < 0) {
+	s->so = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
+	if (s->so == NULL || sctpc_setup(s) < 0 ||
+	    usrsctp_set_upcall(s->so, sctpc_upcall, (void *)s->id) < 0) {
 		snprintf(err, errlen, "usrsctp socket: %s", strerror(errno));
 		sctpc_free(s);
 		return NULL;
@@ -361,6 +384,17 @@ sctpc_send(struct sctpc *s, uint16_t sid, uint32_t ppid, int unordered, const vo
 	if (w < 0)
 		return -1;
 	return w;
+}
+
+void
+sctpc_pause(struct sctpc *s, int paused)
+{
+	s->paused = paused;
+	if (!paused && !s->in_upcall) {
+		s->in_upcall = 1;
+		sctpc_read(s);
+		s->in_upcall = 0;
+	}
 }
 
 int

@@ -11,6 +11,8 @@
  * over DTLS), both ends connecting from and to port 5000 (RFC 8841).
  * Messages are delivered whole: parts are put back together up to the
  * association's max_msg, beyond which the association is aborted.
+ * Reading is driven by usrsctp's upcall and can be paused (sctpc_pause),
+ * which is how a slow consumer holds the peer back.
  *
  * Events raised inside usrsctp are delivered from inside sctpc_input,
  * sctpc_send or sctpc_tick; a callback must not free the association
@@ -30,7 +32,8 @@
 #define SCTPC_STREAMS 1024        /* streams offered each way */
 #define SCTPC_TICK_MS 10          /* usrsctp's timer granularity we drive */
 #define SCTPC_SEND_SPACE 262144   /* send buffer: what sctpc_send queues before refusing */
-#define SCTPC_RECV_SPACE 262144   /* receive window */
+#define SCTPC_RECV_SPACE 262144   /* receive window: what a paused reader lets the peer send */
+#define SCTPC_READ_MAX 65536      /* one read from usrsctp; bigger messages come in parts */
 
 struct sctpc_cb {
 	void (*send)(void *arg, const uint8_t *p, size_t n); /* one SCTP packet, for DTLS */
@@ -67,6 +70,13 @@ void sctpc_input(struct sctpc *s, const uint8_t *p, size_t n);
  */
 ssize_t sctpc_send(struct sctpc *s, uint16_t sid, uint32_t ppid, int unordered, const void *p,
                    size_t n);
+/*
+ * Stop (1) or resume (0) taking messages from usrsctp: while paused,
+ * what arrives stays in the receive buffer and the window the peer sees
+ * shrinks to nothing, so a sender is held back after SCTPC_RECV_SPACE.
+ * Resuming delivers what waits, from inside this call.
+ */
+void sctpc_pause(struct sctpc *s, int paused);
 /* Ask for a HEARTBEAT now (so a quiet path proves it is alive). 0/-1. */
 int sctpc_heartbeat(struct sctpc *s);
 /* Graceful SHUTDOWN, then free later. */

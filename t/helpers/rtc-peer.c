@@ -9,9 +9,12 @@
  *
  *   rtc-peer (--offer | --answer) --in FILE --out FILE [--stun IP:PORT]
  *       [--send FILE] [--save FILE] [--expect N] [--msg-size N]
- *       [--label L] [--unordered] [--hold] [--echoed] [--loss-ms N] [--max12]
- *       [--timeout S]
+ *       [--label L] [--unordered] [--hold] [--echoed] [--pause-ms M] [--loss-ms N]
+ *       [--max12] [--timeout S]
  *
+ * --pause-ms M: at the first data message, stop receiving for M ms (a
+ * slow consumer); the sender reports "max-stall-ms MS after N", the
+ * longest it made no progress and how much it had sent by then.
  * --echoed: the far end echoes what we send (a Snowflake proxy relaying
  * to an echo server), so no "done" goes either way: once --expect bytes
  * came back we are done.
@@ -46,7 +49,8 @@
 static const char usage[] =
 	"usage: rtc-peer (--offer | --answer) --in FILE --out FILE [--stun IP:PORT]\n"
 	"       [--send FILE] [--save FILE] [--expect N] [--msg-size N]\n"
-	"       [--label L] [--unordered] [--hold] [--echoed] [--loss-ms N] [--max12]\n"
+	"       [--label L] [--unordered] [--hold] [--echoed] [--pause-ms M] [--loss-ms N]\n"
+	"       [--max12]\n"
 	"       [--timeout S]\n";
 
 #define LINE_MAX_JSON 40000
@@ -54,7 +58,7 @@ static const char usage[] =
 static struct {
 	int offer, set, unordered, hold, echoed, max12;
 	const char *in, *out, *stun, *send, *save, *label;
-	uint64_t expect, msg_size, loss_ms, timeout_ms;
+	uint64_t expect, msg_size, loss_ms, timeout_ms, pause_ms;
 	char stun_ip[64];
 	uint16_t stun_port;
 } opt = { .msg_size = 16384, .timeout_ms = 60000, .label = "data" };
@@ -66,8 +70,10 @@ static ev_timer deadline;
 static ev_signal sigterm;
 static int in_fd = -1, out_fd = -1, send_fd = -1, save_fd = -1, status = EX_PW_TEMP;
 static int is_open, sent_all, peer_done, got_all, closing;
-static uint64_t nsent, nrecv;
-static ev_tstamp t_start, t_open;
+static uint64_t nsent, nrecv, stall_at;
+static ev_tstamp t_start, t_open, t_blocked, max_stall;
+static ev_timer pause_w;
+static int paused_once;
 static char line[LINE_MAX_JSON];
 static size_t line_len;
 static uint8_t *chunk;
@@ -127,6 +133,12 @@ pump(void)
 			finish(EX_PW_TEMP);
 			return;
 		}
+		/* The longest time without progress: how long a slow reader held us back. */
+		if (t_blocked > 0 && ev_now(loop) - t_blocked > max_stall) {
+			max_stall = ev_now(loop) - t_blocked;
+			stall_at = nsent;
+		}
+		t_blocked = ev_now(loop);
 		nsent += chunk_len;
 		chunk_off = chunk_len;
 	}
@@ -165,6 +177,17 @@ on_open(void *arg, const char *label)
 }
 
 static void
+on_pause_over(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l;
+	(void)w;
+	(void)revents;
+	printf("resumed\n");
+	fflush(stdout);
+	rtc_pause(pc, 0);
+}
+
+static void
 on_message(void *arg, const uint8_t *p, size_t n, int binary)
 {
 	static const char done[] = "done";
@@ -177,6 +200,12 @@ on_message(void *arg, const uint8_t *p, size_t n, int binary)
 			maybe_done();
 		}
 		return;
+	}
+	if (opt.pause_ms > 0 && !paused_once) {
+		paused_once = 1;
+		rtc_pause(pc, 1);
+		ev_timer_init(&pause_w, on_pause_over, (double)opt.pause_ms / 1000.0, 0.);
+		ev_timer_start(loop, &pause_w);
 	}
 	if (save_fd >= 0 && write(save_fd, p, n) != (ssize_t)n)
 		fatal(EX_PW_INTERNAL, "write %s", opt.save);
@@ -199,6 +228,7 @@ on_writable(void *arg)
 	pump();
 }
 
+
 static void
 on_closed(void *arg, const char *reason)
 {
@@ -208,6 +238,8 @@ on_closed(void *arg, const char *reason)
 
 	(void)arg;
 	say("closed", reason);
+	if (opt.send != NULL)
+		printf("max-stall-ms %.0f after %llu\n", max_stall * 1000.0, (unsigned long long)stall_at);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		printf("peak-rss-kb %ld\n", ru.ru_maxrss);
 	finish(ok && is_open ? EX_PW_OK : EX_PW_TEMP);
@@ -275,6 +307,7 @@ parse_args(int argc, char **argv)
 		{ "msg-size", required_argument, NULL, 'm' }, { "label", required_argument, NULL, 'l' },
 		{ "unordered", no_argument, NULL, 'u' }, { "hold", no_argument, NULL, 'H' },
 		{ "echoed", no_argument, NULL, 'E' },
+		{ "pause-ms", required_argument, NULL, 'p' },
 		{ "loss-ms", required_argument, NULL, 'L' }, { "max12", no_argument, NULL, '2' },
 		{ "timeout", required_argument, NULL, 't' }, CLI_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
@@ -297,6 +330,7 @@ parse_args(int argc, char **argv)
 		case 'u': opt.unordered = 1; break;
 		case 'H': opt.hold = 1; break;
 		case 'E': opt.echoed = 1; break;
+		case 'p': opt.pause_ms = cli_u64("--pause-ms", optarg, 1, 600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 100, 600000); break;
 		case '2': opt.max12 = 1; break;
 		case 't': opt.timeout_ms = cli_seconds_ms("--timeout", optarg, 100, 3600000); break;

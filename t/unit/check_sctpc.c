@@ -5,8 +5,8 @@
  * messages from 1 byte to 200 KB delivered whole (usrsctp delivers the
  * big ones in parts), ordered and unordered, the send buffer's
  * backpressure and its writable callback, the reassembly cap that
- * aborts a peer sending more than our max-message-size, and heartbeats
- * on demand.
+ * aborts a peer sending more than our max-message-size, heartbeats on
+ * demand, and a paused reader holding its peer back to the buffers.
  */
 #include "sctp/sctpc.h"
 
@@ -230,6 +230,35 @@ START_TEST(test_size_cap)
 }
 END_TEST
 
+START_TEST(test_pause)
+{
+	size_t queued = 0;
+	ssize_t w;
+	int j;
+
+	open_pair(262144, 262144);
+	sctpc_pause(b.s, 1);
+	/* b takes nothing: a can get its own buffer and b's window full, no more. */
+	for (j = 0; j < 2000; j++) {
+		while ((w = send_msg(&a, 16384, 0)) > 0)
+			queued += (size_t)w;
+		ck_assert_int_eq(w, 0);
+		pump();
+	}
+	ck_assert_uint_eq(b.nmsg, 0);
+	ck_assert_uint_le(queued, SCTPC_SEND_SPACE + SCTPC_RECV_SPACE + 2 * 16384);
+	ck_assert(!a.down && !b.down);
+	sctpc_pause(b.s, 0);
+	for (j = 0; j < 2000 && b.bytes < queued; j++) {
+		pump();
+		while (send_msg(&a, 0, 0) > 0)
+			;
+	}
+	ck_assert_uint_eq(b.bytes, queued);
+	close_pair();
+}
+END_TEST
+
 static Suite *
 sctpc_suite(void)
 {
@@ -239,6 +268,7 @@ sctpc_suite(void)
 	tcase_add_test(tc, test_messages);
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_size_cap);
+	tcase_add_test(tc, test_pause);
 	suite_add_tcase(s, tc);
 	return s;
 }

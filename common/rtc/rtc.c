@@ -118,14 +118,14 @@ rtc_on_live(struct ev_loop *loop, ev_timer *w, int revents)
 	char why[64];
 
 	(void)revents;
-	if (r->st < RTC_DTLS)
-		return; /* ICE checks are libnice's: until DTLS, the connect deadline rules */
+	if (r->st < RTC_SCTP)
+		return; /* until SCTP is up (retransmitted handshakes), the connect deadline rules */
 	if (quiet >= loss) {
 		snprintf(why, sizeof(why), "peer silent for %.0f ms", quiet * 1000.0);
 		rtc_fail(r, why);
 		return;
 	}
-	if (quiet >= loss / 4 && r->st >= RTC_SCTP)
+	if (quiet >= loss / 4)
 		sctpc_heartbeat(r->sctp);
 }
 
@@ -167,6 +167,7 @@ rtc_sctp_up(void *arg)
 	int n;
 
 	r->st = RTC_SCTP;
+	r->last_rx = ev_now(r->loop);
 	if (!r->o.offerer)
 		return; /* the offerer opens */
 	n = dcep_write_open(r->o.unordered ? DCEP_UNORDERED : DCEP_RELIABLE, r->label, "", open,

@@ -8,7 +8,9 @@
 #     answer, ICE, DTLS, SCTP, DCEP), median of the runs (rtc-peer's
 #     own clock: open-ms, received-ms, peak-rss-kb lines);
 #   - time for the survivor to notice a SIGKILLed peer (--loss-ms 1000),
-#     median of the runs; goal < 2000 ms (Snowflake's client: 20 s).
+#     median of the runs; goal < 2000 ms (Snowflake's client: 20 s);
+#   - memory per open connection with PW_BENCH_RTC_PAIRS (50) pairs in one
+#     process (t/helpers/rtc-many), what a volunteer pays per client.
 # Needs root (unshare -n), PW_BIN and PW_HELPERS. Exits 0 unless a
 # measurement failed.
 cd "$(dirname "$0")/.." || exit 101
@@ -59,9 +61,13 @@ while [ "$i" -lt "$RUNS" ]; do
 	pw_wait "$rtc_ans_pid" 5
 	echo $((t1 - t0)) >>"$T/loss.ms"
 done
+pairs=${PW_BENCH_RTC_PAIRS:-50}
+"$PW_HELPERS/rtc-many" --pairs "$pairs" --msgs 10 >"$T/many.out" 2>"$T/many.err" || fail "rtc-many"
 loss=$(median <"$T/loss.ms")
 echo "rtc: data channel goodput, $BYTES bytes one way: $best MB/s (best of $RUNS)"
 echo "rtc: sender peak RSS: $(sort -n "$T/rss.kb" | tail -n 1) kB"
 echo "rtc: start to open channel: $(median <"$T/open.ms") ms (median)"
 echo "rtc: killed peer noticed after: $loss ms (median; goal < 2000)"
+echo "rtc: memory per open connection, $((pairs * 2)) in one process:" \
+	"$(sed -n 's/^per-connection-kb //p' "$T/many.out") kB"
 exit 0

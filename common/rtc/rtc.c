@@ -38,7 +38,7 @@ struct rtc {
 	uint16_t sid;
 	size_t peer_max;
 	char label[RTC_LABEL_MAX + 1];
-	ev_tstamp last_rx;
+	ev_tstamp last_rx, last_live;
 	ev_timer rtx, live, deadline;
 	ev_idle notify;
 	char reason[160];
@@ -116,11 +116,19 @@ rtc_on_live(struct ev_loop *loop, ev_timer *w, int revents)
 	struct rtc *r = rtc_of(w, live);
 	double quiet = ev_now(loop) - r->last_rx, loss = r->o.loss_ms / 1000.0;
 	char why[64];
+	int late;
 
 	(void)revents;
+	late = ev_now(loop) - r->last_live > loss / 2;
+	r->last_live = ev_now(loop);
 	if (r->st < RTC_SCTP)
 		return; /* until SCTP is up (retransmitted handshakes), the connect deadline rules */
-	if (quiet >= loss) {
+	/*
+	 * A tick far behind its time means this process did not run (a
+	 * loaded machine, a stopped process): the peer's answers may be
+	 * waiting unread, so ask again before judging.
+	 */
+	if (quiet >= loss && !late) {
 		snprintf(why, sizeof(why), "peer silent for %.0f ms", quiet * 1000.0);
 		rtc_fail(r, why);
 		return;
@@ -463,7 +471,7 @@ rtc_new(struct ev_loop *loop, const struct rtc_opts *o, const struct rtc_cb *cb,
 		ev_timer_init(&sctp_tick, rtc_on_sctp_tick, SCTPC_TICK_MS / 1000.0, SCTPC_TICK_MS / 1000.0);
 		ev_timer_start(loop, &sctp_tick);
 	}
-	r->last_rx = ev_now(loop);
+	r->last_rx = r->last_live = ev_now(loop);
 	ev_timer_start(loop, &r->live);
 	return r;
 }

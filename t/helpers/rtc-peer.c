@@ -13,8 +13,9 @@
  *       [--max12] [--timeout S]
  *
  * --pause-ms M: at the first data message, stop receiving for M ms (a
- * slow consumer); the sender reports "max-stall-ms MS after N", the
- * longest it made no progress and how much it had sent by then.
+ * slow consumer). The sender reports "max-stall-ms MS", the longest it
+ * made no progress, and "first-stall-ms MS after N", the first time that
+ * lasted over 0.5 s (a paused reader's) and how much it had sent by then.
  * --echoed: the far end echoes what we send (a Snowflake proxy relaying
  * to an echo server), so no "done" goes either way: once --expect bytes
  * came back we are done.
@@ -71,7 +72,7 @@ static ev_signal sigterm;
 static int in_fd = -1, out_fd = -1, send_fd = -1, save_fd = -1, status = EX_PW_TEMP;
 static int is_open, sent_all, peer_done, got_all, closing;
 static uint64_t nsent, nrecv, stall_at;
-static ev_tstamp t_start, t_open, t_blocked, max_stall;
+static ev_tstamp t_start, t_open, t_blocked, max_stall, first_stall;
 static ev_timer pause_w;
 static int paused_once;
 static char line[LINE_MAX_JSON];
@@ -134,8 +135,10 @@ pump(void)
 			return;
 		}
 		/* The longest time without progress: how long a slow reader held us back. */
-		if (t_blocked > 0 && ev_now(loop) - t_blocked > max_stall) {
+		if (t_blocked > 0 && ev_now(loop) - t_blocked > max_stall)
 			max_stall = ev_now(loop) - t_blocked;
+		if (t_blocked > 0 && ev_now(loop) - t_blocked > 0.5 && first_stall == 0) {
+			first_stall = ev_now(loop) - t_blocked;
 			stall_at = nsent;
 		}
 		t_blocked = ev_now(loop);
@@ -239,7 +242,8 @@ on_closed(void *arg, const char *reason)
 	(void)arg;
 	say("closed", reason);
 	if (opt.send != NULL)
-		printf("max-stall-ms %.0f after %llu\n", max_stall * 1000.0, (unsigned long long)stall_at);
+		printf("max-stall-ms %.0f\nfirst-stall-ms %.0f after %llu\n", max_stall * 1000.0,
+		       first_stall * 1000.0, (unsigned long long)stall_at);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		printf("peak-rss-kb %ld\n", ru.ru_maxrss);
 	finish(ok && is_open ? EX_PW_OK : EX_PW_TEMP);

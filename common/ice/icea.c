@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * icea: libnice behind a GLib-free interface (icea.h). One agent, one
+ * stream, one component; its own GMainContext, driven by gev.
+ */
+#include "ice/icea.h"
+
+#include <agent.h>
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ice/gev.h"
+
+struct icea {
+	GMainContext *ctx;
+	NiceAgent *agent;
+	struct gev *gev;
+	guint stream;
+	struct icea_cb cb;
+	int connected, failed, gathered;
+	char ufrag[ICEA_UFRAG_LEN + 1], pwd[ICEA_PWD_LEN + 1];
+	char pair[160];
+};
+
+static void
+icea_err(char *err, size_t errlen, const char *what)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", what);
+}
+
+/* Hex digits from the kernel's random source, as Firefox's credentials look. */
+static int
+icea_hex(char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t r[ICEA_PWD_LEN];
+	size_t i;
+
+	if (len > sizeof(r) || getrandom(r, len, 0) != (ssize_t)len)
+		return -1;
+	for (i = 0; i < len; i++)
+		out[i] = hex[r[i] & 15];
+	out[len] = '\0';
+	return 0;
+}
+
+static void
+icea_on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer data)
+{
+	struct icea *a = data;
+
+	(void)agent;
+	(void)stream;
+	(void)comp;
+	if (a->cb.recv != NULL)
+		a->cb.recv(a->cb.arg, (const uint8_t *)buf, len);
+}
+
+static void
+icea_on_gathered(NiceAgent *agent, guint stream, gpointer data)
+{
+	struct icea *a = data;
+
+	(void)agent;
+	(void)stream;
+	a->gathered = 1;
+	a->cb.event(a->cb.arg, ICEA_EV_GATHERED);
+}
+
+static void
+icea_note_pair(struct icea *a)
+{
+	NiceCandidate *l = NULL, *r = NULL;
+	gchar ls[NICE_ADDRESS_STRING_LEN], rs[NICE_ADDRESS_STRING_LEN];
+
+	if (!nice_agent_get_selected_pair(a->agent, a->stream, 1, &l, &r))
+		return;
+	nice_address_to_string(&l->addr, ls);
+	nice_address_to_string(&r->addr, rs);
+	snprintf(a->pair, sizeof(a->pair), "%s %s:%u -> %s %s:%u", nice_candidate_type_to_string(l->type),
+	         ls, nice_address_get_port(&l->addr), nice_candidate_type_to_string(r->type), rs,
+	         nice_address_get_port(&r->addr));
+}
+
+static void
+icea_on_state(NiceAgent *agent, guint stream, guint comp, guint state, gpointer data)
+{
+	struct icea *a = data;
+
+	(void)agent;
+	(void)stream;
+	(void)comp;
+	/*
+	 * A valid pair (CONNECTED) is enough to send on, as browsers start
+	 * DTLS then; READY (nominated) may follow a little later on the
+	 * controlled side, whose peer's DTLS hello would otherwise wait for
+	 * a retransmission.
+	 */
+	if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
+	    !a->connected && !a->failed) {
+		a->connected = 1;
+		a->cb.event(a->cb.arg, ICEA_EV_CONNECTED);
+	} else if (state == NICE_COMPONENT_STATE_FAILED && !a->failed) {
+		a->failed = 1;
+		a->cb.event(a->cb.arg, ICEA_EV_FAILED);
+	}
+}
+
+struct icea *
+icea_new(struct ev_loop *loop, const struct icea_opts *o, const struct icea_cb *cb, char *err,
+         size_t errlen)
+{
+	NiceAgentOption flags = NICE_AGENT_OPTION_REGULAR_NOMINATION;
+	struct icea *a = calloc(1, sizeof(*a));
+
+	if (a == NULL) {
+		icea_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->cb = *cb;
+	if (icea_hex(a->ufrag, ICEA_UFRAG_LEN) < 0 || icea_hex(a->pwd, ICEA_PWD_LEN) < 0) {
+		icea_err(err, errlen, "no random bytes for ICE credentials");
+		free(a);
+		return NULL;
+	}
+	if (o->consent)
+		flags |= NICE_AGENT_OPTION_CONSENT_FRESHNESS;
+	a->ctx = g_main_context_new();
+	a->agent = nice_agent_new_full(a->ctx, NICE_COMPATIBILITY_RFC5245, flags);
+	if (a->agent == NULL || (a->gev = gev_new(loop, a->ctx)) == NULL) {
+		icea_err(err, errlen, "libnice agent");
+		icea_free(a);
+		return NULL;
+	}
+	/* Browsers gather UDP only and ask no router for a mapping. */
+	g_object_set(a->agent, "controlling-mode", o->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
+	             "upnp", FALSE, NULL);
+	if (o->stun_ip != NULL)
+		g_object_set(a->agent, "stun-server", o->stun_ip, "stun-server-port", (guint)o->stun_port,
+		             NULL);
+	if ((a->stream = nice_agent_add_stream(a->agent, 1)) == 0 ||
+	    !nice_agent_set_local_credentials(a->agent, a->stream, a->ufrag, a->pwd) ||
+	    !nice_agent_attach_recv(a->agent, a->stream, 1, a->ctx, icea_on_recv, a)) {
+		icea_err(err, errlen, "libnice stream");
+		icea_free(a);
+		return NULL;
+	}
+	g_signal_connect(a->agent, "candidate-gathering-done", G_CALLBACK(icea_on_gathered), a);
+	g_signal_connect(a->agent, "component-state-changed", G_CALLBACK(icea_on_state), a);
+	return a;
+}
+
+int
+icea_gather(struct icea *a)
+{
+	return nice_agent_gather_candidates(a->agent, a->stream) ? 0 : -1;
+}
+
+const char *
+icea_ufrag(const struct icea *a)
+{
+	return a->ufrag;
+}
+
+const char *
+icea_pwd(const struct icea *a)
+{
+	return a->pwd;
+}
+
+size_t
+icea_candidates(struct icea *a, char (*out)[ICEA_CAND_MAX], size_t max)
+{
+	GSList *list = nice_agent_get_local_candidates(a->agent, a->stream, 1), *it;
+	size_t n = 0;
+	gchar *s;
+	const char *v;
+
+	for (it = list; it != NULL; it = it->next) {
+		s = nice_agent_generate_local_candidate_sdp(a->agent, it->data);
+		/* "a=candidate:…" from libnice; SDP writers want the value. */
+		v = s != NULL && strncmp(s, "a=", 2) == 0 ? s + 2 : s;
+		if (v != NULL && n < max && strlen(v) < ICEA_CAND_MAX)
+			snprintf(out[n++], ICEA_CAND_MAX, "%s", v);
+		g_free(s);
+	}
+	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+	return n;
+}
+
+int
+icea_set_remote(struct icea *a, const char *ufrag, const char *pwd, const char *const *cands,
+                size_t ncands, char *err, size_t errlen)
+{
+	GSList *list = NULL;
+	NiceCandidate *c;
+	char line[ICEA_CAND_MAX + 2];
+	size_t i;
+	int added;
+
+	if (strlen(ufrag) > ICEA_CRED_MAX || strlen(pwd) > ICEA_CRED_MAX || ncands > ICEA_CANDS_MAX) {
+		icea_err(err, errlen, "remote ICE credentials or candidates too long");
+		return -1;
+	}
+	if (!nice_agent_set_remote_credentials(a->agent, a->stream, ufrag, pwd)) {
+		icea_err(err, errlen, "remote ICE credentials refused");
+		return -1;
+	}
+	for (i = 0; i < ncands; i++) {
+		snprintf(line, sizeof(line), "a=%s", cands[i]);
+		c = nice_agent_parse_remote_candidate_sdp(a->agent, a->stream, line);
+		/* Candidates of other transports (TCP, mDNS names) are skipped, as a browser does. */
+		if (c != NULL)
+			list = g_slist_append(list, c);
+	}
+	if (list == NULL) {
+		icea_err(err, errlen, "no usable remote candidate");
+		return -1;
+	}
+	added = nice_agent_set_remote_candidates(a->agent, a->stream, 1, list);
+	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+	if (added <= 0) {
+		icea_err(err, errlen, "remote candidates refused");
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t
+icea_send(struct icea *a, const uint8_t *p, size_t n)
+{
+	gint w;
+
+	if (!a->connected || a->failed || n > G_MAXUINT)
+		return -1;
+	w = nice_agent_send(a->agent, a->stream, 1, (guint)n, (const gchar *)p);
+	return w < 0 ? -1 : (ssize_t)w;
+}
+
+const char *
+icea_pair(struct icea *a)
+{
+	a->pair[0] = '\0';
+	icea_note_pair(a);
+	return a->pair;
+}
+
+void
+icea_free(struct icea *a)
+{
+	if (a == NULL)
+		return;
+	if (a->agent != NULL) {
+		if (a->stream != 0)
+			nice_agent_remove_stream(a->agent, a->stream);
+		g_object_unref(a->agent);
+	}
+	gev_free(a->gev);
+	/* What the agent left to run on its context (its own teardown) runs now. */
+	if (a->ctx != NULL) {
+		if (g_main_context_acquire(a->ctx)) {
+			while (g_main_context_iteration(a->ctx, FALSE))
+				;
+			g_main_context_release(a->ctx);
+		}
+		g_main_context_unref(a->ctx);
+	}
+	free(a);
+}

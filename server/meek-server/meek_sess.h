@@ -26,6 +26,7 @@ struct msess {
 	struct mconn *req, *wait_head, *wait_tail;
 	size_t nwait;
 	int ready;   /* the active request's body is complete: answer it */
+	int wdead;   /* the upstream stopped reading: bodies are dropped, its bytes still read */
 	int replay;  /* the active request repeats the last seq */
 	int req_has_seq;
 	uint64_t req_seq, cap;

@@ -220,6 +220,8 @@ msess_update(struct msess *s)
 	struct meeks *m = s->m;
 	int rd = 0, wr = 0;
 
+	if (s->wdead) /* nowhere to go, as after sess_gone */
+		buf_consume(&s->up, buf_len(&s->up) - s->tent);
 	if (s->fd != -1) {
 		rd = s->st == SS_OPEN && buf_len(&s->down) < msess_down_limit(s);
 		wr = s->st == SS_DIAL || (s->st == SS_OPEN && buf_len(&s->up) > s->tent);
@@ -289,7 +291,14 @@ on_up_write(struct ev_loop *loop, ev_io *w, int revents)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n < 0) {
-			sess_gone(s, SS_EOF, strerror(errno));
+			/*
+			 * An upstream that answers and closes (EPIPE, ECONNRESET)
+			 * may have sent its answer before our write: it is read
+			 * to the end, and only then is the session gone.
+			 */
+			log_debug("session %.8s…: upstream write: %s", s->id, strerror(errno));
+			s->wdead = 1;
+			msess_update(s);
 			return;
 		}
 		buf_consume(&s->up, (size_t)n);

@@ -94,7 +94,9 @@ pw_stop bad2
 
 # 410: the upstream says "bye" and closes; the data comes first, then 410,
 # then the same id makes a new session with a new upstream connection.
-meeks_unix_cmd bye 'printf bye'
+# It reads the poll's byte first: socat ends a connection whose
+# command exited before it could write to it, and "bye" with it.
+meeks_unix_cmd bye 'head -c 1 >/dev/null; printf bye'
 pw_start gone 1 "$PW_BIN/meek-server" -l tcp:127.0.0.1:0 -u "unix:$T/bye.sock"
 meeks_port=$pw_port
 meeks_req 410 '{"poll":{"sid":"'"$S1"'","seq":0,"body":"00"},"until":"'"$(pw_hex bye)"'"}'

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rendezvous: the broker's state, shared by its modules. rdv_conn.c owns
+ * the HTTP connections (reading heads and bodies, writing answers,
+ * keep-alive, timers, limits); rdv_sf.c speaks Snowflake's broker wire on
+ * them over the matchmaking core (match.h); rdv_admin.c writes the
+ * metrics; rendezvous.c is options and wiring.
+ *
+ * A connection is in one state at a time: reading a request, held (a
+ * proxy's poll waiting for a client, a client waiting for a volunteer or
+ * for its answer), or writing an answer. A held connection keeps no
+ * buffers, only its struct, so a parked proxy costs about
+ * sizeof(struct rconn) of memory. Every state has a timer.
+ */
+#ifndef RDV_H
+#define RDV_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addrtab.h"
+#include "base/buf.h"
+#include "base/membudget.h"
+#include "match.h"
+#include "net/admin.h"
+#include "net/endpoint.h"
+#include "net/net.h"
+#include "proto/http.h"
+#include "relays.h"
+#include "sfmsg.h"
+
+#define RDV_LISTEN_MAX 8
+#define RDV_REQ_MAX (HTTP_HEAD_MAX + SF_BODY_MAX + 64) /* one request, head and body */
+#define RDV_CONNS_DEFAULT 20000
+#define RDV_CONNS_MAX 1000000
+#define RDV_PER_ADDR_DEFAULT 64
+#define RDV_PROXIES_DEFAULT 16384
+#define RDV_CLIENTS_DEFAULT 4096
+#define RDV_MEMORY_DEFAULT ((size_t)256 << 20)
+#define RDV_MEMORY_MIN ((size_t)1 << 20)
+#define RDV_MEMORY_MAX ((size_t)1 << 40)
+#define RDV_ADDRS_MAX 65536
+#define RDV_CLIENT_TIMEOUT 10.0 /* Snowflake 2.5.1's ClientTimeout */
+#define RDV_PROXY_TIMEOUT 10.0  /* its ProxyTimeout */
+#define RDV_READ_TIMEOUT 10.0   /* a whole request, as Snowflake's server ReadTimeout */
+#define RDV_IDLE_TIMEOUT 60.0   /* keep-alive between requests */
+#define RDV_POLL_RATE 2.0       /* polls per second per address, sustained */
+#define RDV_POLL_BURST 20.0
+#define RDV_NONTLS_BAN_MS (3600 * 1000)
+#define RDV_PENDING_BUCKETS 4096
+
+enum rconn_state { RC_READ, RC_PROXY_HELD, RC_CLIENT_QUEUED, RC_CLIENT_WAIT, RC_WRITE };
+
+struct rconn {
+	struct rconn *prev, *next;
+	struct rdv *r;
+	ev_io rd, wr;
+	ev_timer tm;
+	int fd;
+	enum rconn_state state;
+	struct addr_ent *addr;
+	struct buf in, out;
+	size_t charged;    /* bytes charged to the budget for the buffers */
+	size_t head_len;   /* parsed head of the current request, 0 before */
+	uint64_t body_len; /* its Content-Length */
+	int chunked, keep_alive, close_after, route, method, reading_stopped;
+	char nat_hdr[16];  /* Snowflake-NAT-Type of a legacy client */
+	union {
+		struct {
+			struct mproxy mp;
+			char sid[SF_SID_MAX + 1];
+		} proxy;
+		struct {
+			struct mclient mc;
+			struct rconn *hnext;     /* pending-answer chain */
+			char *offer;             /* while queued */
+			size_t offer_len;
+			int legacy, pending, relay;
+			char sid[SF_SID_MAX + 1]; /* the proxy's, once matched */
+			struct addr_ent *proxy_addr;
+			ev_tstamp arrived;
+		} client;
+	} u;
+};
+
+struct rdv_metrics {
+	uint64_t conns, requests, matches, client_no_match, client_timeouts, client_gone_answers;
+	uint64_t proxy_polls[SF_NAT_N], proxy_idle, client_polls[SF_NAT_N], matches_nat[SF_NAT_N];
+	uint64_t answers, dead_proxies, bad_requests, oversize, bad_version, relay_pattern;
+	uint64_t refused_conns, refused_per_addr, refused_rate, refused_proxies, refused_clients;
+	uint64_t refused_memory, unknown_bridge, timeouts_read, sid_clash;
+};
+
+struct rdv_cfg {
+	double client_timeout, proxy_timeout, read_timeout, idle_timeout, client_wait;
+	double poll_rate, poll_burst;
+	size_t max_conns, max_per_addr, max_proxies, max_clients, max_memory;
+	int trust_forwarded;
+};
+
+struct rdv {
+	struct ev_loop *loop;
+	struct rdv_cfg cfg;
+	struct listener pub[RDV_LISTEN_MAX];
+	struct endpoint pub_ep[RDV_LISTEN_MAX];
+	char pub_name[RDV_LISTEN_MAX][ENDPOINT_STR_MAX];
+	size_t npub;
+	struct admin admin;
+	int has_admin;
+	struct relays relays;
+	struct match match;
+	struct addrtab addrs;
+	struct rconn *pending[RDV_PENDING_BUCKETS]; /* clients awaiting an answer, by proxy sid */
+	struct membudget mem;
+	struct rconn *conns;
+	size_t nconns, nproxies, nclients;
+	struct rdv_metrics m;
+};
+
+uint64_t rdv_now_ms(const struct rdv *r);
+
+/* rdv_conn.c */
+void rconn_accept(struct rdv *r, int fd, const struct sockaddr_storage *peer, socklen_t len);
+void rconn_close(struct rconn *c);
+void rconn_close_all(struct rdv *r);
+/* Answer 200 with body (copied), then keep reading or close. */
+void rconn_reply(struct rconn *c, int status, const char *body, size_t len);
+/* Park the connection: no buffers, a timer of after seconds, EOF still watched. */
+void rconn_hold(struct rconn *c, enum rconn_state st, double after);
+/* Is the peer of a held connection still there (no EOF, no RST queued)? */
+int rconn_alive(struct rconn *c);
+
+/* rdv_sf.c */
+enum rdv_route { RT_NONE, RT_CLIENT, RT_PROXY, RT_ANSWER, RT_ROBOTS };
+enum rdv_method { RM_OTHER, RM_GET, RM_POST, RM_OPTIONS, RM_HEAD };
+/* The route of a request target (query ignored). */
+int sf_route_of(const char *target, size_t len);
+/* Handle a complete request; the body is only valid during the call. */
+void sf_route(struct rconn *c, const uint8_t *body, size_t len);
+void sf_held_timeout(struct rconn *c);
+void sf_held_close(struct rconn *c);
+
+/* rdv_admin.c */
+int rdv_admin_body(void *arg, int which, char *out, size_t cap);
+
+#endif

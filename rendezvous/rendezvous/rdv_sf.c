@@ -387,6 +387,7 @@ void
 sf_held_close(struct rconn *c)
 {
 	struct rdv *r = c->r;
+	int legacy = c->route == RT_CLIENT && c->u.client.legacy;
 
 	if (c->route == RT_PROXY) {
 		if (c->u.proxy.mp.pooled) {
@@ -406,5 +407,6 @@ sf_held_close(struct rconn *c)
 	}
 	memset(&c->u, 0, sizeof(c->u));
 	c->u.client.relay = -1;
+	c->u.client.legacy = legacy; /* the answer still to write takes its form from it */
 	c->route = RT_NONE;
 }

@@ -247,8 +247,8 @@ parse_head(struct rconn *c)
 	const struct http_header *nat;
 	ssize_t n = http_parse_request_head(buf_rptr(&c->in), buf_len(&c->in), &h);
 
-	if (n == 0) {
-		if (buf_len(&c->in) < HTTP_HEAD_MAX)
+	if (n == 0 || (n < 0 && buf_len(&c->in) >= HTTP_HEAD_MAX)) {
+		if (n == 0 && buf_len(&c->in) < HTTP_HEAD_MAX)
 			return 0;
 		c->r->m.oversize++;
 		bad(c, 431);

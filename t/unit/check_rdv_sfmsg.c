@@ -65,8 +65,8 @@ START_TEST(test_proxy_poll)
 	ck_assert_int_eq(sf_proxy_poll_decode((const uint8_t *)"{\"Sid\":\"x\",\"Version\":\"10.1\"}", 28, &p, &why),
 	                 -1);
 	ck_assert_str_eq(why, "using unknown version");
-	ck_assert_int_eq(sf_proxy_poll_decode((const uint8_t *)"{\"sid\":\"x\",\"version\":\"1\",\"type\":\"new\"}", 37,
-	                                      &p, &why), 37);
+	ck_assert_int_eq(sf_proxy_poll_decode((const uint8_t *)"{\"sid\":\"x\",\"version\":\"1\",\"type\":\"new\"}", 38,
+	                                      &p, &why), 38);
 	ck_assert_str_eq(p.type, "unknown");
 	ck_assert_int_eq(p.has_pattern, 0);
 }

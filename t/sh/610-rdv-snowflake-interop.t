@@ -23,8 +23,10 @@ command -v snowflake-proxy >/dev/null || fail "snowflake-proxy not installed (sc
 command -v snowflake-client >/dev/null || fail "snowflake-client not installed (scripts/install-deps)"
 ip link set lo up || fail "lo up"
 ip link add rdv0 type veth peer name rdv1 || fail "veth"
-ip addr add 192.0.2.1/24 dev rdv0 && ip addr add 192.0.2.2/24 dev rdv1 || fail "veth addresses"
-ip link set rdv0 up && ip link set rdv1 up || fail "veth up"
+ip addr add 192.0.2.1/24 dev rdv0 || fail "veth address"
+ip addr add 192.0.2.2/24 dev rdv1 || fail "veth address"
+ip link set rdv0 up || fail "veth up"
+ip link set rdv1 up || fail "veth up"
 
 turn_start
 pw_httpd 3000000

@@ -17,8 +17,9 @@
 static const char client_body[] =
 	"1.0\n{\"offer\":\"{\\\"type\\\":\\\"offer\\\",\\\"sdp\\\":\\\"v=0\\\\r\\\\n\\\"}\","
 	"\"nat\":\"restricted\",\"fingerprint\":\"2B280B23E1107BB62ABFC40DDCC8824814F80A72\"}";
-static const char proxy_body[] = "{\"Sid\":\"aGVsbG8gd29ybGQgMTIzNA\",\"Version\":\"1.3\",\"Type\":\"standalone\","
-                                 "\"NAT\":\"unknown\",\"Clients\":8,\"AcceptedRelayPattern\":\"snowflake.torproject.net$\"}";
+static const char proxy_body[] =
+	"{\"Sid\":\"aGVsbG8gd29ybGQgMTIzNA\",\"Version\":\"1.3\",\"Type\":\"standalone\","
+	"\"NAT\":\"unknown\",\"Clients\":8,\"AcceptedRelayPattern\":\"snowflake.torproject.net$\"}";
 
 START_TEST(test_client_poll)
 {

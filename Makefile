@@ -102,10 +102,10 @@ COMMON_SRCS := $(foreach l,$(BUILT_LIBS),$(call lib_srcs,$(l)))
 # One line each: the folder (its main is FOLDER/NAME.c, its other .c files
 # the program's own archive), then what it links: pipeworks libraries and
 # system libraries (sys_NAME).
-prog_socks-client := client/socks-client    tt net proto tls llhttp base ev
+prog_socks-client := client/socks-client    tt net ws proto tls llhttp base ev
 prog_meek-client := client/meek-client      net proto tls h2 llhttp base ev
 prog_stun-prober := client/stun-prober      stun net proto tls base ev jansson
-prog_egress := egress/egress                tt net proto tls llhttp base ev jansson m
+prog_egress := egress/egress                tt net ws proto tls llhttp base ev jansson m
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
 prog_rendezvous := rendezvous/rendezvous  net proto llhttp base ev jansson

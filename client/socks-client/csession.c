@@ -215,7 +215,7 @@ cs_carrier_start(struct csession *cs)
 	int fd;
 
 	cs->next_carrier = (cs->next_carrier + 1) % cs->ncarriers;
-	fd = carrier_open(car, &cs->pid);
+	fd = carrier_open(cs->loop, car, &cs->pid);
 	if (fd == -1) {
 		log_warn("session %s: carrier %s", cs->idhex, car->spec);
 		cs->delivered = 0;

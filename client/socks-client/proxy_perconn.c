@@ -236,7 +236,7 @@ conn_carrier_dial(struct conn *c)
 
 	for (; c->carrier_idx < c->px->ncarriers; c->carrier_idx++) {
 		car = &c->px->carriers[c->carrier_idx];
-		c->car_fd = carrier_open(car, &c->pid);
+		c->car_fd = carrier_open(loop, car, &c->pid);
 		if (c->car_fd != -1)
 			break;
 		log_warn("%s: carrier %s", c->peer, car->spec);

@@ -22,6 +22,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "carrier.h"
+#include "cws.h"
 #include "csecure.h"
 #include "net/endpoint.h"
 #include "net/net.h"
@@ -304,6 +305,9 @@ teardown(struct socks_main *m)
 
 	proxy_abort_all(&m->px);
 	csession_free(m->px.sess);
+	cws_abort_all();
+	for (i = 0; i < m->ncarriers; i++)
+		carrier_free(&m->carriers[i]);
 	csecure_free(&m->sec);
 	for (i = 0; i < m->nlisteners; i++) {
 		listener_stop(&m->listeners[i]);

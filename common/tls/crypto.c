@@ -8,6 +8,7 @@
 #include <wolfssl/wolfcrypt/hmac.h>
 #include <wolfssl/wolfcrypt/md5.h>
 #include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/sha.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "tls/crypto.h"
@@ -57,6 +58,14 @@ crypto_md5(const void *p, size_t n, uint8_t out[CRYPTO_MD5_LEN])
 	if (n > UINT32_MAX)
 		return -1;
 	return wc_Md5Hash(p, (word32)n, out) == 0 ? 0 : -1;
+}
+
+int
+crypto_sha1(const void *p, size_t n, uint8_t out[CRYPTO_SHA1_LEN])
+{
+	if (n > UINT32_MAX)
+		return -1;
+	return wc_ShaHash(p, (word32)n, out) == 0 ? 0 : -1;
 }
 
 int

@@ -26,6 +26,8 @@ int crypto_hmac_sha1(const void *key, size_t klen, const struct iovec *iov, int 
 int crypto_hmac_sha256(const void *key, size_t klen, const struct iovec *iov, int iovcnt,
     uint8_t out[CRYPTO_SHA256_LEN]);
 int crypto_md5(const void *p, size_t n, uint8_t out[CRYPTO_MD5_LEN]);
+/* SHA-1: only where a protocol fixes it (the WebSocket accept key). */
+int crypto_sha1(const void *p, size_t n, uint8_t out[CRYPTO_SHA1_LEN]);
 int crypto_sha256(const void *p, size_t n, uint8_t out[CRYPTO_SHA256_LEN]);
 
 /*

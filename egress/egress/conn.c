@@ -49,6 +49,7 @@ struct conn {
 	enum conn_state st;
 	int fd; /* client; -1 once the relay owns it */
 	int trusted, proxied;
+	const struct endpoint *upstream; /* the listener's, for its session carriers */
 	ev_io io;       /* client readable, handshake only */
 	ev_timer timer; /* handshake deadline */
 	struct buf in;  /* handshake bytes, then early data */
@@ -320,7 +321,7 @@ conn_turbo(struct conn *c)
 	c->fd = -1;
 	memset(&c->slot, 0, sizeof(c->slot)); /* the carrier holds it now */
 	tt_carrier(c->eg, fd, buf_rptr(&c->in), buf_len(&c->in), c->has_source ? c->source : NULL,
-	           &slot, left);
+	           &slot, left, c->upstream);
 	conn_close(c, EVENTS_ERROR);
 }
 
@@ -482,7 +483,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 void
 conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, socklen_t len,
-            int trusted)
+            const struct egress_listen *el)
 {
 	struct conn_slot slot;
 	struct conn *c;
@@ -502,7 +503,8 @@ conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, sock
 	c->t_accept = ev_now(eg->loop);
 	c->eg = eg;
 	c->fd = fd;
-	c->trusted = trusted;
+	c->trusted = el->trusted;
+	c->upstream = el->upstream;
 	c->st = CONN_SNIFF;
 	if (len <= sizeof(c->src))
 		memcpy(&c->src, peer, len);

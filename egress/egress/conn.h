@@ -42,7 +42,7 @@ void conn_slot_give(struct egress *eg, struct conn_slot *s);
 
 /* Take ownership of an accepted fd; closes it at once over --max-conns. */
 void conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, socklen_t len,
-                 int trusted);
+                 const struct egress_listen *el);
 
 /* Close every connection now (drain timeout, second signal). */
 void conn_abort_all(struct egress *eg);

@@ -32,6 +32,7 @@
 #include "setup.h"
 #include "secure.h"
 #include "tt.h"
+#include "wsl.h"
 #include "base/membudget.h"
 #include "tt/tunnel.h"
 
@@ -40,7 +41,8 @@
 #define EGRESS_EVENTS_FLUSH 1.0 /* seconds to flush queued events at exit */
 
 static const char usage_str[] =
-	"usage: egress [-hqv] -l ENDPOINT[,trusted] ... [--allow RULE] ... [--deny RULE] ...\n"
+	"usage: egress [-hqv] -l ENDPOINT[,trusted][,upstream=ENDPOINT] ...\n"
+	"              [--allow RULE] ... [--deny RULE] ...\n"
 	"              [--events ENDPOINT] [--max-conns N] [--connect-timeout SECONDS]\n"
 	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
 	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
@@ -261,7 +263,10 @@ on_accept(struct listener *l, int fd, const struct sockaddr_storage *peer, sockl
 {
 	struct egress_listen *el = l->arg;
 
-	conn_accept(el->eg, fd, peer, len, el->trusted);
+	if (el->ws)
+		wsl_accept(el->eg, fd, peer, el);
+	else
+		conn_accept(el->eg, fd, peer, len, el);
 }
 
 static void
@@ -274,6 +279,7 @@ on_drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	log_info("drain timeout: closing %zu connections", m->eg.nconns);
 	conn_abort_all(&m->eg);
 	tt_abort_all(&m->eg);
+	wsl_abort_all(&m->eg);
 }
 
 static void
@@ -295,6 +301,7 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		m->hard_exit = 1;
 		conn_abort_all(eg);
 		tt_abort_all(eg);
+		wsl_abort_all(eg);
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
@@ -347,6 +354,7 @@ teardown(struct egress_main *m)
 	size_t i;
 
 	conn_abort_all(eg);
+	wsl_abort_all(eg);
 	tt_free(eg);
 	if (eg->has_admin)
 		admin_close(&eg->admin);

@@ -46,11 +46,15 @@ struct evsink;
 struct dns;
 struct tt;
 struct tlsmem_ctx;
+struct wsl;
 
 struct egress_listen {
 	struct listener l;
 	struct egress *eg;
-	int trusted; /* accept a PROXY v2 header from this listener's peers */
+	int trusted; /* accept a PROXY v2 header (or ws ?client_ip=) from this listener's peers */
+	int ws;      /* a WebSocket listener (wsl.c): Snowflake's relay */
+	const struct endpoint *upstream; /* ,upstream=: plaintext sessions of its carriers go there */
+	struct endpoint upstream_ep;
 	char name[ENDPOINT_STR_MAX];
 };
 
@@ -93,6 +97,8 @@ struct egress {
 	struct users users;    /* --users */
 	struct limits lim_auth; /* per-source credential failures in this window */
 	double auth_window;    /* when the window started */
+	struct wsl *wsls;      /* WebSocket connections (wsl.c) */
+	size_t nwsl;
 };
 
 #endif

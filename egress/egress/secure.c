@@ -54,7 +54,11 @@ secure_acquire(struct egress *eg)
 	struct tlsmem_key *k;
 
 	if (eg->key_path == NULL) {
-		if (eg->upstream == NULL)
+		size_t i, up = eg->upstream != NULL;
+
+		for (i = 0; i < eg->nlisten; i++)
+			up |= eg->listen[i].upstream != NULL;
+		if (!up)
 			log_info("no --key: Turbo Tunnel sessions are refused (without --upstream only "
 			         "secure sessions are served, and they need a key)");
 		return;

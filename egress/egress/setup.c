@@ -5,6 +5,7 @@
 #include "setup.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "base/cli.h"
 #include "base/exitcodes.h"
@@ -28,22 +29,56 @@ setup_rule_arg(struct egress *eg, const char *s, int allow)
 		                POLICY_RULES_MAX - (int)eg->policy.ndefaults);
 }
 
+/* ",upstream=tcp:HOST:PORT" or ",upstream=unix:PATH" of a listener. */
+static void
+setup_listen_upstream(struct egress_listen *el, const char *s, const char *val)
+{
+	char err[128];
+
+	if (endpoint_parse(val, &el->upstream_ep, err, sizeof(err)) == -1)
+		cli_usage_error("-l %s: upstream=%s: %s", s, val, err);
+	if ((el->upstream_ep.kind != EP_TCP && el->upstream_ep.kind != EP_UNIX) ||
+	    (el->upstream_ep.kind == EP_TCP && el->upstream_ep.port == 0) || el->upstream_ep.nopts > 0)
+		cli_usage_error("-l %s: upstream= wants tcp:HOST:PORT or unix:PATH", s);
+	el->upstream = &el->upstream_ep;
+}
+
 void
 setup_listen_arg(struct egress *eg, struct endpoint *ep, const char *s)
 {
-	const struct endpoint_opt *o;
+	struct egress_listen *el = &eg->listen[eg->nlisten];
+	char url[ENDPOINT_STR_MAX + 8];
+	const char *spec = s;
 	char err[128];
+	size_t i;
 
 	if (eg->nlisten == EGRESS_LISTEN_MAX)
 		cli_usage_error("too many -l (at most %d)", EGRESS_LISTEN_MAX);
-	if (endpoint_parse(s, ep, err, sizeof(err)) == -1)
+	/* "ws:HOST:PORT" is "ws://HOST:PORT/", as tcp: endpoints are written. */
+	if (strncmp(s, "ws:", 3) == 0 && strncmp(s, "ws://", 5) != 0) {
+		if (snprintf(url, sizeof(url), "ws://%s", s + 3) >= (int)sizeof(url))
+			cli_usage_error("-l %s: too long", s);
+		spec = url;
+	}
+	if (endpoint_parse(spec, ep, err, sizeof(err)) == -1)
 		cli_usage_error("-l %s: %s", s, err);
-	if (ep->kind != EP_TCP && ep->kind != EP_UNIX)
-		cli_usage_error("-l %s: only tcp: and unix: endpoints", s);
-	o = endpoint_opt(ep, "trusted");
-	if (ep->nopts > (o ? 1u : 0u) || (o && o->has_val))
-		cli_usage_error("-l %s: the only option is ',trusted'", s);
-	eg->listen[eg->nlisten].trusted = o != NULL;
+	if (ep->kind != EP_TCP && ep->kind != EP_UNIX && ep->kind != EP_WS)
+		cli_usage_error("-l %s: only tcp:, unix: and ws:// endpoints", s);
+	for (i = 0; i < ep->nopts; i++) {
+		const struct endpoint_opt *o = &ep->opts[i];
+
+		if (strcmp(o->key, "trusted") == 0 && !o->has_val && !el->trusted)
+			el->trusted = 1;
+		else if (strcmp(o->key, "upstream") == 0 && o->has_val && el->upstream == NULL)
+			setup_listen_upstream(el, s, o->val);
+		else
+			cli_usage_error("-l %s: the options are ',trusted' and ',upstream=ENDPOINT'", s);
+	}
+	if (ep->kind == EP_WS) {
+		/* Any path is served, as Snowflake's server does: it names nothing. */
+		el->ws = 1;
+		ep->kind = EP_TCP;
+	}
 	eg->nlisten++;
 }
 
@@ -75,6 +110,14 @@ setup_listeners(struct egress *eg, const struct endpoint *ep)
 		}
 		if (net_listen_name(fd, &ep[i], el->name, sizeof(el->name)) == -1)
 			fatal(EX_PW_INTERNAL, "getsockname");
+		/* "tcp:127.0.0.1:PORT" -> "ws://127.0.0.1:PORT/", ready to paste into --relay. */
+		if (el->ws) {
+			char tcp[sizeof(el->name)];
+
+			memcpy(tcp, el->name, sizeof(tcp));
+			if (snprintf(el->name, sizeof(el->name), "ws://%s/", tcp + 4) >= (int)sizeof(el->name))
+				fatalx(EX_PW_INTERNAL, "listener name too long");
+		}
 		el->eg = eg;
 		el->l.fd = fd;
 	}
@@ -110,10 +153,11 @@ setup_admin_body(void *arg, int which, char *out, size_t cap)
 	             "egress_sessions %zu\negress_streams %zu\negress_streams_max %zu\n"
 	             "egress_relays %zu\negress_draining %d\n"
 	             "egress_memory_bytes %zu\negress_memory_max_bytes %zu\n"
-	             "egress_memory_peak_bytes %zu\negress_memory_refused_total %llu\n",
+	             "egress_memory_peak_bytes %zu\negress_memory_refused_total %llu\n"
+	             "egress_websockets %zu\n",
 	             eg->ninbound, eg->max_conns, carriers, sessions, eg->nstreams, eg->max_streams,
 	             eg->nconns - eg->nstreams, eg->draining, mb->used, mb->limit, mb->peak,
-	             (unsigned long long)mb->refused);
+	             (unsigned long long)mb->refused, eg->nwsl);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
 	if ((m = limits_metrics(&eg->lim, out + n, cap - (size_t)n)) < 0)

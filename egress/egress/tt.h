@@ -39,6 +39,7 @@ struct conn_slot;
 
 /*
  * Take over a connection that started with the Turbo Tunnel token: fd,
+ * (upstream: the listener's ,upstream= for plaintext sessions, or NULL),
  * the bytes already read (the preamble or part of it, maybe more), the
  * client's address for events (NULL when unknown), its share of the
  * connection limits (given back when the carrier ends) and what is left
@@ -46,7 +47,8 @@ struct conn_slot;
  * session's checks, or it closes.
  */
 void tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source,
-                const struct conn_slot *slot, double handshake_left);
+                const struct conn_slot *slot, double handshake_left,
+                const struct endpoint *upstream);
 
 /* How many clients (sessions) and carriers there are now, for metrics. */
 void tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers);

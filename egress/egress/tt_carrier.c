@@ -79,7 +79,7 @@ tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
 	int secure = c->io.k.secure;
 
 	/* Without --upstream the egress is no open proxy: sessions prove who they are. */
-	if (!secure && tt->eg->upstream == NULL) {
+	if (!secure && c->upstream == NULL) {
 		limits_refuse(&tt->eg->lim, LIMIT_PLAINTEXT, ev_now(tt->eg->loop));
 		tt_carrier_end(c, "plaintext session refused (no --upstream: secure sessions only)");
 		return -1;
@@ -106,8 +106,11 @@ tt_carrier_preamble(void *arg, const uint8_t id[CLIENTID_LEN])
 		tt_carrier_end(c, "a carrier of the other session kind");
 		return -1;
 	}
-	if (cl->t == NULL)
+	if (cl->t == NULL) {
 		cl->secure = secure;
+		/* A listener's upstream is for Snowflake's plaintext sessions; ours name destinations. */
+		cl->upstream = secure ? tt->eg->upstream : c->upstream;
+	}
 	if (c->has_source) {
 		snprintf(cl->source, sizeof(cl->source), "%s", c->source);
 		cl->has_source = 1;
@@ -218,7 +221,7 @@ tt_carrier_failed(void *arg, const char *why)
 
 void
 tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source,
-           const struct conn_slot *slot, double handshake_left)
+           const struct conn_slot *slot, double handshake_left, const struct endpoint *upstream)
 {
 	static const struct carrier_io_cb iocb = {
 		.preamble = tt_carrier_preamble,
@@ -243,6 +246,7 @@ tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *so
 	}
 	c->tt = tt;
 	c->slot = *slot;
+	c->upstream = upstream != NULL ? upstream : eg->upstream;
 	ev_timer_init(&c->timer, tt_carrier_timer, handshake_left > 0 ? handshake_left : 0, 0);
 	c->timer.data = c;
 	ev_timer_start(eg->loop, &c->timer);

@@ -55,6 +55,8 @@ struct tt_client {
 	struct limit_key key; /* the source of its latest proven carrier */
 	int keyed;
 	int secure;        /* its session is secure (the carriers' token); fixed once it has one */
+	/* Where its streams go without a prefix (--upstream, or the listener's for plaintext). */
+	const struct endpoint *upstream;
 	char user[USERS_NAME_MAX + 1]; /* secure: whose credentials it presented; "" before */
 	ev_tstamp t_session; /* when its session started: TLS and credentials are due by --handshake-timeout */
 };
@@ -67,6 +69,7 @@ struct tt_carrier {
 	struct conn_slot slot;     /* its share of --max-conns, --max-per-source */
 	ev_timer timer;            /* handshake deadline, then the idle check */
 	ev_tstamp last_ok;         /* the last packet its session accepted; 0: none yet */
+	const struct endpoint *upstream; /* its listener's, else --upstream */
 	char source[NET_ADDRSTR_MAX];
 	int has_source;
 };

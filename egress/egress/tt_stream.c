@@ -253,7 +253,7 @@ tt_stream_accept(void *arg, uint32_t sid)
 		tt_stream_end(s, 0, 0, EVENTS_ERROR);
 		return;
 	}
-	if (eg->upstream == NULL) {
+	if (cl->upstream == NULL) {
 		/* The prefix arrives as readable, within the connect timeout. */
 		ev_timer_start(eg->loop, &s->timer);
 		return;
@@ -262,7 +262,7 @@ tt_stream_accept(void *arg, uint32_t sid)
 	snprintf(s->dest, sizeof(s->dest), "upstream");
 	s->t_start = ev_now(eg->loop);
 	tt_stream_event(s, NULL);
-	if ((fd = net_connect(eg->upstream)) == -1) {
+	if ((fd = net_connect(cl->upstream)) == -1) {
 		tt_stream_end(s, 0, 0, EVENTS_UNREACHABLE);
 		return;
 	}

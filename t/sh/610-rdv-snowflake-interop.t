@@ -7,9 +7,10 @@
 # "unrestricted"). A real snowflake-proxy polls our broker; a real
 # snowflake-client, run as Tor runs it (TOR_PT_* environment), posts its
 # offer to our broker; the proxy relays to the relay URL the broker handed
-# it (a ws:// stand-in, rdv-wsrelay.py, piping to the egress's Turbo Tunnel
-# listener, whose --upstream is the test web server); a file fetched
-# through the client's SOCKS port must arrive byte for byte. Then the proxy
+# it: our egress's ws listener (its ready line pasted into --relay), trusted
+# for ?client_ip=, whose per-listener upstream= is the test web server
+# (tor's ORPort in a real deployment); a file fetched through the client's
+# SOCKS port must arrive byte for byte. Then the proxy
 # is killed and a second one started: the client collects a new snowflake
 # through the broker and the next download works too.
 if [ -z "${RDV_IN_NETNS:-}" ]; then
@@ -30,10 +31,10 @@ ip link set rdv1 up || fail "veth up"
 
 turn_start
 pw_httpd 3000000
-pw_start egress 1 "$PW_BIN/egress" -l tcp:127.0.0.1:0 --upstream "tcp:127.0.0.1:$httpd_port"
-egress_port=$pw_port
-pw_start wsrelay 1 python3 "$PW_PY/rdv-wsrelay.py" 127.0.0.1 "$egress_port"
+pw_start egress 1 "$PW_BIN/egress" -v --events - \
+	-l "ws://127.0.0.1:0/,trusted,upstream=tcp:127.0.0.1:$httpd_port"
 relay=$pw_ep
+case $relay in ws://127.0.0.1:*/) ;; *) fail "egress ws ready line: $relay" ;; esac
 pw_start rdv 2 "$PW_BIN/rendezvous" -v -l tcp:127.0.0.1:0 --relay "$relay" \
 	--admin "unix:$T/rdv-admin.sock" --client-wait 3
 rdv_port=$pw_port
@@ -128,8 +129,11 @@ PY
 
 fetch first || fail "first download: $(cat "$T/first.err")"
 [ "$(cat "$T/first.got")" = "$want" ] || fail "first download: $(cat "$T/first.got"), want $want"
-grep -q "client_ip=" "$T/wsrelay.out" || fail "the proxy did not dial the relay with ?client_ip="
 note "first download: $(cat "$T/first.got"); matches=$(metric rendezvous_matches_total)"
+# The proxy dialled the relay with ?client_ip= (the client's host candidate
+# on the veth pair), which the trusted listener believed.
+grep -q '"192\.0\.2\.[12]' "$T/egress.out" ||
+	fail "no event with the client's address from ?client_ip=: $(head -c 600 "$T/egress.out")"
 
 kill -KILL "$proxy1"
 pw_wait "$proxy1" 10

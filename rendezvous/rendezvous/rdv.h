@@ -50,8 +50,21 @@
 #define RDV_POLL_BURST 20.0
 #define RDV_NONTLS_BAN_MS (3600 * 1000)
 #define RDV_PENDING_BUCKETS 4096
+#define FR_CONSUMER_TTL 20.0  /* freddie's consumerTTL: one genesis stream */
+#define FR_OFFER_TTL 15.0     /* remoteICEGatheringTTL: replies to offers and answers */
+#define FR_DEFAULT_TTL 5.0    /* defaultMsgTTL: replies to geneses and the rest */
+#define FR_STREAM_MAX 65536   /* bytes queued on one genesis stream before it is cut */
+#define FR_ID_LEN 36          /* a UUID */
 
-enum rconn_state { RC_READ, RC_PROXY_HELD, RC_CLIENT_QUEUED, RC_CLIENT_WAIT, RC_WRITE };
+enum rconn_state {
+	RC_READ,
+	RC_PROXY_HELD,
+	RC_CLIENT_QUEUED,
+	RC_CLIENT_WAIT,
+	RC_FR_HELD, /* freddie: a POST waiting for the reply addressed to it */
+	RC_STREAM,  /* freddie: a consumer's genesis stream */
+	RC_WRITE,
+};
 
 struct rconn {
 	struct rconn *prev, *next;
@@ -67,6 +80,8 @@ struct rconn {
 	uint64_t body_len; /* its Content-Length */
 	int chunked, keep_alive, close_after, route, method, reading_stopped;
 	char nat_hdr[16];  /* Snowflake-NAT-Type of a legacy client */
+	char bf_version[16]; /* X-BF-Version of a freddie request */
+	int has_bf_version;
 	union {
 		struct {
 			struct mproxy mp;
@@ -82,6 +97,15 @@ struct rconn {
 			struct addr_ent *proxy_addr;
 			ev_tstamp arrived;
 		} client;
+		struct {
+			struct mproxy mp;         /* a genesis poster, while pooled */
+			struct mclient mc;        /* a consumer stream with no genesis yet */
+			struct rconn *hnext;      /* slot chain */
+			char id[FR_ID_LEN + 1];   /* the reqID its reply is addressed to */
+			char *genesis;            /* the genesis line, for consumers to come */
+			size_t genesis_len;
+			int slot, stream, volunteer;
+		} fr;
 	} u;
 };
 
@@ -91,6 +115,8 @@ struct rdv_metrics {
 	uint64_t answers, dead_proxies, bad_requests, oversize, bad_version, relay_pattern;
 	uint64_t refused_conns, refused_per_addr, refused_rate, refused_proxies, refused_clients;
 	uint64_t refused_memory, unknown_bridge, timeouts_read, sid_clash;
+	uint64_t fr_genesis, fr_matches, fr_delivered, fr_not_found, fr_bad_version, fr_streams;
+	uint64_t fr_stream_cut, fr_no_reply;
 };
 
 struct rdv_cfg {
@@ -113,6 +139,9 @@ struct rdv {
 	struct match match;
 	struct addrtab addrs;
 	struct rconn *pending[RDV_PENDING_BUCKETS]; /* clients awaiting an answer, by proxy sid */
+	struct match fmatch;                        /* freddie's volunteers and idle consumers */
+	struct rconn *fslots[RDV_PENDING_BUCKETS];  /* freddie POSTs awaiting a reply, by reqID */
+	size_t nfslots, nvolunteers, nconsumers;
 	struct membudget mem;
 	struct rconn *conns;
 	size_t nconns, nproxies, nclients;
@@ -127,13 +156,19 @@ void rconn_close(struct rconn *c);
 void rconn_close_all(struct rdv *r);
 /* Answer 200 with body (copied), then keep reading or close. */
 void rconn_reply(struct rconn *c, int status, const char *body, size_t len);
+/* The same with the given header lines (each ending in CRLF) instead of Snowflake's. */
+void rconn_reply_hdrs(struct rconn *c, int status, const char *body, size_t len, const char *hdrs);
 /* Park the connection: no buffers, a timer of after seconds, EOF still watched. */
 void rconn_hold(struct rconn *c, enum rconn_state st, double after);
 /* Is the peer of a held connection still there (no EOF, no RST queued)? */
 int rconn_alive(struct rconn *c);
+/* A streamed answer (chunked): start it, add a chunk (-1: over FR_STREAM_MAX), end it. */
+void rconn_stream_start(struct rconn *c, double after);
+int rconn_stream_send(struct rconn *c, const char *p, size_t n);
+void rconn_stream_end(struct rconn *c);
 
 /* rdv_sf.c */
-enum rdv_route { RT_NONE, RT_CLIENT, RT_PROXY, RT_ANSWER, RT_ROBOTS };
+enum rdv_route { RT_NONE, RT_CLIENT, RT_PROXY, RT_ANSWER, RT_ROBOTS, RT_FREDDIE };
 enum rdv_method { RM_OTHER, RM_GET, RM_POST, RM_OPTIONS, RM_HEAD };
 /* The route of a request target (query ignored). */
 int sf_route_of(const char *target, size_t len);
@@ -141,6 +176,11 @@ int sf_route_of(const char *target, size_t len);
 void sf_route(struct rconn *c, const uint8_t *body, size_t len);
 void sf_held_timeout(struct rconn *c);
 void sf_held_close(struct rconn *c);
+
+/* rdv_freddie.c */
+void fr_route(struct rconn *c, const uint8_t *body, size_t len);
+void fr_timeout(struct rconn *c);
+void fr_held_close(struct rconn *c);
 
 /* rdv_admin.c */
 int rdv_admin_body(void *arg, int which, char *out, size_t cap);

@@ -106,6 +106,18 @@ rdv_admin_body(void *arg, int which, char *out, size_t cap)
 	put(&w, "rendezvous_refused_total{limit=\"proxies\"} %llu\n", (unsigned long long)m->refused_proxies);
 	put(&w, "rendezvous_refused_total{limit=\"clients\"} %llu\n", (unsigned long long)m->refused_clients);
 	put(&w, "rendezvous_refused_total{limit=\"memory\"} %llu\n", (unsigned long long)m->refused_memory);
+	gauge(&w, "freddie_volunteers_waiting", "freddie geneses held", r->nvolunteers);
+	gauge(&w, "freddie_consumers", "freddie genesis streams open", r->nconsumers);
+	counter(&w, "freddie_genesis_total", "freddie geneses posted", m->fr_genesis);
+	counter(&w, "freddie_matches_total", "freddie offers delivered to a volunteer", m->fr_matches);
+	counter(&w, "freddie_delivered_total", "freddie messages delivered to a held POST", m->fr_delivered);
+	counter(&w, "freddie_not_found_total", "freddie POSTs to a reqID no longer waiting (404)",
+	        m->fr_not_found);
+	counter(&w, "freddie_bad_version_total", "freddie requests with another major version (418)",
+	        m->fr_bad_version);
+	counter(&w, "freddie_streams_total", "freddie genesis streams opened", m->fr_streams);
+	counter(&w, "freddie_streams_cut_total", "freddie streams cut for falling behind", m->fr_stream_cut);
+	counter(&w, "freddie_no_reply_total", "freddie POSTs that got no reply in time", m->fr_no_reply);
 	counter(&w, "match_scanned_total", "volunteer and client entries looked at by matchmaking",
 	        r->match.scanned);
 	return w.over ? -1 : (int)w.len;

@@ -55,7 +55,7 @@ update(struct rconn *c)
 	struct ev_loop *loop = c->r->loop;
 
 	evio_want(loop, &c->rd, c->state != RC_WRITE && !c->reading_stopped);
-	evio_want(loop, &c->wr, c->state == RC_WRITE);
+	evio_want(loop, &c->wr, c->state == RC_WRITE || buf_len(&c->out) > 0);
 }
 
 static void
@@ -126,20 +126,87 @@ queue_out(struct rconn *c, int status, const char *body, size_t len, const char 
 }
 
 void
+rconn_reply_hdrs(struct rconn *c, int status, const char *body, size_t len, const char *hdrs)
+{
+	if (status >= 400 && status != 404 && status != 418)
+		c->close_after = 1;
+	if (!c->keep_alive)
+		c->close_after = 1;
+	queue_out(c, status, body, len, hdrs);
+	c->state = RC_WRITE;
+	c->reading_stopped = 0;
+	set_timer(c, c->r->cfg.read_timeout);
+	update(c);
+}
+
+void
 rconn_reply(struct rconn *c, int status, const char *body, size_t len)
 {
-	const char *ct = status == 200 || status == 404
+	const char *hdrs = status == 200 || status == 404
 		? "Content-Type: text/plain; charset=utf-8\r\nAccess-Control-Allow-Origin: *\r\n"
 		  "Access-Control-Allow-Headers: Origin, X-Session-ID\r\n"
 		: "";
 
-	if (status >= 400 && status != 404)
+	rconn_reply_hdrs(c, status, body, len, hdrs);
+}
+
+/* Append to the growable output buffer (buf_append wants storage already there). */
+static int
+out_append(struct rconn *c, const void *p, size_t n)
+{
+	size_t room;
+	uint8_t *w = buf_reserve(&c->out, n, buf_len(&c->out) + n, &room);
+
+	if (w == NULL || room < n)
+		return -1;
+	memcpy(w, p, n);
+	buf_commit(&c->out, n);
+	recharge(c);
+	return 0;
+}
+
+void
+rconn_stream_start(struct rconn *c, double after)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	                           "Access-Control-Allow-Origin: *\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+	if (out_append(c, head, sizeof(head) - 1) == -1)
 		c->close_after = 1;
-	if (!c->keep_alive)
+	rconn_hold(c, RC_STREAM, after);
+}
+
+int
+rconn_stream_send(struct rconn *c, const char *p, size_t n)
+{
+	char len[24];
+	int ll = snprintf(len, sizeof(len), "%zx\r\n", n);
+	size_t room;
+	uint8_t *w;
+
+	if (buf_len(&c->out) + (size_t)ll + n + 2 > FR_STREAM_MAX)
+		return -1;
+	w = buf_reserve(&c->out, (size_t)ll + n + 2, FR_STREAM_MAX, &room);
+	if (w == NULL || room < (size_t)ll + n + 2)
+		return -1;
+	memcpy(w, len, (size_t)ll);
+	memcpy(w + ll, p, n);
+	memcpy(w + ll + n, "\r\n", 2);
+	buf_commit(&c->out, (size_t)ll + n + 2);
+	recharge(c);
+	update(c);
+	return 0;
+}
+
+void
+rconn_stream_end(struct rconn *c)
+{
+	if (out_append(c, "0\r\n\r\n", 5) == -1)
 		c->close_after = 1;
-	queue_out(c, status, body, len, ct);
 	c->state = RC_WRITE;
 	c->reading_stopped = 0;
+	if (!c->keep_alive)
+		c->close_after = 1;
 	set_timer(c, c->r->cfg.read_timeout);
 	update(c);
 }
@@ -270,6 +337,11 @@ parse_head(struct rconn *c)
 	c->nat_hdr[0] = '\0';
 	if ((nat = http_header_find(&h, "Snowflake-NAT-Type")) != NULL && nat->value_len < sizeof(c->nat_hdr))
 		memcpy(c->nat_hdr, nat->value, nat->value_len + 1);
+	c->has_bf_version = 0;
+	if ((nat = http_header_find(&h, "X-BF-Version")) != NULL && nat->value_len < sizeof(c->bf_version)) {
+		memcpy(c->bf_version, nat->value, nat->value_len + 1);
+		c->has_bf_version = 1;
+	}
 	if (h.upgrade) {
 		c->r->m.bad_requests++;
 		bad(c, 400);
@@ -396,6 +468,11 @@ on_write(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		buf_consume(&c->out, (size_t)n);
+	}
+	if (c->state != RC_WRITE) {
+		/* a stream with nothing more to send for now */
+		update(c);
+		return;
 	}
 	if (c->close_after) {
 		rconn_close(c);

@@ -48,6 +48,8 @@ sf_route_of(const char *t, size_t n)
 		return RT_ANSWER;
 	if (IS("/robots.txt"))
 		return RT_ROBOTS;
+	if (IS("/v1/signal"))
+		return RT_FREDDIE;
 #undef IS
 	return RT_NONE;
 }
@@ -323,6 +325,10 @@ sf_route(struct rconn *c, const uint8_t *body, size_t len)
 	static const char robots[] = "User-agent: *\nDisallow: /\n";
 	static const char notfound[] = "404 page not found\n";
 
+	if (c->route == RT_FREDDIE) {
+		fr_route(c, body, len);
+		return;
+	}
 	if (c->method == RM_OPTIONS) {
 		rconn_reply(c, 200, NULL, 0);
 		return;
@@ -377,6 +383,10 @@ sf_held_timeout(struct rconn *c)
 		sf_held_close(c);
 		client_reply(c, NULL, 0, TIMED_OUT);
 		break;
+	case RC_FR_HELD:
+	case RC_STREAM:
+		fr_timeout(c);
+		break;
 	default:
 		break;
 	}
@@ -389,7 +399,9 @@ sf_held_close(struct rconn *c)
 	struct rdv *r = c->r;
 	int legacy = c->route == RT_CLIENT && c->u.client.legacy;
 
-	if (c->route == RT_PROXY) {
+	if (c->route == RT_FREDDIE) {
+		fr_held_close(c);
+	} else if (c->route == RT_PROXY) {
 		if (c->u.proxy.mp.pooled) {
 			match_pool_remove(&r->match, &c->u.proxy.mp);
 			r->nproxies--;

@@ -212,6 +212,7 @@ acquire(struct rdv_main *mm)
 	raise_nofile();
 	membudget_init(&r->mem, r->cfg.max_memory, NULL);
 	match_init(&r->match);
+	match_init(&r->fmatch);
 	if (addrtab_init(&r->addrs, RDV_ADDRS_MAX) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	for (i = 0; i < r->npub; i++) {

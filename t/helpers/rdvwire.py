@@ -52,3 +52,80 @@ class Bg(threading.Thread):
     def get(self, timeout=30):
         self.join(timeout)
         return self.result
+
+
+# --- freddie -------------------------------------------------------------
+import socket, time, urllib.parse
+
+BF = {"X-BF-Version": "v2.3.1"}
+
+
+def fpost(send_to, type_, data, version="v2.3.1", port=None, timeout=30):
+    """A freddie POST /v1/signal: (status, body)."""
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    if version is not None:
+        h["X-BF-Version"] = version
+    body = urllib.parse.urlencode({"data": data, "send-to": send_to, "type": str(type_)})
+    c = http.client.HTTPConnection("127.0.0.1", port or PORT, timeout=timeout)
+    c.request("POST", "/v1/signal", body, h)
+    r = c.getresponse()
+    b = r.read()
+    c.close()
+    return r.status, b
+
+
+class FBg(Bg):
+    def __init__(self, send_to, type_, data, **kw):
+        threading.Thread.__init__(self, daemon=True)
+        self.a, self.kw, self.result = (send_to, type_, data), kw, None
+        self.start()
+
+    def run(self):
+        try:
+            self.result = fpost(*self.a, **self.kw)
+        except Exception as e:
+            self.result = ("error", repr(e).encode())
+
+
+class Stream:
+    """A consumer's GET /v1/signal: the JSON lines it has received so far."""
+
+    def __init__(self, port=None):
+        self.s = socket.create_connection(("127.0.0.1", port or PORT))
+        self.s.sendall(b"GET /v1/signal HTTP/1.1\r\nHost: x\r\nX-BF-Version: v2.3.1\r\n\r\n")
+        self.buf, self.head, self.msgs, self.ended = b"", None, [], False
+
+    def poll(self, wait):
+        end = time.time() + wait
+        while time.time() < end and not self.ended:
+            self.s.settimeout(max(0.01, end - time.time()))
+            try:
+                c = self.s.recv(65536)
+            except socket.timeout:
+                break
+            if not c:
+                self.ended = True
+                break
+            self.buf += c
+            self._parse()
+        return self.msgs
+
+    def _parse(self):
+        if self.head is None:
+            if b"\r\n\r\n" not in self.buf:
+                return
+            self.head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        while b"\r\n" in self.buf:
+            n, rest = self.buf.split(b"\r\n", 1)
+            size = int(n, 16)
+            if len(rest) < size + 2:
+                return
+            if size == 0:
+                self.ended = True
+                return
+            for line in rest[:size].splitlines():
+                self.msgs.append(json.loads(line))
+            self.buf = rest[size + 2:]
+
+    def close(self):
+        self.s.close()

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rendezvous/fform.h"
 #include "rendezvous/match.h"
 #include "rendezvous/relays.h"
 #include "rendezvous/sfmsg.h"
@@ -138,6 +139,31 @@ START_TEST(test_match)
 }
 END_TEST
 
+START_TEST(test_fform)
+{
+	static const char body[] = "data=%7B%22SDP%22%3A1%7D+x&send-to=genesis&type=1&type=9&extra=%ZZ";
+	static const char good[] = "data=%7B%22SDP%22%3A1%7D+x&send-to=genesis&type=1&type=9";
+	struct fform f;
+	size_t i;
+
+	ck_assert_int_eq(fform_decode((const uint8_t *)body, strlen(body), &f), -1);
+	ck_assert_ptr_null(f.data);
+	ck_assert_int_eq(fform_decode((const uint8_t *)good, strlen(good), &f), (ssize_t)strlen(good));
+	ck_assert_str_eq(f.data, "{\"SDP\":1} x");
+	ck_assert_str_eq(f.send_to, "genesis");
+	ck_assert_int_eq(f.type, 1);
+	fform_free(&f);
+	for (i = 0; i <= strlen(good); i++) {
+		/* every prefix decodes or is refused, and never reads past it */
+		if (fform_decode((const uint8_t *)good, i, &f) > 0)
+			fform_free(&f);
+	}
+	ck_assert_int_eq(fform_decode((const uint8_t *)"type=x1", 7, &f), -1);
+	ck_assert_int_eq(fform_decode((const uint8_t *)"type=-", 6, &f), -1);
+	ck_assert_int_eq(fform_decode((const uint8_t *)"send-to=%00", 11, &f), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -151,6 +177,7 @@ main(void)
 	tcase_add_test(tc, test_encode);
 	tcase_add_test(tc, test_pattern);
 	tcase_add_test(tc, test_match);
+	tcase_add_test(tc, test_fform);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -108,7 +108,7 @@ prog_stun-prober := client/stun-prober      stun net proto tls base ev jansson
 prog_egress := egress/egress                tt net ws proto tls llhttp base ev jansson m
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
-prog_rendezvous := rendezvous/rendezvous  net proto llhttp base ev jansson
+prog_rendezvous := rendezvous/rendezvous  redis net proto llhttp base ev jansson
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
 ALL_PROGS += rendezvous
 

@@ -28,7 +28,9 @@
 #include "net/endpoint.h"
 #include "net/net.h"
 #include "proto/http.h"
+#include "redis/redisc.h"
 #include "relays.h"
+#include "rmsg.h"
 #include "sfmsg.h"
 
 #define RDV_LISTEN_MAX 8
@@ -63,11 +65,15 @@ enum rconn_state {
 	RC_CLIENT_WAIT,
 	RC_FR_HELD, /* freddie: a POST waiting for the reply addressed to it */
 	RC_STREAM,  /* freddie: a consumer's genesis stream */
+	RC_REDIS,   /* waiting for redis-server (a remote claim or an answer's owner) */
 	RC_WRITE,
 };
 
 struct rconn {
 	struct rconn *prev, *next;
+	struct rconn *snext; /* serial chain, while in_serial */
+	uint64_t serial;
+	int in_serial;
 	struct rdv *r;
 	ev_io rd, wr;
 	ev_timer tm;
@@ -85,6 +91,8 @@ struct rconn {
 	union {
 		struct {
 			struct mproxy mp;
+			struct rconn *hnext; /* held-by-sid chain */
+			int held;
 			char sid[SF_SID_MAX + 1];
 		} proxy;
 		struct {
@@ -96,7 +104,14 @@ struct rconn {
 			char sid[SF_SID_MAX + 1]; /* the proxy's, once matched */
 			struct addr_ent *proxy_addr;
 			ev_tstamp arrived;
+			int remote_pool; /* next redis pool to claim from; -1 when not claiming */
+			int remote_tries;
 		} client;
+		struct {
+			char sid[SF_SID_MAX + 1];
+			char *answer;
+			size_t answer_len;
+		} ans; /* an /answer whose client is in another process */
 		struct {
 			struct mproxy mp;         /* a genesis poster, while pooled */
 			struct mclient mc;        /* a consumer stream with no genesis yet */
@@ -117,6 +132,7 @@ struct rdv_metrics {
 	uint64_t refused_memory, unknown_bridge, timeouts_read, sid_clash;
 	uint64_t fr_genesis, fr_matches, fr_delivered, fr_not_found, fr_bad_version, fr_streams;
 	uint64_t fr_stream_cut, fr_no_reply;
+	uint64_t remote_claims, remote_matches, remote_served, remote_naks, remote_answers, redis_errors;
 };
 
 struct rdv_cfg {
@@ -142,6 +158,11 @@ struct rdv {
 	struct match fmatch;                        /* freddie's volunteers and idle consumers */
 	struct rconn *fslots[RDV_PENDING_BUCKETS];  /* freddie POSTs awaiting a reply, by reqID */
 	size_t nfslots, nvolunteers, nconsumers;
+	struct rconn *held[RDV_PENDING_BUCKETS];    /* parked proxy polls, by sid */
+	struct rconn *serials[RDV_PENDING_BUCKETS]; /* connections waiting for redis, by serial */
+	uint64_t next_serial;
+	struct redisc *rcmd, *rsub; /* --redis: commands, and our channel's subscription */
+	char proc[RMSG_PROC_LEN + 1];
 	struct membudget mem;
 	struct rconn *conns;
 	size_t nconns, nproxies, nclients;
@@ -176,6 +197,33 @@ int sf_route_of(const char *target, size_t len);
 void sf_route(struct rconn *c, const uint8_t *body, size_t len);
 void sf_held_timeout(struct rconn *c);
 void sf_held_close(struct rconn *c);
+
+/* rdv_sf.c, for rdv_redis.c */
+struct rconn *sf_held_proxy(struct rdv *r, const char *sid);
+/* Hand a parked proxy an offer from a client in another process. */
+void sf_remote_pair(struct rconn *p, const char *offer, size_t len, enum sf_nat nat, const char *relay);
+/* The answer for sid to the client waiting here: 1, or 0 when none waits. */
+int sf_deliver_answer(struct rdv *r, const char *sid, const char *answer, size_t len);
+/* A client of ours was taken by a proxy in another process (sid) with relay. */
+void sf_remote_pending(struct rconn *c, const char *sid, int relay);
+/* A nak: the remote proxy was gone; take the client back for another try. */
+struct rconn *sf_pending_take(struct rdv *r, const char *sid);
+/* No proxy anywhere: queue (client_wait) or answer "no proxies". */
+void sf_no_proxy(struct rconn *c);
+void sf_answer_reply(struct rconn *c, int delivered);
+
+/* rdv_redis.c */
+void rdv_redis_open(struct rdv *r, const struct endpoint *ep);
+void rdv_redis_close(struct rdv *r);
+int rdv_redis_up(const struct rdv *r);
+/* Advertise a parked proxy to the other processes. */
+void rdv_redis_advertise(struct rconn *p);
+/* Look for a proxy in another process: 0 when a claim started (c is held), -1 otherwise. */
+int rdv_redis_claim(struct rconn *c);
+/* An answer for a sid not waiting here: 0 when the lookup started (c held), -1 otherwise. */
+int rdv_redis_answer(struct rconn *c, const char *sid, const char *answer, size_t len);
+/* Forget a connection that was waiting for redis. */
+void rdv_serial_remove(struct rconn *c);
 
 /* rdv_freddie.c */
 void fr_route(struct rconn *c, const uint8_t *body, size_t len);

@@ -118,6 +118,15 @@ rdv_admin_body(void *arg, int which, char *out, size_t cap)
 	counter(&w, "freddie_streams_total", "freddie genesis streams opened", m->fr_streams);
 	counter(&w, "freddie_streams_cut_total", "freddie streams cut for falling behind", m->fr_stream_cut);
 	counter(&w, "freddie_no_reply_total", "freddie POSTs that got no reply in time", m->fr_no_reply);
+	gauge(&w, "redis_up", "1 when both redis connections are up (--redis)", rdv_redis_up(r));
+	counter(&w, "remote_claims_total", "clients that looked for a proxy in another process",
+	        m->remote_claims);
+	counter(&w, "remote_matches_total", "clients handed to a proxy in another process", m->remote_matches);
+	counter(&w, "remote_served_total", "proxies here handed a client of another process", m->remote_served);
+	counter(&w, "remote_naks_total", "remote offers whose proxy was gone", m->remote_naks);
+	counter(&w, "remote_answers_total", "answers forwarded to the process of their client",
+	        m->remote_answers);
+	counter(&w, "redis_errors_total", "redis commands that failed or timed out", m->redis_errors);
 	counter(&w, "match_scanned_total", "volunteer and client entries looked at by matchmaking",
 	        r->match.scanned);
 	return w.over ? -1 : (int)w.len;

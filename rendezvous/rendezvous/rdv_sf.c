@@ -123,13 +123,11 @@ client_reply(struct rconn *c, const char *answer, size_t alen, const char *error
 }
 
 static void
-proxy_reply(struct rconn *c, const char *status, const struct rconn *client, const char *relay)
+proxy_reply_raw(struct rconn *c, const char *status, const char *offer, size_t olen, const char *nat,
+                const char *relay)
 {
 	char small[128], *out = small;
 	size_t cap = sizeof(small);
-	const char *offer = client != NULL ? client->u.client.offer : NULL;
-	size_t olen = client != NULL ? client->u.client.offer_len : 0;
-	const char *nat = client != NULL ? sf_nat_name(client->u.client.mc.nat) : NULL;
 	ssize_t n = sf_proxy_response(NULL, 0, status, offer, olen, nat, relay);
 
 	if (n >= 0 && (size_t)n + 1 > cap) {
@@ -148,6 +146,64 @@ proxy_reply(struct rconn *c, const char *status, const struct rconn *client, con
 		free(out);
 }
 
+static void
+proxy_reply(struct rconn *c, const char *status, const struct rconn *client, const char *relay)
+{
+	if (client == NULL)
+		proxy_reply_raw(c, status, NULL, 0, NULL, relay);
+	else
+		proxy_reply_raw(c, status, client->u.client.offer, client->u.client.offer_len,
+		                sf_nat_name(client->u.client.mc.nat), relay);
+}
+
+static void
+held_add(struct rconn *p)
+{
+	size_t b = sid_bucket(p->u.proxy.sid);
+
+	p->u.proxy.hnext = p->r->held[b];
+	p->r->held[b] = p;
+	p->u.proxy.held = 1;
+}
+
+static void
+held_remove(struct rconn *p)
+{
+	struct rconn **pp;
+
+	if (!p->u.proxy.held)
+		return;
+	for (pp = &p->r->held[sid_bucket(p->u.proxy.sid)]; *pp != NULL; pp = &(*pp)->u.proxy.hnext) {
+		if (*pp == p) {
+			*pp = p->u.proxy.hnext;
+			break;
+		}
+	}
+	p->u.proxy.held = 0;
+}
+
+struct rconn *
+sf_held_proxy(struct rdv *r, const char *sid)
+{
+	struct rconn *p;
+
+	for (p = r->held[sid_bucket(sid)]; p != NULL; p = p->u.proxy.hnext) {
+		if (strcmp(p->u.proxy.sid, sid) == 0 && p->u.proxy.mp.pooled)
+			return p;
+	}
+	return NULL;
+}
+
+static void
+pending_add(struct rconn *c)
+{
+	size_t b = sid_bucket(c->u.client.sid);
+
+	c->u.client.hnext = c->r->pending[b];
+	c->r->pending[b] = c;
+	c->u.client.pending = 1;
+}
+
 /* The client was handed to the proxy: the offer goes out, the client waits for the answer. */
 static void
 pair(struct rconn *p, struct rconn *c)
@@ -159,6 +215,7 @@ pair(struct rconn *p, struct rconn *c)
 	double left = r->cfg.client_timeout - waited;
 
 	match_pool_remove(&r->match, &p->u.proxy.mp);
+	held_remove(p);
 	match_queue_remove(&r->match, &c->u.client.mc);
 	r->nproxies--;
 	r->m.matches++;
@@ -172,9 +229,7 @@ pair(struct rconn *p, struct rconn *c)
 	c->u.client.relay = relay;
 	c->u.client.proxy_addr = p->addr;
 	addrtab_ref(&r->addrs, p->addr);
-	c->u.client.hnext = r->pending[sid_bucket(c->u.client.sid)];
-	r->pending[sid_bucket(c->u.client.sid)] = c;
-	c->u.client.pending = 1;
+	pending_add(c);
 	rconn_hold(c, RC_CLIENT_WAIT, left > 0.05 ? left : 0.05);
 	log_debug("matched a %s client with a %s proxy, relay %s", sf_nat_name(c->u.client.mc.nat),
 	          sf_nat_name(p->u.proxy.mp.nat), r->relays.r[relay].url);
@@ -190,6 +245,8 @@ on_client(struct rconn *c, const uint8_t *body, size_t len)
 	uint64_t relays, now = rdv_now_ms(r);
 
 	c->u.client.legacy = len > 0 && body[0] == '{';
+	c->u.client.relay = -1;
+	c->u.client.remote_pool = -1;
 	if (sf_client_poll_decode(body, len, c->nat_hdr, &cp, &why) < 0) {
 		r->m.bad_version += strcmp(why, "unsupported message version") == 0;
 		r->m.bad_requests++;
@@ -228,14 +285,87 @@ on_client(struct rconn *c, const uint8_t *body, size_t len)
 		r->m.dead_proxies++;
 		rconn_close(p);
 	}
-	if (r->cfg.client_wait > 0) {
+	if (rdv_redis_claim(c) == 0)
+		return;
+	sf_no_proxy(c);
+}
+
+void
+sf_no_proxy(struct rconn *c)
+{
+	struct rdv *r = c->r;
+	double left = r->cfg.client_wait - (ev_now(r->loop) - c->u.client.arrived);
+
+	c->u.client.remote_pool = -1;
+	if (left > 0.01) {
 		match_queue_add(&r->match, &c->u.client.mc);
-		rconn_hold(c, RC_CLIENT_QUEUED, r->cfg.client_wait);
+		rconn_hold(c, RC_CLIENT_QUEUED, left);
 		return;
 	}
 	r->m.client_no_match++;
 	sf_held_close(c);
 	client_reply(c, NULL, 0, NO_PROXIES);
+}
+
+void
+sf_remote_pending(struct rconn *c, const char *sid, int relay)
+{
+	struct rdv *r = c->r;
+	double left = r->cfg.client_timeout - (ev_now(r->loop) - c->u.client.arrived);
+
+	strcpy(c->u.client.sid, sid);
+	c->u.client.relay = relay;
+	pending_add(c);
+	rconn_hold(c, RC_CLIENT_WAIT, left > 0.05 ? left : 0.05);
+}
+
+struct rconn *
+sf_pending_take(struct rdv *r, const char *sid)
+{
+	struct rconn *c = pending_find(r, sid);
+
+	if (c != NULL)
+		pending_remove(c);
+	return c;
+}
+
+void
+sf_remote_pair(struct rconn *p, const char *offer, size_t len, enum sf_nat nat, const char *relay)
+{
+	struct rdv *r = p->r;
+
+	match_pool_remove(&r->match, &p->u.proxy.mp);
+	held_remove(p);
+	r->nproxies--;
+	r->m.remote_served++;
+	proxy_reply_raw(p, "client match", offer, len, sf_nat_name(nat), relay);
+}
+
+int
+sf_deliver_answer(struct rdv *r, const char *sid, const char *answer, size_t len)
+{
+	struct rconn *cl = pending_find(r, sid);
+
+	if (cl == NULL)
+		return 0;
+	r->m.answers++;
+	pending_remove(cl);
+	if (cl->u.client.proxy_addr != NULL)
+		addrtab_outcome(cl->u.client.proxy_addr, 1);
+	client_reply(cl, answer, len, NULL);
+	sf_held_close(cl);
+	return 1;
+}
+
+void
+sf_answer_reply(struct rconn *c, int delivered)
+{
+	char out[64];
+	ssize_t n = sf_answer_response(out, sizeof(out), delivered);
+
+	if (!delivered)
+		c->r->m.client_gone_answers++;
+	rconn_reply(c, 200, out, (size_t)n);
 }
 
 static void
@@ -285,7 +415,9 @@ on_proxy(struct rconn *c, const uint8_t *body, size_t len)
 		pair(c, container_of(mc, struct rconn, u.client.mc));
 		return;
 	}
+	held_add(c);
 	rconn_hold(c, RC_PROXY_HELD, r->cfg.proxy_timeout);
+	rdv_redis_advertise(c);
 }
 
 static void
@@ -293,10 +425,8 @@ on_answer(struct rconn *c, const uint8_t *body, size_t len)
 {
 	struct rdv *r = c->r;
 	struct sf_answer a;
-	struct rconn *cl;
 	const char *why;
-	char out[64];
-	ssize_t n;
+	int delivered;
 
 	if (sf_answer_decode(body, len, &a, &why) < 0) {
 		r->m.bad_version += strcmp(why, "using unknown version") == 0;
@@ -304,19 +434,13 @@ on_answer(struct rconn *c, const uint8_t *body, size_t len)
 		rconn_reply(c, 400, NULL, 0);
 		return;
 	}
-	cl = pending_find(r, a.sid);
-	if (cl != NULL) {
-		r->m.answers++;
-		pending_remove(cl);
-		addrtab_outcome(cl->u.client.proxy_addr, 1);
-		client_reply(cl, a.answer, a.answer_len, NULL);
-		sf_held_close(cl);
-	} else {
-		r->m.client_gone_answers++;
+	delivered = sf_deliver_answer(r, a.sid, a.answer, a.answer_len);
+	if (!delivered && rdv_redis_answer(c, a.sid, a.answer, a.answer_len) == 0) {
+		sf_answer_free(&a);
+		return; /* its client may wait in another process */
 	}
 	sf_answer_free(&a);
-	n = sf_answer_response(out, sizeof(out), cl != NULL);
-	rconn_reply(c, 200, out, (size_t)n);
+	sf_answer_reply(c, delivered);
 }
 
 void
@@ -387,6 +511,14 @@ sf_held_timeout(struct rconn *c)
 	case RC_STREAM:
 		fr_timeout(c);
 		break;
+	case RC_REDIS:
+		r->m.redis_errors++;
+		rdv_serial_remove(c);
+		if (c->route == RT_CLIENT)
+			sf_no_proxy(c);
+		else
+			sf_answer_reply(c, 0);
+		break;
 	default:
 		break;
 	}
@@ -399,9 +531,13 @@ sf_held_close(struct rconn *c)
 	struct rdv *r = c->r;
 	int legacy = c->route == RT_CLIENT && c->u.client.legacy;
 
+	rdv_serial_remove(c);
 	if (c->route == RT_FREDDIE) {
 		fr_held_close(c);
+	} else if (c->route == RT_ANSWER) {
+		free(c->u.ans.answer);
 	} else if (c->route == RT_PROXY) {
+		held_remove(c);
 		if (c->u.proxy.mp.pooled) {
 			match_pool_remove(&r->match, &c->u.proxy.mp);
 			r->nproxies--;
@@ -418,7 +554,6 @@ sf_held_close(struct rconn *c)
 		addrtab_unref(&r->addrs, c->u.client.proxy_addr);
 	}
 	memset(&c->u, 0, sizeof(c->u));
-	c->u.client.relay = -1;
 	c->u.client.legacy = legacy; /* the answer still to write takes its form from it */
 	c->route = RT_NONE;
 }

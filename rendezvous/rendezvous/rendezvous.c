@@ -30,7 +30,7 @@ static const char usage_str[] =
 	"                  [--read-timeout SECONDS] [--idle-timeout SECONDS] [--max-conns N]\n"
 	"                  [--max-conns-per-addr N] [--max-proxies N] [--max-clients N]\n"
 	"                  [--max-memory BYTES] [--poll-rate N] [--poll-burst N]\n"
-	"                  [--trust-forwarded]\n";
+	"                  [--trust-forwarded] [--redis ENDPOINT]\n";
 
 static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{ "poll-rate", required_argument, NULL, 'o' },
 	{ "poll-burst", required_argument, NULL, 'b' },
 	{ "trust-forwarded", no_argument, NULL, 'F' },
+	{ "redis", required_argument, NULL, 'D' },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -58,7 +59,8 @@ struct rdv_main {
 	struct rdv r;
 	const char *listen[RDV_LISTEN_MAX];
 	size_t nlisten;
-	const char *admin, *bridges;
+	const char *admin, *bridges, *redis;
+	struct endpoint redis_ep;
 	ev_signal sigterm, sigint;
 };
 
@@ -149,6 +151,9 @@ parse(struct rdv_main *mm, int argc, char **argv)
 		case 'F':
 			cfg->trust_forwarded = 1;
 			break;
+		case 'D':
+			mm->redis = optarg;
+			break;
 		default:
 			cli_option(c);
 		}
@@ -176,6 +181,11 @@ validate(struct rdv_main *mm)
 		fatalx(EX_PW_USAGE, "--bridge-list %s", err);
 	if (r->relays.n == 0)
 		cli_usage_error("no relay to hand out: give --relay or --bridge-list");
+	if (mm->redis != NULL &&
+	    (endpoint_parse(mm->redis, &mm->redis_ep, err, sizeof(err)) == -1 || mm->redis_ep.nopts > 0 ||
+	     (mm->redis_ep.kind != EP_TCP && mm->redis_ep.kind != EP_UNIX) ||
+	     (mm->redis_ep.kind == EP_TCP && mm->redis_ep.port == 0)))
+		cli_usage_error("--redis %s: want tcp:HOST:PORT or unix:PATH", mm->redis);
 	if (mm->admin != NULL) {
 		struct endpoint ep;
 
@@ -231,6 +241,8 @@ acquire(struct rdv_main *mm)
 			fatal(EX_PW_TEMP, "--admin %s", mm->admin);
 		r->has_admin = 1;
 	}
+	if (mm->redis != NULL)
+		rdv_redis_open(r, &mm->redis_ep);
 }
 
 static void
@@ -274,6 +286,7 @@ teardown(struct rdv_main *mm)
 	size_t i;
 
 	rconn_close_all(r);
+	rdv_redis_close(r);
 	for (i = 0; i < r->npub; i++) {
 		listener_stop(&r->pub[i]);
 		if (r->pub_ep[i].kind == EP_UNIX)

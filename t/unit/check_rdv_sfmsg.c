@@ -13,6 +13,7 @@
 #include "rendezvous/fform.h"
 #include "rendezvous/match.h"
 #include "rendezvous/relays.h"
+#include "rendezvous/rmsg.h"
 #include "rendezvous/sfmsg.h"
 
 static const char client_body[] =
@@ -164,6 +165,35 @@ START_TEST(test_fform)
 }
 END_TEST
 
+START_TEST(test_rmsg)
+{
+	static const char ad_text[] = "0123456789abcdef|sid-1|5|1000|8";
+	static const char offer[] = "{\"op\":\"offer\",\"sid\":\"s\",\"from\":\"0123456789abcdef\",\"offer\":\"o\","
+	                            "\"nat\":\"restricted\",\"relay\":\"wss://x/\"}";
+	struct rmsg_ad ad;
+	struct rmsg m;
+	char out[128];
+	size_t i;
+
+	ck_assert_int_eq(rmsg_ad_decode((const uint8_t *)ad_text, strlen(ad_text), &ad), (ssize_t)strlen(ad_text));
+	ck_assert_str_eq(ad.sid, "sid-1");
+	ck_assert_int_eq(ad.relays, 5);
+	ck_assert_int_eq(ad.expiry_ms, 1000);
+	ck_assert_int_eq(rmsg_ad_encode(out, sizeof(out), &ad), (ssize_t)strlen(ad_text));
+	ck_assert_str_eq(out, ad_text);
+	for (i = 0; i < strlen(ad_text) - 1; i++)
+		ck_assert_int_eq(rmsg_ad_decode((const uint8_t *)ad_text, i, &ad), -1);
+	ck_assert_int_eq(rmsg_ad_decode((const uint8_t *)"0123456789abcdef|a|b|1|2|3", 26, &ad), -1);
+	ck_assert_int_eq(rmsg_decode((const uint8_t *)offer, strlen(offer), &m), (ssize_t)strlen(offer));
+	ck_assert_int_eq(m.op, RMSG_OFFER);
+	ck_assert_int_eq(m.nat, SF_NAT_RESTRICTED);
+	ck_assert_str_eq(m.relay, "wss://x/");
+	rmsg_free(&m);
+	ck_assert_int_eq(rmsg_decode((const uint8_t *)"{\"op\":\"offer\",\"sid\":\"s\"}", 24, &m), -1);
+	ck_assert_ptr_null(m.offer);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -178,6 +208,7 @@ main(void)
 	tcase_add_test(tc, test_pattern);
 	tcase_add_test(tc, test_match);
 	tcase_add_test(tc, test_fform);
+	tcase_add_test(tc, test_rmsg);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

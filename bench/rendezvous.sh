@@ -11,8 +11,9 @@
 #   memory      per held proxy poll and per waiting client
 #               (PW_BENCH_RDV_HOLD, 5000 each): RSS growth and the broker's
 #               own budget, divided by the count.
+#   two processes with redis-server (--redis): proxies poll process B,
+#               clients post to process A, so every match crosses redis.
 # Goal: >= 5,000 matches/s on one core, <= 4 KiB per waiting proxy.
-# Redis scale-out (two processes) is not built yet: no figure for it.
 cd "$(dirname "$0")/.." || exit 101
 PW_TOP=$PWD
 . "$PW_TOP/t/lib.sh"
@@ -80,4 +81,33 @@ hold() {
 }
 hold proxy
 hold client --client-wait 60
+
+if command -v redis-server >/dev/null; then
+	pw_start_bg redis redis-server --port 0 --unixsocket "$T/redis.sock" --save "" --appendonly no --dir "$T"
+	i=0
+	while [ ! -S "$T/redis.sock" ]; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || fail "redis-server did not open its socket"
+		python3 -c 'import time; time.sleep(0.1)'
+	done
+	rdv --redis "unix:$T/redis.sock"
+	pa=$rdv_port
+	pw_start rdvb 1 "$PW_BIN/rendezvous" -q -l tcp:127.0.0.1:0 --relay wss://snowflake.torproject.net/ \
+		--max-conns-per-addr 100000 --poll-rate 1000000 --poll-burst 1000000 --max-proxies 100000 \
+		--proxy-timeout 60 --client-timeout 60 --redis "unix:$T/redis.sock" --admin "unix:$T/admin-b.sock"
+	pb=$pw_port
+	i=0
+	while [ "$(rdv_metric "$T/admin.sock" rendezvous_redis_up)" != 1 ] ||
+		[ "$(rdv_metric "$T/admin-b.sock" rendezvous_redis_up)" != 1 ]; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || fail "redis not up"
+		python3 -c 'import time; time.sleep(0.1)'
+	done
+	line=$("$LOAD" match "$pb,$pa" "$NP" "$NP" "$SECS") || fail "rdv-load with redis failed"
+	echo "rendezvous two processes through redis (every match crosses): $line"
+	pw_stop rdv
+	pw_stop rdvb
+else
+	echo "rendezvous two processes through redis: skipped (no redis-server)"
+fi
 echo "rendezvous goal: >= 5000 matches/s (got $best), <= 4096 B per waiting proxy"

@@ -2,10 +2,10 @@
 /*
  * rdv-load: load for rendezvous's Snowflake wire, for bench/rendezvous.sh.
  *
- *   rdv-load match PORT PROXIES CLIENTS SECONDS
- *       PROXIES keep-alive connections poll, answer each match and poll
- *       again with a new Sid; CLIENTS connections post offers back to
- *       back. Prints "matches=N seconds=S rate=R/s latency_us=P50,P99"
+ *   rdv-load match PORT[,PORT2] PROXIES CLIENTS SECONDS
+ *       PROXIES keep-alive connections (to PORT) poll, answer each match and poll
+ *       again with a new Sid; CLIENTS connections (to PORT2 if given,
+ *       another process sharing a redis-server) post offers back to back. Prints "matches=N seconds=S rate=R/s latency_us=P50,P99"
  *       (client post to answer).
  *   rdv-load hold PORT proxy|client N
  *       N connections each send one poll (or offer) and hold; prints
@@ -37,7 +37,7 @@ struct lc {
 	double sent;
 };
 
-static uint16_t port;
+static uint16_t port, port2;
 static long matches;
 static double *lat;
 static size_t nlat;
@@ -52,9 +52,9 @@ now(void)
 }
 
 static int
-dial(void)
+dial(uint16_t to)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(to) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -177,7 +177,9 @@ main(int argc, char **argv)
 
 	if (argc < 5)
 		return 100;
-	port = (uint16_t)atoi(argv[2]);
+	port = port2 = (uint16_t)atoi(argv[2]);
+	if (strchr(argv[2], ',') != NULL)
+		port2 = (uint16_t)atoi(strchr(argv[2], ',') + 1);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -191,7 +193,7 @@ main(int argc, char **argv)
 		n = atoi(argv[4]);
 		cs = calloc((size_t)n, sizeof(*cs));
 		for (i = 0; i < n; i++) {
-			cs[i].fd = dial();
+			cs[i].fd = dial(port);
 			cs[i].id = i;
 			if (proxy)
 				send_poll(&cs[i]);
@@ -215,9 +217,9 @@ main(int argc, char **argv)
 	lat = malloc(sizeof(double) * LAT_MAX);
 	cs = calloc((size_t)(np + nc), sizeof(*cs));
 	for (i = 0; i < np + nc; i++) {
-		cs[i].fd = dial();
-		cs[i].id = i;
 		cs[i].is_proxy = i < np;
+		cs[i].fd = dial(cs[i].is_proxy ? port : port2);
+		cs[i].id = i;
 		ev.events = EPOLLIN;
 		ev.data.ptr = &cs[i];
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);

@@ -56,6 +56,7 @@
 #define FR_OFFER_TTL 15.0     /* remoteICEGatheringTTL: replies to offers and answers */
 #define FR_DEFAULT_TTL 5.0    /* defaultMsgTTL: replies to geneses and the rest */
 #define FR_STREAM_MAX 65536   /* bytes queued on one genesis stream before it is cut */
+#define FR_GENESIS_MAX 16384  /* one genesis line; freddie's are a few hundred bytes */
 #define FR_ID_LEN 36          /* a UUID */
 
 enum rconn_state {

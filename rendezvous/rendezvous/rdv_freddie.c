@@ -131,7 +131,11 @@ envelope(const char *id, long type, const char *data, size_t dlen, size_t *outle
 	return out;
 }
 
-/* Send a genesis to a consumer's stream; the stream is cut if it is too far behind. */
+/*
+ * Send a genesis to a consumer's stream; the stream is cut if it is too far
+ * behind. A fresh stream (the request being handled) always has room, as a
+ * genesis is at most FR_GENESIS_MAX, so only other connections are closed.
+ */
 static void
 consumer_send(struct rconn *con, struct rconn *vol)
 {
@@ -155,6 +159,14 @@ on_genesis(struct rconn *c, const struct fform *f)
 	c->u.fr.genesis = envelope(c->u.fr.id, FR_GENESIS, f->data, f->data_len, &c->u.fr.genesis_len);
 	if (c->u.fr.genesis == NULL) {
 		rconn_reply(c, 500, NULL, 0);
+		return;
+	}
+	if (c->u.fr.genesis_len > FR_GENESIS_MAX) {
+		/* a fresh stream must always take one genesis: see consumer_send */
+		free(c->u.fr.genesis);
+		c->u.fr.genesis = NULL;
+		r->m.oversize++;
+		rconn_reply_hdrs(c, 413, NULL, 0, plain_hdrs);
 		return;
 	}
 	membudget_force(&r->mem, membudget_cost(c->u.fr.genesis_len));

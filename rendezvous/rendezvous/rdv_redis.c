@@ -343,7 +343,8 @@ on_message(void *arg, uint64_t token, const struct redisc_reply *rep)
 		} else {
 			if (c != NULL)
 				rconn_close(c);
-			(void)publish(r, m.from, json_pack("{s:s, s:s, s:s}", "op", "nak", "sid", m.sid, "from", r->proc));
+			(void)publish(r, m.from,
+			              json_pack("{s:s, s:s, s:s}", "op", "nak", "sid", m.sid, "from", r->proc));
 		}
 		break;
 	case RMSG_NAK:

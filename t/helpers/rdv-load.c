@@ -5,7 +5,8 @@
  *   rdv-load match PORT[,PORT2] PROXIES CLIENTS SECONDS
  *       PROXIES keep-alive connections (to PORT) poll, answer each match and poll
  *       again with a new Sid; CLIENTS connections (to PORT2 if given,
- *       another process sharing a redis-server) post offers back to back. Prints "matches=N seconds=S rate=R/s latency_us=P50,P99"
+ *       another process sharing a redis-server) post offers back to back.
+ *       Prints "matches=N seconds=S rate=R/s latency_us=P50,P99"
  *       (client post to answer).
  *   rdv-load hold PORT proxy|client N
  *       N connections each send one poll (or offer) and hold; prints
@@ -26,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OFFER "{\\\"type\\\":\\\"offer\\\",\\\"sdp\\\":\\\"v=0\\\\r\\\\na=candidate:1 1 udp 1 192.0.2.1 5000 typ host\\\\r\\\\n\\\"}"
+#define OFFER                                                                        \
+	"{\\\"type\\\":\\\"offer\\\",\\\"sdp\\\":\\\"v=0\\\\r\\\\n" \
+	"a=candidate:1 1 udp 1 192.0.2.1 5000 typ host\\\\r\\\\n\\\"}"
 #define ANSWER "{\\\"type\\\":\\\"answer\\\",\\\"sdp\\\":\\\"v=0\\\\r\\\\n\\\"}"
 #define LAT_MAX 2000000
 

@@ -25,11 +25,15 @@ redis_start() {
 }
 redis_start
 
-for p in a b; do
-	pw_start "rdv$p" 1 "$PW_BIN/rendezvous" -v -l tcp:127.0.0.1:0 --relay wss://snowflake.torproject.net/ \
-		--redis "unix:$T/redis.sock" --admin "unix:$T/admin-$p.sock" --proxy-timeout 8 --client-timeout 4
-	eval "port_$p=\$pw_port"
-done
+# rdv_start NAME: one rendezvous process on the shared redis-server.
+rdv_start() {
+	pw_start "rdv$1" 1 "$PW_BIN/rendezvous" -v -l tcp:127.0.0.1:0 --relay wss://snowflake.torproject.net/ \
+		--redis "unix:$T/redis.sock" --admin "unix:$T/admin-$1.sock" --proxy-timeout 8 --client-timeout 4
+}
+rdv_start a
+port_a=$pw_port
+rdv_start b
+port_b=$pw_port
 
 # until_up SOCK: wait (bounded) for a process to have both redis connections up.
 until_up() {

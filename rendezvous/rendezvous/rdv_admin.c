@@ -96,6 +96,7 @@ rdv_admin_body(void *arg, int which, char *out, size_t cap)
 	        m->timeouts_read);
 	counter(&w, "incorrect_relay_pattern_total", "proxies admitting none of our relays",
 	        m->relay_pattern);
+	counter(&w, "sid_clash_total", "proxy polls with a Sid already held or awaiting an answer", m->sid_clash);
 	counter(&w, "unknown_bridge_total", "clients asking for a bridge not in the list",
 	        m->unknown_bridge);
 	put(&w, "# HELP rendezvous_refused_total work refused for a limit\n"

@@ -373,6 +373,7 @@ on_proxy(struct rconn *c, const uint8_t *body, size_t len)
 {
 	struct rdv *r = c->r;
 	struct sf_proxy_poll pp;
+	struct rconn *old;
 	struct mclient *mc;
 	const char *why;
 	uint64_t now = rdv_now_ms(r);
@@ -402,6 +403,18 @@ on_proxy(struct rconn *c, const uint8_t *body, size_t len)
 		r->m.refused_proxies++;
 		proxy_reply(c, "no match", NULL, NULL);
 		return;
+	}
+	if (pending_find(r, pp.sid) != NULL) {
+		/* a client is waiting for this Sid's answer: no second match on it */
+		r->m.sid_clash++;
+		proxy_reply(c, "no match", NULL, NULL);
+		return;
+	}
+	if ((old = sf_held_proxy(r, pp.sid)) != NULL) {
+		/* the same Sid polls again (its client gave up on the last poll): the new poll replaces it */
+		r->m.sid_clash++;
+		sf_held_close(old);
+		proxy_reply(old, "no match", NULL, NULL);
 	}
 	strcpy(c->u.proxy.sid, pp.sid);
 	c->u.proxy.mp.nat = pp.nat;

@@ -4,7 +4,8 @@
 # fresher proxy that vanished (reset or FIN while its poll was held) loses
 # to an older live one, and with only dead proxies the client hears "no
 # proxies" at once instead of waiting out --client-timeout. The pool count
-# on the admin listener drops as the dead polls are seen.
+# on the admin listener drops as the dead polls are seen. A Sid that polls
+# again while its first poll is held replaces it.
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-rdv.sh"
 
@@ -51,6 +52,22 @@ dt = time.time() - t0
 if got != (200, b'{"error":"no snowflake proxies currently available"}') or dt > 3:
     sys.exit("only a dead proxy: %r after %.2fs" % (got, dt))
 print("# only a dead proxy: no-proxies answer after %.2fs" % dt)
+# The same Sid polls again while its first poll is held: the first is let
+# go with "no match" at once, the second is the one a client gets.
+first = w.Bg("/proxy", w.proxy_body("dup"))
+time.sleep(0.2)
+t0 = time.time()
+second = w.Bg("/proxy", w.proxy_body("dup"))
+got = first.get()
+if got != (200, b'{"Status":"no match","Offer":"","NAT":"","RelayURL":""}') or time.time() - t0 > 3:
+    sys.exit("first poll of a repeated Sid: %r after %.2fs" % (got, time.time() - t0))
+c = w.Bg("/client", w.client_body(offer))
+st, b = second.get()
+if json.loads(b)["Status"] != "client match":
+    sys.exit("second poll of a repeated Sid: %r" % b)
+w.post("/answer", w.answer_body("dup", '{"type":"answer","sdp":"v=0"}'))
+if b"answer" not in c.get()[1]:
+    sys.exit("client of the repeated Sid: %r" % (c.get(),))
 PY
 [ "$(rdv_metric "$T/admin.sock" rendezvous_proxies_waiting)" = 0 ] || fail "dead polls still counted"
 [ "$(rdv_metric "$T/admin.sock" rendezvous_client_timeouts_total)" = 0 ] || fail "a client timed out"

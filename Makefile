@@ -109,7 +109,9 @@ prog_stun-prober := client/stun-prober      stun net proto tls base ev jansson
 prog_egress := egress/egress                tt net ws proto tls llhttp base ev jansson m
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
+prog_rendezvous := rendezvous/rendezvous  redis net proto llhttp base ev jansson
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
+ALL_PROGS += rendezvous
 
 dir_of = $(firstword $(prog_$(1)))
 uses_of = $(wordlist 2,99,$(prog_$(1)))
@@ -152,7 +154,7 @@ all: $(PROG_BINS) $(HELPER_BINS)
 # tests reach program modules as "PROGRAM/x.h" through -Iclient -Iegress
 # -Iserver, never by a relative path.
 $(foreach l,$(PWLIBS),$(eval $(B)/common/$(l)/%.o: XFLAGS = $$(cflags_$(l))))
-$(B)/t/%.o: XFLAGS = -Iclient -Iegress -Iserver
+$(B)/t/%.o: XFLAGS = -Iclient -Iegress -Iserver -Irendezvous
 # The release number, from VERSION, reaches cli.o only: a bump rebuilds one file.
 PW_VERSION := $(shell cat VERSION 2>/dev/null)
 $(B)/common/base/cli.o: XFLAGS = $(cflags_base) -DPW_VERSION='"$(PW_VERSION)"'
@@ -236,7 +238,7 @@ lint:
 # --- fuzzing (clang libFuzzer) -------------------------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 $(foreach l,$(PWLIBS),$(eval $(BF)/obj/common/$(l)/%.o: XFLAGS = $$(cflags_$(l))))
-$(BF)/obj/t/%.o: XFLAGS = -Iclient -Iegress -Iserver
+$(BF)/obj/t/%.o: XFLAGS = -Iclient -Iegress -Iserver -Irendezvous
 $(BF)/obj/%.o: %.c
 	$(call msg,FUZZCC,$<)
 	@mkdir -p $(@D)

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lanturn-client's engine: the carrier stream on stdin/stdout (the
+ * preamble, then encapsulated packets) carried by calls (common/call)
+ * through TURN channels (stun/turnpath), one call at a time but for the
+ * overlap of a rotation.
+ *
+ * A call is a "leg": a TURN path to the egress's peer address, then a
+ * call over its channel. The first leg starts at once (the preamble is
+ * handed to its call when it arrives). A leg that is lost (allocation
+ * gone, DTLS failed) is replaced by a new one on the fleet's next pick;
+ * when no endpoint is healthy the carrier exits with the reason
+ * (DESIGN.md §4). Rotation: after a duration drawn uniformly from
+ * [dur_min_ms, dur_max_ms] a new leg is made (new allocation,
+ * credentials, certificate, DTLS, SSRC) while the old one still carries
+ * the session; once the new call is up, packets go to it and the old one
+ * is released LANC_OVERLAP_MS later, so the egress's downstream, which
+ * follows the newest carrier, loses nothing in flight.
+ *
+ * Backpressure: a packet the call refuses stays here (one packet) and
+ * stdin is not read until the call says it is writable again; stdin is
+ * not read either while no call is up. Downstream, packets from calls
+ * wait in a bounded queue for stdout (dropped when full: KCP repairs).
+ */
+#ifndef PW_LANC_H
+#define PW_LANC_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "call/call.h"
+#include "nss/fp.h"
+#include "stun/turnpath.h"
+
+#define LANC_OVERLAP_MS 3000     /* old call kept after the new one is up */
+#define LANC_RETRY_MS 200        /* between a lost leg and the next */
+#define LANC_ROTATE_RETRY_MS 5000 /* a rotation whose new leg failed */
+#define LANC_STOP_MS 3000        /* waiting for Refresh 0 answers at exit */
+#define LANC_OUTQ 512            /* packets waiting for stdout */
+#define LANC_DUR_MIN_MS (25 * 60 * 1000ULL)
+#define LANC_DUR_MAX_MS (35 * 60 * 1000ULL)
+
+struct lanc_cfg {
+	struct turnpath_fleet fleet;
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	uint8_t pin[FP_LEN];
+	enum call_profile profile;
+	int dtx;
+	uint64_t dur_min_ms, dur_max_ms;
+};
+
+/* Run until the session or the path is gone; the exit status. */
+int lanc_run(struct lanc_cfg *cfg);
+
+#endif

@@ -154,18 +154,18 @@ read_all(const char *path, uint8_t *buf, size_t cap, char *err, size_t errlen)
 }
 
 int
-turncred_find(const char *path, const struct stun_uri *want, struct turncred *out, char *err,
-               size_t errlen)
+turncred_find(const char *path, const struct stun_uri *want, const struct stun_uri *alt,
+              struct turncred *out, char *err, size_t errlen)
 {
 	uint8_t *buf = malloc(TURNCRED_FILE_MAX);
-	struct turncred c, same_host;
-	int have_host = 0, rc = 0;
+	struct turncred c, other;
+	int have_other = 0, rc = 0;
 	size_t off = 0, lineno = 0;
 	ssize_t n, used;
 	char why[128];
 
 	memset(out, 0, sizeof(*out));
-	memset(&same_host, 0, sizeof(same_host));
+	memset(&other, 0, sizeof(other));
 	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -189,22 +189,21 @@ turncred_find(const char *path, const struct stun_uri *want, struct turncred *ou
 		if (rc == 0 && turncred_same(&c.uri, want)) {
 			*out = c;
 			rc = 1;
-		} else if (!have_host && want->transport == STUN_URI_TLS &&
-		    c.uri.transport != STUN_URI_TLS && strcmp(c.uri.host, want->host) == 0) {
-			same_host = c;
-			have_host = 1;
+		} else if (!have_other && alt != NULL && turncred_same(&c.uri, alt)) {
+			other = c;
+			have_other = 1;
 		}
 		turncred_wipe(&c);
 	}
-	if (rc == 0 && have_host) {
-		*out = same_host;
+	if (rc == 0 && have_other) {
+		*out = other;
 		out->uri = *want;
 		rc = 1;
 	}
 out:
 	if (rc == -1)
 		turncred_wipe(out);
-	turncred_wipe(&same_host);
+	turncred_wipe(&other);
 	secret_wipe(buf, TURNCRED_FILE_MAX);
 	free(buf);
 	return rc;

@@ -12,8 +12,9 @@
  * Fields are separated by spaces or tabs; lines end in "\n" (a "\r"
  * before it is dropped); blank lines and lines starting with "#" are
  * skipped. USERNAME and PASSWORD are printable ASCII without blanks. A
- * turns: server with no line of its own uses the line of the turn:
- * server on the same host (the same coturn's TLS listener).
+ * turns: server that is the TLS listener of a turn: server (the same
+ * coturn) may go without a line of its own: the caller names that
+ * turn: server as the alternative.
  *
  * turncred_line is the pure parser, one line at a time. turncred_find
  * reads the file (at most TURNCRED_FILE_MAX bytes) and keeps only the
@@ -57,13 +58,13 @@ ssize_t turncred_line(const uint8_t *p, size_t n, struct turncred *c, char *err,
 int turncred_same(const struct stun_uri *a, const struct stun_uri *b);
 
 /*
- * Read path and find the credentials for want: its own line, or for a
- * turns: URI the turn: line of the same host. 1 found (*out set), 0 not
+ * Read path and find the credentials for want: its own line, else the
+ * line of alt (NULL: none). 1 found (*out set, out->uri = *want), 0 not
  * in the file, -1 with a reason in err (unreadable, too big, a bad line:
- * "line N: why").
+ * "line N: why"). Every line is checked, not only the one found.
  */
-int turncred_find(const char *path, const struct stun_uri *want, struct turncred *out, char *err,
-                   size_t errlen);
+int turncred_find(const char *path, const struct stun_uri *want, const struct stun_uri *alt,
+                  struct turncred *out, char *err, size_t errlen);
 
 /* Wipe the secrets of an entry. */
 void turncred_wipe(struct turncred *c);

@@ -51,7 +51,6 @@ turnpath_fleet_add(struct turnpath_fleet *f, const char *text, char *err, size_t
 {
 	struct turnpath_server s;
 	struct turnpath_ep *e = NULL;
-	size_t i;
 	int tls, rc;
 
 	memset(&s, 0, sizeof(s));
@@ -62,22 +61,13 @@ turnpath_fleet_add(struct turnpath_fleet *f, const char *text, char *err, size_t
 		return -1;
 	}
 	tls = s.uri.transport == STUN_URI_TLS;
-	for (i = 0; i < f->n; i++) {
-		struct turnpath_ep *x = &f->ep[i];
-		const char *host = x->has_plain ? x->plain.uri.host : x->tls.uri.host;
-
-		if (strcmp(host, s.uri.host) == 0) {
-			e = x;
-			break;
-		}
-	}
-	if (e != NULL && (tls ? e->has_tls : e->has_plain)) {
-		snprintf(err, errlen, "a second %s server for host %s", tls ? "turns:" : "turn:", s.uri.host);
-		return -1;
-	}
+	/* A turns: URI right after a turn: URI of the same host is that server's TLS listener. */
+	if (tls && f->n > 0 && f->ep[f->n - 1].has_plain && !f->ep[f->n - 1].has_tls &&
+	    strcmp(f->ep[f->n - 1].plain.uri.host, s.uri.host) == 0)
+		e = &f->ep[f->n - 1];
 	if (e == NULL) {
 		if (f->n == FLEET_MAX) {
-			snprintf(err, errlen, "more than %d TURN hosts", FLEET_MAX);
+			snprintf(err, errlen, "more than %d TURN servers", FLEET_MAX);
 			return -1;
 		}
 		e = &f->ep[f->n++];
@@ -100,11 +90,12 @@ turnpath_fleet_add(struct turnpath_fleet *f, const char *text, char *err, size_t
 }
 
 static int
-check_cred(struct turnpath_fleet *f, const struct stun_uri *u, char *err, size_t errlen)
+check_cred(struct turnpath_fleet *f, const struct stun_uri *u, const struct stun_uri *alt, char *err,
+           size_t errlen)
 {
 	struct turncred c;
 	char name[STUN_URI_MAX + 8];
-	int rc = turncred_find(f->cred_file, u, &c, err, errlen);
+	int rc = turncred_find(f->cred_file, u, alt, &c, err, errlen);
 
 	turncred_wipe(&c);
 	if (rc == 0) {
@@ -126,9 +117,9 @@ turnpath_fleet_ready(struct turnpath_fleet *f, char *err, size_t errlen)
 	for (i = 0; i < f->n; i++) {
 		struct turnpath_ep *e = &f->ep[i];
 
-		if (e->has_plain && check_cred(f, &e->plain.uri, err, errlen) == -1)
+		if (e->has_plain && check_cred(f, &e->plain.uri, NULL, err, errlen) == -1)
 			return -1;
-		if (e->has_tls && check_cred(f, &e->tls.uri, err, errlen) == -1)
+		if (e->has_tls && check_cred(f, &e->tls.uri, e->has_plain ? &e->plain.uri : NULL, err, errlen) == -1)
 			return -1;
 		if (e->has_tls && f->tls == NULL) {
 			snprintf(err, errlen, "turns: %s needs TLS, which is not set up", e->tls.uri.host);
@@ -233,6 +224,7 @@ static int
 transport_start(struct turnpath *p, const struct turnpath_server *s, char *err, size_t errlen)
 {
 	struct turnpath_fleet *f = p->f;
+	const struct turnpath_ep *e = &f->ep[p->ep];
 	struct tls_conn_opts tlso;
 	struct turnc_cfg cfg;
 	struct turncred c;
@@ -242,7 +234,8 @@ transport_start(struct turnpath *p, const struct turnpath_server *s, char *err, 
 	p->t = NULL;
 	p->tls = s->uri.transport == STUN_URI_TLS;
 	(void)stun_uri_format(&s->uri, p->name, sizeof(p->name));
-	rc = turncred_find(f->cred_file, &s->uri, &c, err, errlen);
+	rc = turncred_find(f->cred_file, &s->uri, s == &e->tls && e->has_plain ? &e->plain.uri : NULL, &c,
+	    err, errlen);
 	if (rc != 1) {
 		if (rc == 0)
 			snprintf(err, errlen, "%s: no line for %s", f->cred_file, p->name);

@@ -4,10 +4,12 @@
  * bound to one peer, on an endpoint the fleet picks (fleet.h), with the
  * credentials of the file turncred.h reads, and the TURNS fallback.
  *
- * An endpoint is what one coturn offers on one host: a turn: server (UDP,
- * or TCP with ?transport=tcp) and/or a turns: server (TLS). --turn URIs
- * with the same host make one endpoint, so "--turn turn:h:3478 --turn
- * turns:h:5349" is one server reachable both ways. Over UDP the
+ * An endpoint is what one coturn offers: a turn: server (UDP, or TCP
+ * with ?transport=tcp) and/or a turns: server (TLS). A turns: URI given
+ * right after a turn: URI of the same host is that server's TLS
+ * listener, so "--turn turn:h:3478 --turn turns:h:5349" is one server
+ * reachable both ways (and the turns: one may use the turn: one's
+ * credentials line); every other URI is an endpoint of its own. Over UDP the
  * allocation, permission and channel must be in place within udp_wait_ms
  * (TURNPATH_UDP_WAIT_MS, 1.5 s, as upstream's phase 4); if not, or if UDP
  * fails otherwise, the path goes on over TLS (RFC 8656 §12.4 framing,
@@ -71,8 +73,7 @@ struct turnpath_fleet {
 /* Before adding: zero f, then set loop and cred_file (and the rest as needed). */
 /*
  * Add a --turn URI (resolved now, once). 0, or -1 with a reason in err:
- * not turn:/turns:, unresolvable, a second URI of the same kind for one
- * host, more than FLEET_MAX endpoints.
+ * not turn:/turns:, unresolvable, more than FLEET_MAX endpoints.
  */
 int turnpath_fleet_add(struct turnpath_fleet *f, const char *uri, char *err, size_t errlen);
 /*

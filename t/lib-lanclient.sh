@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# t/lib-lanclient.sh — the lanturn-client tests' own helpers (POSIX sh).
+# Source after t/lib.sh and t/lib-turn.sh.
+#
+#   lanc_turn NAME [TURNSERVER-ARG…]   a coturn of its own, as turn_start
+#       starts it, with its files in $T/NAME (log $T/NAME/turn.log); every
+#       coturn shares one certificate ($T/turn-cert.pem, made here) and the
+#       REST secret. Sets NAME_port, NAME_tls_port (with TURN_TLS=1) and
+#       NAME_pid.
+#   lanc_cred URI [TTL [ID]]          a credentials line for URI: username
+#       "EXPIRY:ID" (EXPIRY = now + TTL, default 600 s; a negative TTL has
+#       expired), password minted with turn_rest_pass.
+#   lanc_free_udp                      a UDP port on 127.0.0.1 where nothing
+#       answers (bound and closed at the time of asking).
+
+lanc_turn() {
+	_name=$1
+	shift
+	if [ "${TURN_TLS:-0}" = 1 ] && ! [ -s "$T/turn-cert.pem" ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+			-keyout "$T/turn-key.pem" -out "$T/turn-cert.pem" -subj /CN=127.0.0.1 \
+			-addext "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1" 2>"$T/openssl.err" ||
+			fail "openssl: $(cat "$T/openssl.err")"
+	fi
+	_lt=$T
+	mkdir -p "$T/$_name"
+	[ -s "$T/turn-cert.pem" ] && cp "$T/turn-cert.pem" "$T/turn-key.pem" "$T/$_name/"
+	T=$T/$_name
+	# shellcheck disable=SC2119,SC2120
+	turn_start "$@"
+	T=$_lt
+	eval "${_name}_port=\$turn_port ${_name}_tls_port=\$turn_tls_port ${_name}_pid=\$turn_pid"
+}
+
+lanc_cred() {
+	_u="$(($(date +%s) + ${2:-600})):${3:-lanc}"
+	printf '%s %s %s\n' "$1" "$_u" "$(turn_rest_pass "$_u")"
+}
+
+lanc_free_udp() {
+	python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}

@@ -109,7 +109,7 @@ prog_stun-prober := client/stun-prober      stun net proto tls base ev jansson
 prog_egress := egress/egress                tt net proto tls llhttp base ev jansson m
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
-prog_lanturn-egress := egress/lanturn-egress call nss srtp net proto base ev m
+prog_lanturn-egress := egress/lanturn-egress call nss srtp net proto llhttp base ev m
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server lanturn-egress
 
 dir_of = $(firstword $(prog_$(1)))

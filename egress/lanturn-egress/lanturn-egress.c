@@ -32,6 +32,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "call/call.h"
+#include "net/admin.h"
 #include "net/endpoint.h"
 #include "net/net.h"
 #include "nss/nssc.h"
@@ -42,9 +43,10 @@
 static const char usage_str[] =
 	"usage: lanturn-egress [-hqv] -l udp:HOST:PORT -u ENDPOINT [--max-calls N]\n"
 	"                      [--max-calls-per-source N] [--handshake-rate N]\n"
-	"                      [--idle-timeout SECONDS] [--max-memory BYTES]\n";
+	"                      [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
+	"                      [--max-memory BYTES] [--admin ENDPOINT]\n";
 
-enum { O_MAXCALLS = 0x100, O_PERSRC, O_RATE, O_IDLE, O_MEM };
+enum { O_MAXCALLS = 0x100, O_PERSRC, O_RATE, O_IDLE, O_MEM, O_HS, O_ADMIN };
 
 static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -54,6 +56,8 @@ static const struct option longopts[] = {
 	{ "handshake-rate", required_argument, NULL, O_RATE },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "max-memory", required_argument, NULL, O_MEM },
+	{ "handshake-timeout", required_argument, NULL, O_HS },
+	{ "admin", required_argument, NULL, O_ADMIN },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -69,7 +73,7 @@ struct lcall {
 	struct sockaddr_storage peer;
 	socklen_t plen;
 	struct call *call;
-	int fd, connected, held;
+	int fd, connected, held, is_up;
 	ev_io rio, wio;
 	struct buf up;                /* to the egress */
 	uint8_t in[DOWN_READ];        /* from the egress, not yet framed */
@@ -97,10 +101,14 @@ struct lm {
 	struct nssc_id *id;
 	struct lcall *calls;
 	size_t ncalls, max_calls, max_per_src;
-	double rate, idle;
+	double rate, idle, hs_timeout;
 	size_t max_memory;
 	struct rate rates[RATE_SOURCES];
 	unsigned long long refused_limit, refused_rate, refused_memory, expired, failed;
+	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, ignored;
+	size_t nup;
+	struct admin admin;
+	int has_admin;
 	ev_timer sweep;
 	ev_signal sigterm, sigint;
 };
@@ -165,6 +173,7 @@ on_call_send(void *arg, const uint8_t *p, size_t n)
 {
 	struct lcall *lc = arg;
 
+	lc->m->dgrams_out++;
 	/* UDP: a full socket buffer drops, as the network would. */
 	(void)sendto(lc->m->ufd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&lc->peer, lc->plen);
 }
@@ -285,7 +294,11 @@ on_call_writable(void *arg)
 static void
 on_call_up(void *arg)
 {
-	(void)arg;
+	struct lcall *lc = arg;
+
+	lc->is_up = 1;
+	lc->m->nup++;
+	lc->m->calls_up_total++;
 }
 
 static void
@@ -363,6 +376,8 @@ lcall_free(struct lcall *lc)
 			break;
 		}
 	m->ncalls--;
+	if (lc->is_up)
+		m->nup--;
 	if ((r = rate_of(m, &lc->peer)) != NULL && r->calls > 0)
 		r->calls--;
 	ev_io_stop(m->loop, &lc->rio);
@@ -377,7 +392,7 @@ lcall_free(struct lcall *lc)
 static struct lcall *
 lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 {
-	struct call_cfg cfg = { .role = CALL_SERVER, .id = m->id };
+	struct call_cfg cfg = { .role = CALL_SERVER, .id = m->id, .handshake_timeout = m->hs_timeout };
 	struct call_cbs cbs = { .send = on_call_send, .preamble = on_call_preamble,
 		.packet = on_call_packet, .writable = on_call_writable, .up = on_call_up,
 		.failed = on_call_failed };
@@ -427,6 +442,7 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 	lc->next = m->calls;
 	m->calls = lc;
 	m->ncalls++;
+	m->calls_total++;
 	r->calls++;
 	if (call_start(lc->call) < 0) {
 		lcall_free(lc);
@@ -453,13 +469,16 @@ on_udp(struct ev_loop *loop, ev_io *w, int revents)
 		n = recvfrom(m->ufd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&peer, &plen);
 		if (n < 0)
 			return;
+		m->dgrams_in++;
 		for (lc = m->calls; lc; lc = lc->next)
 			if (same_addr(&lc->peer, &peer, 1))
 				break;
 		if (!lc) {
 			/* Only a DTLS ClientHello record opens a call. */
-			if (n < 14 || buf[0] != 22 || buf[13] != 1)
+			if (n < 14 || buf[0] != 22 || buf[13] != 1) {
+				m->ignored++;
 				continue;
+			}
 			if ((lc = lcall_new(m, &peer, plen)) == NULL)
 				continue;
 		}
@@ -486,6 +505,28 @@ on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	log_debug("calls %zu memory %zu refused limit %llu rate %llu memory %llu expired %llu",
 	          m->ncalls, memory_used(m), m->refused_limit, m->refused_rate, m->refused_memory,
 	          m->expired);
+}
+
+static int
+admin_body(void *arg, int which, char *out, size_t cap)
+{
+	const struct lm *m = arg;
+
+	if (which == 0)
+		return snprintf(out, cap, "ok calls=%zu up=%zu\n", m->ncalls, m->nup);
+	return snprintf(out, cap,
+	                "lanturn_calls %zu\nlanturn_calls_up %zu\nlanturn_calls_max %zu\n"
+	                "lanturn_calls_total %llu\nlanturn_calls_up_total %llu\n"
+	                "lanturn_calls_failed_total %llu\nlanturn_calls_expired_total %llu\n"
+	                "lanturn_refused_total{reason=\"limit\"} %llu\n"
+	                "lanturn_refused_total{reason=\"rate\"} %llu\n"
+	                "lanturn_refused_total{reason=\"memory\"} %llu\n"
+	                "lanturn_ignored_total %llu\nlanturn_datagrams_in_total %llu\n"
+	                "lanturn_datagrams_out_total %llu\n"
+	                "lanturn_memory_bytes %zu\nlanturn_memory_max_bytes %zu\n",
+	                m->ncalls, m->nup, m->max_calls, m->calls_total, m->calls_up_total, m->failed,
+	                m->expired, m->refused_limit, m->refused_rate, m->refused_memory, m->ignored,
+	                m->dgrams_in, m->dgrams_out, memory_used(m), m->max_memory);
 }
 
 static void
@@ -526,7 +567,8 @@ int
 main(int argc, char **argv)
 {
 	static struct lm m;
-	const char *listen = NULL, *upstream = NULL;
+	const char *listen = NULL, *upstream = NULL, *admin = NULL;
+	struct endpoint admin_ep;
 	char err[NSSC_ERR_MAX], fps[FP_STR_MAX], name[ENDPOINT_STR_MAX + 8];
 	uint8_t fp[FP_LEN];
 	struct lcall *lc;
@@ -537,6 +579,7 @@ main(int argc, char **argv)
 	m.max_per_src = 64;
 	m.rate = 20;
 	m.idle = 30;
+	m.hs_timeout = CALL_HANDSHAKE_TIMEOUT;
 	m.max_memory = 64u << 20;
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:u:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -548,6 +591,11 @@ main(int argc, char **argv)
 		case O_IDLE:
 			m.idle = (double)cli_seconds_ms("--idle-timeout", optarg, 1000, 86400000) / 1000.0;
 			break;
+		case O_HS:
+			m.hs_timeout =
+			    (double)cli_seconds_ms("--handshake-timeout", optarg, 100, 600000) / 1000.0;
+			break;
+		case O_ADMIN: admin = optarg; break;
 		case O_MEM: m.max_memory = cli_u64("--max-memory", optarg, 1u << 20, 1ULL << 40); break;
 		default: cli_option(c);
 		}
@@ -562,6 +610,9 @@ main(int argc, char **argv)
 			fatalx(EX_PW_TEMP, "-u %s: %s", upstream, gai_strerror(e));
 	} else if (m.up_ep.kind != EP_UNIX)
 		cli_usage_error("-u %s: want tcp:HOST:PORT or unix:PATH", upstream);
+	if (admin && (endpoint_parse(admin, &admin_ep, err, sizeof(err)) < 0 || admin_ep.nopts > 0 ||
+	              !admin_endpoint_ok(&admin_ep)))
+		cli_usage_error("--admin %s: only unix:PATH or a loopback tcp:HOST:PORT", admin);
 	if (nssc_use_nss_dir("auto", argv) < 0)
 		fatalx(EX_PW_INTERNAL, "cannot use Firefox's NSS");
 	if (nssc_global_init(err, sizeof(err)) < 0 || (m.id = nssc_id_new(err, sizeof(err))) == NULL)
@@ -575,6 +626,13 @@ main(int argc, char **argv)
 	/* The fingerprint first: a reader waiting for "ready" has it then. */
 	printf("fingerprint %s\n", fps);
 	printf("ready udp:%s\n", name);
+	if (admin) {
+		if (admin_open(&m.admin, m.loop, &admin_ep, admin_body, &m) < 0)
+			fatal(EX_PW_TEMP, "--admin %s", admin);
+		admin_start(&m.admin);
+		m.has_admin = 1;
+		printf("ready %s\n", m.admin.name);
+	}
 	fflush(stdout);
 	ev_io_init(&m.uio, on_udp, m.ufd, EV_READ);
 	m.uio.data = &m;
@@ -591,6 +649,8 @@ main(int argc, char **argv)
 	while ((lc = m.calls) != NULL)
 		lcall_free(lc);
 	ev_io_stop(m.loop, &m.uio);
+	if (m.has_admin)
+		admin_close(&m.admin);
 	ev_timer_stop(m.loop, &m.sweep);
 	ev_signal_stop(m.loop, &m.sigterm);
 	ev_signal_stop(m.loop, &m.sigint);

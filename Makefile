@@ -59,10 +59,10 @@ CHECK_LIBS = $(call pc_libs,check,-lcheck -lsubunit -lrt -lpthread -lm)
 #   srtp  libsrtp2    ice  libnice (the only place GLib's flags appear)
 #   sctp  usrsctp     ws   wslay      h2  nghttp2    redis  hiredis
 # A slot is built once its folder holds sources. Link order: users first.
-LAYERS := stun tt net proto base
+LAYERS := call stun tt net proto base
 ADAPTERS := ice sctp srtp nss ws h2 redis tls
 PWLIBS := $(LAYERS) $(ADAPTERS) llhttp
-LINK_ORDER := stun tt ice sctp srtp nss ws h2 redis net proto tls llhttp base
+LINK_ORDER := call stun tt ice sctp srtp nss ws h2 redis net proto tls llhttp base
 
 cflags_proto = -I$(LLHTTP_INC)
 cflags_tls = $(call pc_cflags,wolfssl)
@@ -78,6 +78,7 @@ cflags_llhttp = -I$(LLHTTP_INC)
 # What each archive needs at link time, and the system libraries by name.
 needs_stun := ev
 needs_tt := ev
+needs_call := ev m
 needs_net := ev cares
 needs_base := ev
 needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
@@ -108,7 +109,8 @@ prog_stun-prober := client/stun-prober      stun net proto tls base ev jansson
 prog_egress := egress/egress                tt net proto tls llhttp base ev jansson m
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
-ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
+prog_lanturn-egress := egress/lanturn-egress call nss srtp net proto llhttp base ev m
+ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server lanturn-egress
 
 dir_of = $(firstword $(prog_$(1)))
 uses_of = $(wordlist 2,99,$(prog_$(1)))

@@ -9,8 +9,9 @@
 
 _Static_assert(SRTPC_ROOM >= SRTP_MAX_TRAILER_LEN, "SRTPC_ROOM");
 
+/* libsrtp keeps one template stream per session: one session each way. */
 struct srtpc {
-	srtp_t ctx;
+	srtp_t tx, rx;
 };
 
 static int srtpc_inited;
@@ -57,7 +58,7 @@ srtpc_new(const uint8_t *keymat, int client, char *err, size_t errlen)
 	}
 	pol[0].ssrc.type = ssrc_any_outbound;
 	pol[0].key = txkey;
-	pol[0].next = &pol[1];
+	pol[0].next = NULL;
 	pol[1].ssrc.type = ssrc_any_inbound;
 	pol[1].key = rxkey;
 	pol[1].next = NULL;
@@ -66,7 +67,12 @@ srtpc_new(const uint8_t *keymat, int client, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	st = srtp_create(&s->ctx, pol);
+	st = srtp_create(&s->tx, &pol[0]);
+	if (st == srtp_err_status_ok) {
+		st = srtp_create(&s->rx, &pol[1]);
+		if (st != srtp_err_status_ok)
+			srtp_dealloc(s->tx);
+	}
 	if (st != srtp_err_status_ok) {
 		snprintf(err, errlen, "srtp_create: error %d", (int)st);
 		free(s);
@@ -83,7 +89,8 @@ srtpc_free(struct srtpc *s)
 {
 	if (!s)
 		return;
-	srtp_dealloc(s->ctx);
+	srtp_dealloc(s->tx);
+	srtp_dealloc(s->rx);
 	free(s);
 }
 
@@ -96,7 +103,7 @@ do_protect(struct srtpc *s, uint8_t *buf, size_t n, size_t cap, int rtcp)
 	/* libsrtp may write up to SRTP_MAX_TRAILER_LEN past the packet. */
 	if (n > INT_MAX / 2 || cap < n + SRTPC_ROOM)
 		return -1;
-	st = rtcp ? srtp_protect_rtcp(s->ctx, buf, &len) : srtp_protect(s->ctx, buf, &len);
+	st = rtcp ? srtp_protect_rtcp(s->tx, buf, &len) : srtp_protect(s->tx, buf, &len);
 	return st == srtp_err_status_ok ? (ssize_t)len : -1;
 }
 
@@ -108,7 +115,7 @@ do_unprotect(struct srtpc *s, uint8_t *buf, size_t n, int rtcp)
 
 	if (n > INT_MAX / 2)
 		return -1;
-	st = rtcp ? srtp_unprotect_rtcp(s->ctx, buf, &len) : srtp_unprotect(s->ctx, buf, &len);
+	st = rtcp ? srtp_unprotect_rtcp(s->rx, buf, &len) : srtp_unprotect(s->rx, buf, &len);
 	return st == srtp_err_status_ok ? (ssize_t)len : -1;
 }
 

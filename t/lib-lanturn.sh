@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+# lanturn tests: an egress behind lanturn-egress, and socks-client whose
+# carrier is t/helpers/lanturn-call (the client side of a call straight
+# over UDP).
+#
+# lanturn_up BYTES [LANTURN-EGRESS-ARG…]: pw_httpd BYTES, egress on a
+# trusted UNIX listener, lanturn-egress in front of it (sets lt_pid,
+# lt_port, lt_fp).
+lanturn_up() {
+	pw_httpd "$1"
+	shift
+	pw_start egress 1 pw_egress -l "unix:$T/egress.sock,trusted" --allow "127.0.0.1:$httpd_port"
+	pw_start lt 1 "$PW_BIN/lanturn-egress" -l udp:127.0.0.1:0 -u "unix:$T/egress.sock" "$@"
+	lt_pid=$pw_pid
+	lt_port=${pw_ep##*:}
+	lt_fp=$(awk '$1 == "fingerprint" { print $2 }' "$T/lt.out")
+	[ -n "$lt_fp" ] || fail "lanturn-egress printed no fingerprint"
+	# shellcheck disable=SC2034 # for the tests
+	url="http://127.0.0.1:$httpd_port"
+}
+
+# lanturn_client NAME PROFILE [LANTURN-CALL-ARG…]: a socks-client whose
+# carrier is a call of that profile (sets client_port).
+lanturn_client() {
+	_n=$1
+	_prof=$2
+	shift 2
+	pw_start "$_n" 1 pw_socks_client -l tcp:127.0.0.1:0 \
+		-C "$PW_HELPERS/lanturn-call -p 127.0.0.1:$lt_port -f $lt_fp --profile $_prof $*"
+	# shellcheck disable=SC2034 # for the tests
+	client_port=$pw_port
+}

@@ -110,7 +110,9 @@ prog_egress := egress/egress                tt net proto tls llhttp base ev jans
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
 prog_lanturn-egress := egress/lanturn-egress call nss srtp net proto llhttp base ev m
+prog_lanturn-client := client/lanturn-client call stun tt nss srtp net proto tls base ev cares m
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server lanturn-egress
+ALL_PROGS += lanturn-client
 
 dir_of = $(firstword $(prog_$(1)))
 uses_of = $(wordlist 2,99,$(prog_$(1)))

@@ -45,3 +45,24 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
 }
+
+# lanc_client NAME PROFILE TURN-URI… [-- LANTURN-CLIENT-ARG…]: a
+# socks-client whose carrier is lanturn-client through those TURN
+# servers to the lanturn-egress of lanturn_up (t/lib-lanturn.sh), with
+# the credentials in $T/cred (sets client_port, client_pid). The
+# carrier's stderr goes to the socks-client's ($T/NAME.err).
+lanc_client() {
+	_n=$1
+	_prof=$2
+	shift 2
+	_turns=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_turns="$_turns --turn $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	pw_start "$_n" 1 pw_socks_client -l tcp:127.0.0.1:0 \
+		-C "$PW_BIN/lanturn-client -v $_turns --credentials-file $T/cred --peer 127.0.0.1:$lt_port --egress-fingerprint $lt_fp --profile $_prof $*"
+	# shellcheck disable=SC2034 # for the tests
+	client_port=$pw_port client_pid=$pw_pid
+}

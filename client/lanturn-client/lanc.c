@@ -32,7 +32,8 @@ struct leg {
 	struct call *call;
 	struct nssc_id *id;
 	int up, releasing;
-	ev_timer overlap;
+	ev_tstamp last_rx, last_probe;
+	ev_timer overlap, watch;
 };
 
 struct lanc {
@@ -80,6 +81,7 @@ leg_free(struct leg *g)
 	if (g == NULL)
 		return;
 	ev_timer_stop(g->l->loop, &g->overlap);
+	ev_timer_stop(g->l->loop, &g->watch);
 	call_free(g->call);
 	nssc_id_free(g->id);
 	turnpath_free(g->tp);
@@ -113,6 +115,7 @@ leg_release(struct leg *g)
 		return;
 	g->releasing = 1;
 	ev_timer_stop(g->l->loop, &g->overlap);
+	ev_timer_stop(g->l->loop, &g->watch);
 	call_free(g->call);
 	g->call = NULL;
 	turnpath_release(g->tp);
@@ -331,6 +334,21 @@ overlap_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	leg_release(g);
 }
 
+/* A quiet call: is its TURN server still there? */
+static void
+watch_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct leg *g = w->data;
+	ev_tstamp now = ev_now(loop);
+
+	(void)revents;
+	if (g->releasing || now - g->last_rx < (double)LANC_SILENCE_MS / 1000.0 ||
+	    now - g->last_probe < (double)LANC_SILENCE_MS / 1000.0)
+		return;
+	g->last_probe = now;
+	turnpath_probe(g->tp);
+}
+
 static void
 schedule_rotation(struct lanc *l)
 {
@@ -350,6 +368,10 @@ c_up(void *arg)
 	struct turnpath_stats st;
 
 	g->up = 1;
+	turnpath_success(g->tp);
+	g->last_rx = ev_now(l->loop);
+	ev_timer_set(&g->watch, (double)LANC_SILENCE_MS / 2000.0, (double)LANC_SILENCE_MS / 2000.0);
+	ev_timer_start(l->loop, &g->watch);
 	turnpath_stats(g->tp, &st);
 	log_info("call %u up through %s%s", g->no, turnpath_name(g->tp), st.fell_back ? " (UDP fell back)" : "");
 	if (g == l->next) {
@@ -407,7 +429,16 @@ c_failed(void *arg, const char *why)
 	char msg[TURNPATH_WHY_MAX];
 
 	snprintf(msg, sizeof(msg), "call through %s: %s", turnpath_name(g->tp), why);
-	turnpath_blame(g->tp);
+	if (g->up && g == g->l->cur) {
+		/* The far end ended a call that worked: the carrier ends, socks-client decides. */
+		g->l->nonauth_fail = 1;
+		leg_detach(g);
+		leg_free(g);
+		lanc_stop(g->l, EX_PW_TEMP, msg);
+		return;
+	}
+	if (!g->up)
+		turnpath_blame(g->tp);
 	leg_lost(g, msg, 0);
 }
 
@@ -436,6 +467,7 @@ t_ready(void *arg, const struct sockaddr *relayed, socklen_t rlen)
 	cc.id = g->id;
 	cc.pin = l->cfg->pin;
 	cc.dtx = l->cfg->dtx;
+	cc.camera = l->cfg->camera;
 	if ((g->call = call_new(l->loop, &cc, &call_cbs, g, err, sizeof(err))) == NULL) {
 		leg_lost(g, err, 0);
 		return;
@@ -451,6 +483,7 @@ t_data(void *arg, const uint8_t *p, size_t n)
 {
 	struct leg *g = arg;
 
+	g->last_rx = ev_now(g->l->loop);
 	if (g->call != NULL)
 		call_input(g->call, p, n);
 }
@@ -494,6 +527,8 @@ leg_start(struct lanc *l)
 	g->no = ++l->legs;
 	ev_init(&g->overlap, overlap_cb);
 	g->overlap.data = g;
+	ev_init(&g->watch, watch_cb);
+	g->watch.data = g;
 	for (;;) {
 		g->tp = turnpath_new(&l->cfg->fleet, (struct sockaddr *)&l->cfg->peer, l->cfg->plen, &turn_cbs,
 		    g, err, sizeof(err));

@@ -25,11 +25,12 @@
 static const char usage_text[] =
     "usage: lanturn-client [-hqv] --turn turn:HOST:PORT [--turn ...] --credentials-file FILE\n"
     "                      --peer HOST:PORT --egress-fingerprint sha256:HEX\n"
-    "                      [--profile opus|video|bulk] [--dtx] [--session-duration SECONDS[-SECONDS]]\n"
+    "                      [--profile opus|video|bulk] [--dtx] [--camera]\n"
+    "                      [--session-duration SECONDS[-SECONDS]]\n"
     "                      [--ca FILE] [--permission-lifetime SECONDS] [--channel-lifetime SECONDS]\n";
 
-enum { OPT_TURN = 256, OPT_CRED, OPT_PEER, OPT_FP, OPT_PROFILE, OPT_DTX, OPT_DUR, OPT_CA, OPT_PERM,
-       OPT_CHAN };
+enum { OPT_TURN = 256, OPT_CRED, OPT_PEER, OPT_FP, OPT_PROFILE, OPT_DTX, OPT_CAMERA, OPT_DUR, OPT_CA,
+       OPT_PERM, OPT_CHAN };
 static const struct option longopts[] = {
 	{ "turn", required_argument, NULL, OPT_TURN },
 	{ "credentials-file", required_argument, NULL, OPT_CRED },
@@ -37,6 +38,7 @@ static const struct option longopts[] = {
 	{ "egress-fingerprint", required_argument, NULL, OPT_FP },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "dtx", no_argument, NULL, OPT_DTX },
+	{ "camera", no_argument, NULL, OPT_CAMERA },
 	{ "session-duration", required_argument, NULL, OPT_DUR },
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "permission-lifetime", required_argument, NULL, OPT_PERM },
@@ -81,6 +83,9 @@ parse(struct lanc_main *o, int argc, char **argv)
 			break;
 		case OPT_DTX:
 			c->dtx = 1;
+			break;
+		case OPT_CAMERA:
+			c->camera = 1;
 			break;
 		case OPT_DUR:
 			o->dur = optarg;

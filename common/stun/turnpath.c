@@ -32,6 +32,8 @@ struct turnpath {
 	struct sockaddr_storage peer, relayed;
 	socklen_t plen, rlen;
 	struct turnc *t;
+	struct stunc_tx *probe;
+	uint64_t probes;
 	ev_timer udp_wait, later;
 	char later_why[TURNPATH_WHY_MAX];
 	int later_auth, later_release;
@@ -147,6 +149,7 @@ enter(struct turnpath *p)
 static void
 destroy(struct turnpath *p)
 {
+	stunc_cancel(p->probe);
 	ev_timer_stop(p->f->loop, &p->udp_wait);
 	ev_timer_stop(p->f->loop, &p->later);
 	turnc_free(p->t);
@@ -167,6 +170,8 @@ turnpath_free(struct turnpath *p)
 		return;
 	if (p->busy > 0) {
 		p->doomed = 1;
+		stunc_cancel(p->probe);
+		p->probe = NULL;
 		ev_timer_stop(p->f->loop, &p->udp_wait);
 		ev_timer_stop(p->f->loop, &p->later);
 		return;
@@ -183,6 +188,8 @@ path_failed(struct turnpath *p, const char *why, int auth)
 	if (p->state == P_DONE)
 		return;
 	ev_timer_stop(f->loop, &p->udp_wait);
+	stunc_cancel(p->probe);
+	p->probe = NULL;
 	if (!p->blamed) {
 		p->blamed = 1;
 		fleet_fail(&f->health, p->ep, now_ms(f->loop), auth);
@@ -230,6 +237,8 @@ transport_start(struct turnpath *p, const struct turnpath_server *s, char *err, 
 	struct turncred c;
 	int rc;
 
+	stunc_cancel(p->probe);
+	p->probe = NULL;
 	turnc_free(p->t);
 	p->t = NULL;
 	p->tls = s->uri.transport == STUN_URI_TLS;
@@ -333,7 +342,6 @@ t_bound(void *arg, const struct sockaddr *peer, uint16_t chan)
 	enter(p);
 	ev_timer_stop(p->f->loop, &p->udp_wait);
 	p->state = P_READY;
-	fleet_ok(&p->f->health, p->ep);
 	ts = turnc_stats(p->t);
 	log_debug("%s: channel bound (first answer after %.0f ms)", p->name, ts->first_rtt_ms);
 	if (p->cbs.ready != NULL)
@@ -487,6 +495,59 @@ turnpath_blame(struct turnpath *p)
 	fleet_fail(&p->f->health, p->ep, now_ms(p->f->loop), 0);
 }
 
+void
+turnpath_success(struct turnpath *p)
+{
+	fleet_ok(&p->f->health, p->ep);
+}
+
+static void
+probe_done(void *arg, enum stunc_result res, const struct stun_msg *m, const struct sockaddr *from,
+           double rtt_ms, enum stunc_drop drop)
+{
+	struct turnpath *p = arg;
+	char why[TURNPATH_WHY_MAX];
+
+	(void)from;
+	(void)drop;
+	p->probe = NULL;
+	if (res == STUNC_RESPONSE && m->cls == STUN_SUCCESS) {
+		log_debug("%s: answers (%.0f ms)", p->name, rtt_ms);
+		return;
+	}
+	if (p->state != P_READY)
+		return;
+	enter(p);
+	snprintf(why, sizeof(why), "%s: no answer to a Binding request (%s)", p->name,
+	    res == STUNC_RESPONSE ? "error response" : stunc_result_name(res));
+	path_failed(p, why, 0);
+	leave(p);
+}
+
+void
+turnpath_probe(struct turnpath *p)
+{
+	const struct turnpath_ep *e = &p->f->ep[p->ep];
+	const struct turnpath_server *s = p->tls ? &e->tls : &e->plain;
+	uint8_t buf[64], tid[STUN_TID_LEN];
+	struct stun_builder b;
+	struct stunc_opts o;
+	ssize_t len;
+
+	if (p->state != P_READY || p->probe != NULL || stun_new_tid(tid) == -1)
+		return;
+	stun_build_begin(&b, buf, sizeof(buf), STUN_BINDING, STUN_REQUEST, tid);
+	stun_add_fingerprint(&b);
+	if ((len = stun_build_end(&b)) == -1)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = TURNPATH_PROBE_MS;
+	p->probe = stunc_request(turnc_transport(p->t), (const struct sockaddr *)&s->addr, s->len, buf,
+	    (size_t)len, &o, probe_done, p);
+	if (p->probe != NULL)
+		p->probes++;
+}
+
 const char *
 turnpath_name(const struct turnpath *p)
 {
@@ -499,6 +560,7 @@ turnpath_stats(const struct turnpath *p, struct turnpath_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->tls = p->tls;
 	st->fell_back = p->fell_back;
+	st->probes = p->probes;
 	if (p->t != NULL)
 		st->turn = *turnc_stats(p->t);
 }

@@ -18,9 +18,18 @@
  *
  * Accounting: a path that never got its channel counts one failure for
  * its endpoint (refused credentials, 401 or 441, make it unhealthy at
- * once: they will not change by retrying); a path that got its channel
- * resets the count; a path lost later counts one failure. The owner
- * may blame a path for something above TURN (turnpath_blame).
+ * once: they will not change by retrying); a path lost later counts one
+ * failure. The owner says when a path proved itself (turnpath_success:
+ * lanturn-client once its call is up, so a server that binds channels
+ * but relays nothing is not "healthy"), which resets the count, and may
+ * blame a path for something above TURN (turnpath_blame).
+ *
+ * Liveness: a relayed path says nothing when the TURN server dies (UDP
+ * to it just vanishes, and the next refresh may be minutes away).
+ * turnpath_probe sends a STUN Binding request to the server (answered by
+ * any TURN server, RFC 8656 §5.1 keeps STUN's Binding); no answer within
+ * TURNPATH_PROBE_MS, or an ICMP refusal, fails the path. The owner
+ * probes when its peer has been silent.
  *
  * Credentials are read from the file for every transport attempt and
  * wiped once turnc has them (turnc wipes the password once it has the
@@ -42,6 +51,7 @@
 #define TURNPATH_UDP_WAIT_MS 1500   /* UDP allocation + channel, else TURNS */
 #define TURNPATH_TX_TIMEOUT_MS 5000 /* one TURN transaction, retransmissions included */
 #define TURNPATH_WHY_MAX 512
+#define TURNPATH_PROBE_MS 2000    /* a Binding request's answer */
 
 struct tls_ctx;
 
@@ -98,6 +108,7 @@ struct turnpath_cbs {
 struct turnpath_stats {
 	int tls;                  /* on the turns: server */
 	int fell_back;            /* UDP was tried first and given up */
+	uint64_t probes;          /* Binding requests sent */
 	struct turnc_stats turn;  /* of the current transport */
 };
 
@@ -117,6 +128,10 @@ int turnpath_send(struct turnpath *p, const void *data, size_t n);
 void turnpath_release(struct turnpath *p);
 /* Count a failure above TURN against this path's endpoint (once per path). */
 void turnpath_blame(struct turnpath *p);
+/* The path proved itself: its endpoint's failure count is reset. */
+void turnpath_success(struct turnpath *p);
+/* Ask the server whether it is still there (see above); one probe at a time. */
+void turnpath_probe(struct turnpath *p);
 /* "turn:127.0.0.1:3478" or "turns:…" as now in use. */
 const char *turnpath_name(const struct turnpath *p);
 void turnpath_stats(const struct turnpath *p, struct turnpath_stats *st);

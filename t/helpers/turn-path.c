@@ -108,6 +108,7 @@ p_ready(void *arg, const struct sockaddr *relayed, socklen_t rlen)
 	(void)arg;
 	(void)relayed;
 	(void)rlen;
+	turnpath_success(cur);
 	turnpath_stats(cur, &st);
 	nready++;
 	printf("ready %u %s tls=%d fell_back=%d ms=%.0f\n", attempts, turnpath_name(cur), st.tls,

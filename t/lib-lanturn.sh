@@ -4,13 +4,14 @@
 # over UDP).
 #
 # lanturn_up BYTES [LANTURN-EGRESS-ARG…]: pw_httpd BYTES, egress on a
-# trusted UNIX listener, lanturn-egress in front of it (sets lt_pid,
-# lt_port, lt_fp).
+# trusted UNIX listener, lanturn-egress in front of it with its admin
+# listener on $T/lt.sock (sets lt_pid, lt_port, lt_fp).
 lanturn_up() {
 	pw_httpd "$1"
 	shift
 	pw_start egress 1 pw_egress -l "unix:$T/egress.sock,trusted" --allow "127.0.0.1:$httpd_port"
-	pw_start lt 1 "$PW_BIN/lanturn-egress" -l udp:127.0.0.1:0 -u "unix:$T/egress.sock" "$@"
+	pw_start lt 2 "$PW_BIN/lanturn-egress" -l udp:127.0.0.1:0 -u "unix:$T/egress.sock" \
+		--admin "unix:$T/lt.sock" "$@"
 	lt_pid=$pw_pid
 	lt_port=${pw_ep##*:}
 	lt_fp=$(awk '$1 == "fingerprint" { print $2 }' "$T/lt.out")
@@ -29,4 +30,22 @@ lanturn_client() {
 		-C "$PW_HELPERS/lanturn-call -p 127.0.0.1:$lt_port -f $lt_fp --profile $_prof $*"
 	# shellcheck disable=SC2034 # for the tests
 	client_port=$pw_port
+}
+
+# lt_metric NAME: a value from lanturn-egress's /metrics.
+lt_metric() {
+	pw_metric "$T/lt.sock" "$1"
+}
+
+# lt_wait_metric NAME OP VALUE SECONDS: wait until the metric compares
+# (test(1) OP: -eq -le -ge …) or fail; polls every 100 ms, bounded.
+lt_wait_metric() {
+	_i=0
+	while [ "$_i" -lt $(($4 * 10)) ]; do
+		_v=$(lt_metric "$1")
+		[ -n "$_v" ] && [ "$_v" "$2" "$3" ] && return 0
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+	fail "lanturn-egress: $1 is ${_v:-missing}, not $2 $3 after $4 s"
 }

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # lanturn tests: an egress behind lanturn-egress, and socks-client whose
 # carrier is t/helpers/lanturn-call (the client side of a call straight
-# over UDP).
+# over UDP). Sourced after t/lib.sh, whose pw_* variables it reads; the
+# lt_* and client_port it sets are for the tests.
+# shellcheck disable=SC2154,SC2034
 #
 # lanturn_up BYTES [LANTURN-EGRESS-ARG…]: pw_httpd BYTES, egress on a
 # trusted UNIX listener, lanturn-egress in front of it with its admin
@@ -38,12 +40,17 @@ lt_metric() {
 }
 
 # lt_wait_metric NAME OP VALUE SECONDS: wait until the metric compares
-# (test(1) OP: -eq -le -ge …) or fail; polls every 100 ms, bounded.
+# (OP -eq, -le or -ge) or fail; polls every 100 ms, bounded.
 lt_wait_metric() {
 	_i=0
 	while [ "$_i" -lt $(($4 * 10)) ]; do
 		_v=$(lt_metric "$1")
-		[ -n "$_v" ] && [ "$_v" "$2" "$3" ] && return 0
+		_ok=$(awk -v v="${_v:-x}" -v op="$2" -v w="$3" 'BEGIN {
+			if (v == "x") print 0
+			else print (op == "-eq" && v + 0 == w + 0) || (op == "-le" && v + 0 <= w + 0) ||
+				(op == "-ge" && v + 0 >= w + 0)
+		}')
+		[ "$_ok" = 1 ] && return 0
 		_i=$((_i + 1))
 		sleep 0.1
 	done

@@ -103,7 +103,11 @@ call_send_dgram(struct call *c, const uint8_t *p, size_t n)
 static void
 on_tls_send(void *arg, const uint8_t *p, size_t n)
 {
-	call_send_dgram(arg, p, n);
+	struct call *c = arg;
+
+	/* Freeing: NSS may send an alert, but the owner is gone; a call ends quietly. */
+	if (!c->closing)
+		call_send_dgram(c, p, n);
 }
 
 static void
@@ -449,6 +453,7 @@ call_free(struct call *c)
 		c->zombie = 1;
 		return;
 	}
+	c->closing = 1;
 	nssc_free(c->tls);
 	srtpc_free(c->srtp);
 	queue_free(c);

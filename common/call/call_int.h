@@ -38,7 +38,7 @@ struct call {
 	struct nssc *tls;
 	struct srtpc *srtp;
 	ev_timer rtx, hs;
-	int busy, zombie, failed, up;
+	int busy, zombie, failed, up, closing;
 	char why[CALL_ERR_MAX];
 	uint64_t rng;
 	ev_tstamp last_in;

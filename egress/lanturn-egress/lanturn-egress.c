@@ -41,12 +41,12 @@
 #include "proto/proxyv2.h"
 
 static const char usage_str[] =
-	"usage: lanturn-egress [-hqv] -l udp:HOST:PORT -u ENDPOINT [--max-calls N]\n"
-	"                      [--max-calls-per-source N] [--handshake-rate N]\n"
+	"usage: lanturn-egress [-hqv] -l udp:HOST:PORT -u ENDPOINT [--cert FILE --key FILE]\n"
+	"                      [--max-calls N] [--max-calls-per-source N] [--handshake-rate N]\n"
 	"                      [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
 	"                      [--max-memory BYTES] [--admin ENDPOINT]\n";
 
-enum { O_MAXCALLS = 0x100, O_PERSRC, O_RATE, O_IDLE, O_MEM, O_HS, O_ADMIN };
+enum { O_MAXCALLS = 0x100, O_PERSRC, O_RATE, O_IDLE, O_MEM, O_HS, O_ADMIN, O_CERT, O_KEY };
 
 static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -58,6 +58,8 @@ static const struct option longopts[] = {
 	{ "max-memory", required_argument, NULL, O_MEM },
 	{ "handshake-timeout", required_argument, NULL, O_HS },
 	{ "admin", required_argument, NULL, O_ADMIN },
+	{ "cert", required_argument, NULL, O_CERT },
+	{ "key", required_argument, NULL, O_KEY },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -567,7 +569,7 @@ int
 main(int argc, char **argv)
 {
 	static struct lm m;
-	const char *listen = NULL, *upstream = NULL, *admin = NULL;
+	const char *listen = NULL, *upstream = NULL, *admin = NULL, *cert = NULL, *key = NULL;
 	struct endpoint admin_ep;
 	char err[NSSC_ERR_MAX], fps[FP_STR_MAX], name[ENDPOINT_STR_MAX + 8];
 	uint8_t fp[FP_LEN];
@@ -596,6 +598,8 @@ main(int argc, char **argv)
 			    (double)cli_seconds_ms("--handshake-timeout", optarg, 100, 600000) / 1000.0;
 			break;
 		case O_ADMIN: admin = optarg; break;
+		case O_CERT: cert = optarg; break;
+		case O_KEY: key = optarg; break;
 		case O_MEM: m.max_memory = cli_u64("--max-memory", optarg, 1u << 20, 1ULL << 40); break;
 		default: cli_option(c);
 		}
@@ -603,6 +607,8 @@ main(int argc, char **argv)
 	cli_no_operands(argc, argv);
 	if (!listen || !upstream)
 		cli_usage_error("-l and -u are required");
+	if (!cert != !key)
+		cli_usage_error("--cert and --key go together");
 	if (endpoint_parse(upstream, &m.up_ep, err, sizeof(err)) < 0)
 		cli_usage_error("-u %s: %s", upstream, err);
 	if (m.up_ep.kind == EP_TCP) {
@@ -615,7 +621,11 @@ main(int argc, char **argv)
 		cli_usage_error("--admin %s: only unix:PATH or a loopback tcp:HOST:PORT", admin);
 	if (nssc_use_nss_dir("auto", argv) < 0)
 		fatalx(EX_PW_INTERNAL, "cannot use Firefox's NSS");
-	if (nssc_global_init(err, sizeof(err)) < 0 || (m.id = nssc_id_new(err, sizeof(err))) == NULL)
+	if (nssc_global_init(err, sizeof(err)) < 0)
+		fatalx(EX_PW_INTERNAL, "NSS: %s", err);
+	if (cert && (m.id = nssc_id_load(cert, key, err, sizeof(err))) == NULL)
+		fatalx(EX_PW_USAGE, "%s", err);
+	if (!cert && (m.id = nssc_id_new(err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "NSS: %s", err);
 	signal(SIGPIPE, SIG_IGN);
 	if ((m.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)

@@ -5,8 +5,8 @@
 #   lanc_turn NAME [TURNSERVER-ARG…]   a coturn of its own, as turn_start
 #       starts it, with its files in $T/NAME (log $T/NAME/turn.log); every
 #       coturn shares one certificate ($T/turn-cert.pem, made here) and the
-#       REST secret. Sets NAME_port, NAME_tls_port (with TURN_TLS=1) and
-#       NAME_pid.
+#       REST secret. turn_port, turn_tls_port (with TURN_TLS=1) and
+#       turn_pid are set as turn_start sets them.
 #   lanc_cred URI [TTL [ID]]          a credentials line for URI: username
 #       "EXPIRY:ID" (EXPIRY = now + TTL, default 600 s; a negative TTL has
 #       expired), password minted with turn_rest_pass.
@@ -29,7 +29,6 @@ lanc_turn() {
 	# shellcheck disable=SC2119,SC2120
 	turn_start "$@"
 	T=$_lt
-	eval "${_name}_port=\$turn_port ${_name}_tls_port=\$turn_tls_port ${_name}_pid=\$turn_pid"
 }
 
 lanc_cred() {
@@ -61,8 +60,24 @@ lanc_client() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2154 # lt_port and lt_fp come from lanturn_up (t/lib-lanturn.sh)
 	pw_start "$_n" 1 pw_socks_client -l tcp:127.0.0.1:0 \
 		-C "$PW_BIN/lanturn-client -v $_turns --credentials-file $T/cred --peer 127.0.0.1:$lt_port --egress-fingerprint $lt_fp --profile $_prof $*"
-	# shellcheck disable=SC2034 # for the tests
+	# shellcheck disable=SC2034,SC2154 # for the tests; pw_* from pw_start (t/lib.sh)
 	client_port=$pw_port client_pid=$pw_pid
+}
+
+# lanc_fetch LABEL FILE SECONDS: FILE from the httpd through the
+# socks-client of lanc_client, sha256-exact, within SECONDS (for the
+# slow profiles); sets fetch_ms.
+lanc_fetch() {
+	_t0=$(date +%s%N)
+	# shellcheck disable=SC2154 # url comes from lanturn_up (t/lib-lanturn.sh)
+	curl -sS --max-time "$3" -o "$T/$1.got" --socks5-hostname "127.0.0.1:$client_port" "$url/$2" \
+		2>"$T/$1.cerr" || fail "$1: curl: $(cat "$T/$1.cerr")"
+	# shellcheck disable=SC2034 # for the tests
+	fetch_ms=$((($(date +%s%N) - _t0) / 1000000))
+	[ "$(pw_sha "$T/$1.got")" = "$(pw_sha "$T/www/$2")" ] ||
+		fail "$1: sha256 mismatch ($(wc -c <"$T/$1.got") of $(wc -c <"$T/www/$2") bytes)"
+	rm -f "$T/$1.got"
 }

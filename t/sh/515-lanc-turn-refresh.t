@@ -11,6 +11,7 @@
 . "$PW_TOP/t/lib-lanclient.sh"
 
 lanc_turn a --max-allocate-lifetime=6 --permission-lifetime=5 --channel-lifetime=7
+a_port=$turn_port
 turn_peer_start
 lanc_cred "turn:127.0.0.1:$a_port" >"$T/cred"
 "$PW_HELPERS/turn-path" --turn "turn:127.0.0.1:$a_port" --credentials-file "$T/cred" \

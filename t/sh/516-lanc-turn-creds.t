@@ -12,6 +12,7 @@
 . "$PW_TOP/t/lib-lanclient.sh"
 
 lanc_turn a
+a_port=$turn_port
 turn_peer_start
 uri=turn:127.0.0.1:$a_port
 path() {

@@ -11,8 +11,11 @@
 . "$PW_TOP/t/lib-lanclient.sh"
 
 lanc_turn a
+a_port=$turn_port
 lanc_turn b
+b_port=$turn_port
 lanc_turn c
+c_port=$turn_port
 turn_peer_start
 dead=$(lanc_free_udp)
 for p in "$a_port" "$b_port" "$dead" "$c_port"; do
@@ -46,7 +49,9 @@ note "picks: $(sort "$T/picks" | uniq -c | tr -s ' \n' ' ')"
 
 # A coturn killed under a held path (short lifetimes: a refresh every ~2.5 s).
 lanc_turn d --max-allocate-lifetime=6 --permission-lifetime=5 --channel-lifetime=7
+d_port=$turn_port d_pid=$turn_pid
 lanc_turn e --max-allocate-lifetime=6 --permission-lifetime=5 --channel-lifetime=7
+e_port=$turn_port e_pid=$turn_pid
 {
 	lanc_cred "turn:127.0.0.1:$d_port"
 	lanc_cred "turn:127.0.0.1:$e_port"

@@ -10,6 +10,7 @@
 
 lanturn_up 20000000
 lanc_turn a
+a_port=$turn_port
 lanc_cred "turn:127.0.0.1:$a_port" >"$T/cred"
 lanc_client client bulk "turn:127.0.0.1:$a_port"
 t0=$(date +%s%N)

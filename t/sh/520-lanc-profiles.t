@@ -12,6 +12,7 @@
 lanturn_up 4000000
 head -c 200000 /dev/urandom >"$T/www/200k.bin"
 lanc_turn a
+a_port=$turn_port
 lanc_cred "turn:127.0.0.1:$a_port" >"$T/cred"
 
 lanc_client opus opus "turn:127.0.0.1:$a_port"

@@ -12,7 +12,9 @@
 
 lanturn_up 20000000
 lanc_turn a
+a_port=$turn_port a_pid=$turn_pid
 lanc_turn b
+b_port=$turn_port b_pid=$turn_pid
 {
 	lanc_cred "turn:127.0.0.1:$a_port"
 	lanc_cred "turn:127.0.0.1:$b_port"

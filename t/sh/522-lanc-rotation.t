@@ -15,6 +15,7 @@
 
 lanturn_up 6000000 -v -v
 lanc_turn a
+a_port=$turn_port
 lanc_cred "turn:127.0.0.1:$a_port" 600 first >"$T/cred"
 lanc_client client bulk "turn:127.0.0.1:$a_port" -- --session-duration 3-5
 t0=$(date +%s%N)
@@ -33,12 +34,14 @@ calls=$(grep -c 'call [0-9]* up through' "$T/client.err")
 rot=$(grep -c 'rotating: a new call' "$T/client.err")
 rel=$(grep -c 'call [0-9]* released' "$T/client.err")
 note "6 MB in $ms ms over $calls calls ($rot rotations, $rel released)"
-[ "$calls" -ge 3 ] && [ "$rot" -ge 2 ] && [ "$rel" -ge 2 ] || fail "too few rotations: $(grep lanturn-client "$T/client.err")"
+if [ "$calls" -lt 3 ] || [ "$rot" -lt 2 ] || [ "$rel" -lt 2 ]; then
+	fail "too few rotations: $(grep lanturn-client "$T/client.err")"
+fi
 srcs=$(sed -n 's/.*debug: call from \(127.0.0.1:[0-9]*\): session .*/\1/p' "$T/lt.err" | sort -u | wc -l)
 [ "$srcs" -ge 3 ] || fail "lanturn-egress saw the session from $srcs relayed addresses"
 # coturn saw both usernames: the file is read for every call.
-grep -q 'user <[0-9]*:first>' "$T/a/turn.log" && grep -q 'user <[0-9]*:second>' "$T/a/turn.log" ||
-	fail "the rewritten credentials were not used"
+grep -q 'user <[0-9]*:first>' "$T/a/turn.log" || fail "the first credentials were not used"
+grep -q 'user <[0-9]*:second>' "$T/a/turn.log" || fail "the rewritten credentials were not used"
 pw_stop client
 grep -q Sanitizer "$T/client.err" && fail "sanitizer"
 exit 0

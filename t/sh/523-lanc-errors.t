@@ -13,6 +13,7 @@
 
 lanturn_up 1000
 lanc_turn a
+a_port=$turn_port
 run() {
 	_name=$1
 	shift

@@ -21,6 +21,7 @@ lanc_turn() {
 			-keyout "$T/turn-key.pem" -out "$T/turn-cert.pem" -subj /CN=127.0.0.1 \
 			-addext "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1" 2>"$T/openssl.err" ||
 			fail "openssl: $(cat "$T/openssl.err")"
+		rm -f "$T/openssl.err"
 	fi
 	_lt=$T
 	mkdir -p "$T/$_name"
@@ -80,4 +81,25 @@ lanc_fetch() {
 	[ "$(pw_sha "$T/$1.got")" = "$(pw_sha "$T/www/$2")" ] ||
 		fail "$1: sha256 mismatch ($(wc -c <"$T/$1.got") of $(wc -c <"$T/www/$2") bytes)"
 	rm -f "$T/$1.got"
+}
+
+# lanc_paced LABEL FILE MBPS [MARK]: fetch FILE in the background through
+# the socks-client of lanc_client, read no faster than MBPS megabytes a
+# second (get.py); its lines ("status=0", "mark" after MARK bytes, default
+# 1 MB, "total=N sha256=H")
+# go to $T/LABEL.out. Sets paced_pid. lanc_paced_check LABEL FILE waits for
+# it and checks the digest.
+lanc_paced() {
+	# shellcheck disable=SC2154 # httpd_port comes from pw_httpd (t/lib.sh)
+	python3 "$PW_PY/get.py" --rate "$3" --mark "${4:-1000000}" "127.0.0.1:$client_port" 127.0.0.1 \
+		"$httpd_port" "$2" >"$T/$1.out" 2>"$T/$1.perr" &
+	paced_pid=$!
+	pw_track "$paced_pid"
+}
+
+lanc_paced_check() {
+	pw_wait "$paced_pid" 120
+	[ "$pw_rc" = 0 ] || fail "$1: get.py exit $pw_rc: $(cat "$T/$1.out" "$T/$1.perr")"
+	grep -q "^total=$(wc -c <"$T/www/$2") sha256=$(pw_sha "$T/www/$2")\$" "$T/$1.out" ||
+		fail "$1: $(tail -n 2 "$T/$1.out")"
 }

@@ -50,6 +50,8 @@ struct lanc {
 	uint8_t pending[PKTQ_PKT_MAX];
 	size_t pending_len;
 	int has_pending;
+	uint8_t last[PKTQ_PKT_MAX]; /* the last packet a call took: the poke of a new call */
+	size_t last_len;
 	struct leg *cur, *next, *old;
 	unsigned legs;
 	ev_timer rotate, retry, stop;
@@ -195,6 +197,9 @@ pending_send(struct lanc *l)
 			return 0;
 		}
 		l->oversize++; /* EMSGSIZE: cannot be carried; KCP's MTU keeps this from happening */
+	} else {
+		memcpy(l->last, l->pending, l->pending_len);
+		l->last_len = l->pending_len;
 	}
 	l->has_pending = 0;
 	return 1;
@@ -385,8 +390,18 @@ c_up(void *arg)
 			ev_timer_start(l->loop, &l->old->overlap);
 		}
 	}
-	if (g == l->cur)
+	if (g == l->cur) {
 		schedule_rotation(l);
+		/*
+		 * A replacement call: the egress moves the session's downstream
+		 * to a carrier only once a packet on it passed the session's
+		 * checks, and during a download the session may have nothing to
+		 * send for a while. The last packet sent, again, is that proof
+		 * (KCP takes a duplicate as one).
+		 */
+		if (l->last_len > 0 && !l->has_pending)
+			(void)call_write(g->call, l->last, l->last_len);
+	}
 	in_process(l);
 	lanc_update(l);
 }

@@ -15,7 +15,11 @@
  * credentials, certificate, DTLS, SSRC) while the old one still carries
  * the session; once the new call is up, packets go to it and the old one
  * is released LANC_OVERLAP_MS later, so the egress's downstream, which
- * follows the newest carrier, loses nothing in flight.
+ * follows the newest carrier, loses nothing in flight. A new call that
+ * replaces another (rotation or failover) carries the last packet sent
+ * once more at once: the egress moves the downstream to a carrier only
+ * when a packet on it passes the session's checks, and a session that is
+ * downloading may not send one for seconds.
  *
  * A call that was up and is closed by the far end ends the carrier (the
  * egress chose to end it; socks-client redials). A TURN server that

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # lanturn-client rotation during a download: --session-duration 3-5 s
 # makes a fresh call (allocation, credentials read again, certificate,
-# DTLS, SSRC) every few seconds while a 6 MB download (paced by curl)
+# DTLS, SSRC) every few seconds while a 6 MB download (read at 0.4 MB/s)
 # runs on the same Turbo Tunnel session. lanturn-egress sees the session
 # arrive from several relayed addresses; every old call is released
 # (Refresh 0) after the overlap; the download is sha256-exact. The
@@ -19,17 +19,12 @@ a_port=$turn_port
 lanc_cred "turn:127.0.0.1:$a_port" 600 first >"$T/cred"
 lanc_client client bulk "turn:127.0.0.1:$a_port" -- --session-duration 3-5
 t0=$(date +%s%N)
-curl -sS --max-time 90 --limit-rate 300K -o "$T/got" --socks5-hostname "127.0.0.1:$client_port" \
-	"$url/big.bin" 2>"$T/curl.err" &
-cp=$!
-pw_track "$cp"
+lanc_paced dl big.bin 0.4
 python3 "$PW_PY/wait-for.py" --re "$T/client.err" 'call 1 up through' 20 || fail "no call"
 lanc_cred "turn:127.0.0.1:$a_port" 600 second >"$T/cred.new"
 mv "$T/cred.new" "$T/cred"
-pw_wait "$cp" 90
-[ "$pw_rc" = 0 ] || fail "curl exit $pw_rc: $(cat "$T/curl.err")"
+lanc_paced_check dl big.bin
 ms=$((($(date +%s%N) - t0) / 1000000))
-[ "$(pw_sha "$T/got")" = "$(pw_sha "$T/www/big.bin")" ] || fail "sha256 mismatch ($(wc -c <"$T/got") bytes)"
 calls=$(grep -c 'call [0-9]* up through' "$T/client.err")
 rot=$(grep -c 'rotating: a new call' "$T/client.err")
 rel=$(grep -c 'call [0-9]* released' "$T/client.err")

@@ -118,6 +118,13 @@ leg_release(struct leg *g)
 	g->releasing = 1;
 	ev_timer_stop(g->l->loop, &g->overlap);
 	ev_timer_stop(g->l->loop, &g->watch);
+	if (g->call != NULL) {
+		struct call_stats st;
+
+		call_stats(g->call, &st);
+		log_info("call %u: %llu datagrams out (%llu bytes), %llu in (%llu bytes), %llu packets out, %llu in",
+		    g->no, st.pkts_out, st.bytes_out, st.pkts_in, st.bytes_in, st.tt_out, st.tt_in);
+	}
 	call_free(g->call);
 	g->call = NULL;
 	turnpath_release(g->tp);

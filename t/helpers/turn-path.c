@@ -18,8 +18,12 @@
  * came back, 1 otherwise, 111 when no endpoint was left healthy, 100 on
  * usage errors.
  *
+ * With --flood W (a pump for bench/lanturn-turn.sh) each path keeps W
+ * datagrams of FLOOD_PAYLOAD bytes in flight for the hold time instead
+ * (each echo sends the next) and prints "flood echoed=BYTES secs=S".
+ *
  *   turn-path --turn URI [--turn URI]… --credentials-file F --peer IP:PORT
- *       [--paths N] [-d SECONDS] [-i MS] [--ca FILE]
+ *       [--paths N] [-d SECONDS] [-i MS] [--ca FILE] [--flood W]
  *       [--perm-lifetime S] [--chan-lifetime S] [--udp-wait MS]
  */
 #include <getopt.h>
@@ -36,6 +40,7 @@
 #include "tls/tls.h"
 
 #define PAYLOAD 160
+#define FLOOD_PAYLOAD 1200
 
 static struct ev_loop *loop;
 static struct turnpath_fleet fleet;
@@ -48,6 +53,9 @@ static int interval_ms = 100;
 static unsigned npaths = 1, attempts, nready, nfailed, nauth, bad;
 static uint64_t sent, echoed, max_echoed;
 static int no_healthy;
+static unsigned flood;
+static uint64_t flood_bytes;
+static double flood_t0;
 
 static void start_next(void);
 
@@ -81,6 +89,11 @@ on_hold(struct ev_loop *l, ev_timer *w, int revents)
 	(void)w;
 	(void)revents;
 	ev_timer_stop(loop, &tick);
+	if (flood) {
+		printf("flood echoed=%llu secs=%.3f\n", (unsigned long long)flood_bytes, ev_now(loop) - flood_t0);
+		fflush(stdout);
+		sent = echoed = 1;
+	}
 	turnpath_release(cur);
 }
 
@@ -115,8 +128,17 @@ p_ready(void *arg, const struct sockaddr *relayed, socklen_t rlen)
 	    st.fell_back, (ev_now(loop) - t_start) * 1000.0);
 	fflush(stdout);
 	sent = echoed = max_echoed = 0;
-	ev_timer_set(&tick, 0, (double)interval_ms / 1000.0);
-	ev_timer_start(loop, &tick);
+	if (flood) {
+		static uint8_t fp[FLOOD_PAYLOAD];
+
+		flood_bytes = 0;
+		flood_t0 = ev_now(loop);
+		for (unsigned k = 0; k < flood; k++)
+			(void)turnpath_send(cur, fp, sizeof(fp));
+	} else {
+		ev_timer_set(&tick, 0, (double)interval_ms / 1000.0);
+		ev_timer_start(loop, &tick);
+	}
 	ev_timer_set(&hold, hold_s, 0);
 	ev_timer_start(loop, &hold);
 }
@@ -128,6 +150,13 @@ p_data(void *arg, const uint8_t *p, size_t n)
 	uint64_t seq;
 
 	(void)arg;
+	if (flood) {
+		if (ev_is_active(&hold)) {
+			flood_bytes += n;
+			(void)turnpath_send(cur, p, n);
+		}
+		return;
+	}
 	if (n != PAYLOAD) {
 		bad++;
 		return;
@@ -214,6 +243,7 @@ main(int argc, char **argv)
 		{ "perm-lifetime", required_argument, NULL, 'P' },
 		{ "chan-lifetime", required_argument, NULL, 'C' },
 		{ "udp-wait", required_argument, NULL, 'u' },
+		{ "flood", required_argument, NULL, 'F' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -224,7 +254,7 @@ main(int argc, char **argv)
 	int ch, tls = 0;
 
 	cli_init(argv, "usage: turn-path --turn URI… --credentials-file F --peer IP:PORT [--paths N] "
-	    "[-d S] [-i MS] [--ca F] [--perm-lifetime S] [--chan-lifetime S] [--udp-wait MS]\n");
+	    "[-d S] [-i MS] [--ca F] [--flood W] [--perm-lifetime S] [--chan-lifetime S] [--udp-wait MS]\n");
 	loop = ev_default_loop(0);
 	fleet.loop = loop;
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "d:i:", longopts, NULL)) != -1) {
@@ -254,6 +284,9 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			fleet.udp_wait_ms = cli_u64("--udp-wait", optarg, 1, 60000);
+			break;
+		case 'F':
+			flood = (unsigned)cli_u64("--flood", optarg, 1, 4096);
 			break;
 		case 'd':
 			hold_s = (double)cli_seconds_ms("-d", optarg, 100, 600000) / 1000.0;

@@ -20,6 +20,7 @@ pw_fetch small 1k.bin --socks5-hostname "127.0.0.1:$client_port" "$url/1k.bin"
 grep -q "call 1 up through turn:127.0.0.1:$a_port" "$T/client.err" || fail "no call up through coturn"
 note "20 MB in $ms ms through coturn ($(grep -c 'call [0-9]* up' "$T/client.err") call(s))"
 pw_stop client
+python3 "$PW_PY/wait-for.py" "$T/client.err" "lanturn-client: done:" 10 || fail "lanturn-client did not end"
 grep -q 'call 1 released' "$T/client.err" || fail "no Refresh 0 at exit"
 grep -q Sanitizer "$T/client.err" && fail "sanitizer"
 exit 0

@@ -99,6 +99,7 @@ for prof in opus video bulk; do
 	pw_stop "idle-$prof"
 	t1=$(date +%s.%N)
 	line=$(grep 'call 1: [0-9]* datagrams out' "$T/idle-$prof.err") || fail "$prof: no call counts"
+	# shellcheck disable=SC2046 # four numbers, split on purpose
 	set -- $(printf '%s\n' "$line" |
 		sed -n 's/.*call 1: \([0-9]*\) datagrams out (\([0-9]*\) bytes), \([0-9]*\) in (\([0-9]*\) bytes).*/\1 \2 \3 \4/p')
 	[ $# = 4 ] || fail "$prof: cannot read the counts: $line"

@@ -99,6 +99,7 @@ lanc_paced() {
 
 lanc_paced_check() {
 	pw_wait "$paced_pid" 120
+	# shellcheck disable=SC2154 # pw_rc comes from pw_wait (t/lib.sh)
 	[ "$pw_rc" = 0 ] || fail "$1: get.py exit $pw_rc: $(cat "$T/$1.out" "$T/$1.perr")"
 	grep -q "^total=$(wc -c <"$T/www/$2") sha256=$(pw_sha "$T/www/$2")\$" "$T/$1.out" ||
 		fail "$1: $(tail -n 2 "$T/$1.out")"

@@ -39,11 +39,10 @@ grep -i "lifetime|refresh" "$T/a/turn.log" | head -5 >&2; note "over TLS: 3 MB s
 lanc_paced dl2 big.bin 0.4
 python3 "$PW_PY/wait-for.py" "$T/dl2.out" mark 30 || fail "the second download did not start"
 kids=$(ps -o pid= --ppid "$client_pid" | tr -s ' \n' '  ' | sed 's/^ *//; s/ *$//')
-# shellcheck disable=SC2086 # a list of PIDs
 # By argv[0] (its comm may be "exe" when it re-executes itself on Firefox's NSS).
 lc=$(ps -o pid= -o args= -p "$client_pid $kids" --ppid "$client_pid $kids" 2>/dev/null |
 	awk '$2 ~ /\/lanturn-client$/ { print $1 }' | sort -u)
-[ -n "$lc" ] || fail "no lanturn-client under socks-client $client_pid ($kids): $(ps -o pid= -o ppid= -o comm= -e | grep lanturn)"
+[ -n "$lc" ] || fail "no lanturn-client under socks-client $client_pid: $(ps -o pid= -o args= --ppid "$client_pid")"
 kill -TERM "$lc"
 python3 "$PW_PY/wait-for.py" "$T/client.err" "lanturn-client: done: signal" 10 || fail "no clean exit on SIGTERM"
 lanc_paced_check dl2 big.bin

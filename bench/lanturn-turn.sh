@@ -88,17 +88,17 @@ printf '%-40s %6s   goal >= 0.7 %s\n' "lanturn bulk / pump" "$v" "$verdict"
 
 # One idle call of each profile: after a 1 kB fetch, IDLE seconds of nothing.
 for prof in opus video bulk; do
-	lanc_client "idle-$prof" "$prof" "turn:127.0.0.1:$P"
+	lanc_client "idle_$prof" "$prof" "turn:127.0.0.1:$P"
 	# From the first connection (the carrier starts with it) to the stop.
 	t0=$(date +%s.%N)
 	curl -sS --max-time 30 -o /dev/null --socks5-hostname "127.0.0.1:$client_port" "$url/1k.bin" ||
 		fail "$prof: the first fetch failed"
-	python3 "$PW_PY/wait-for.py" "$T/idle-$prof.err" "call 1 up" 10 || fail "$prof: no call"
+	python3 "$PW_PY/wait-for.py" "$T/idle_$prof.err" "call 1 up" 10 || fail "$prof: no call"
 	# A measurement period, not a wait for an event.
 	sleep "$IDLE"
-	pw_stop "idle-$prof"
+	pw_stop "idle_$prof"
 	t1=$(date +%s.%N)
-	line=$(grep 'call 1: [0-9]* datagrams out' "$T/idle-$prof.err") || fail "$prof: no call counts"
+	line=$(grep 'call 1: [0-9]* datagrams out' "$T/idle_$prof.err") || fail "$prof: no call counts"
 	# shellcheck disable=SC2046 # four numbers, split on purpose
 	set -- $(printf '%s\n' "$line" |
 		sed -n 's/.*call 1: \([0-9]*\) datagrams out (\([0-9]*\) bytes), \([0-9]*\) in (\([0-9]*\) bytes).*/\1 \2 \3 \4/p')

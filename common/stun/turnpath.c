@@ -270,6 +270,8 @@ transport_start(struct turnpath *p, const struct turnpath_server *s, char *err, 
 	turncred_wipe(&c);
 	if (p->t == NULL)
 		return -1;
+	if (stunc_set_buffers(turnc_transport(p->t), TURNPATH_SOCKBUF) == -1)
+		log_debug("%s: socket buffers: %s", p->name, strerror(errno));
 	if (turnc_add_peer(p->t, (struct sockaddr *)&p->peer, p->plen, 1) == -1) {
 		snprintf(err, errlen, "peer: %s", strerror(errno));
 		return -1;

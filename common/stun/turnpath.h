@@ -52,6 +52,7 @@
 #define TURNPATH_TX_TIMEOUT_MS 5000 /* one TURN transaction, retransmissions included */
 #define TURNPATH_WHY_MAX 512
 #define TURNPATH_PROBE_MS 2000    /* a Binding request's answer */
+#define TURNPATH_SOCKBUF (2 << 20) /* socket buffers asked for, each way */
 
 struct tls_ctx;
 

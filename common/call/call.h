@@ -35,8 +35,10 @@
  *
  * Limits: a packet is at most CALL_PKT_MAX bytes, the preamble at most
  * CALL_PREAMBLE_MAX; the send queue holds at most cfg->queue_bytes
- * (default CALL_QUEUE_DEFAULT); the reassembly of incoming packets at
- * most CALL_PKT_MAX bytes in flight.
+ * (default CALL_QUEUE_DEFAULT, but 16 KiB for opus without the camera:
+ * about 2 s of its capacity, so KCP's timers see the path, not a
+ * backlog); the reassembly of incoming packets at most CALL_PKT_MAX
+ * bytes in flight.
  */
 #ifndef PW_CALL_CALL_H
 #define PW_CALL_CALL_H
@@ -77,7 +79,7 @@ struct call_cfg {
 	const uint8_t *pin;    /* client: FP_LEN bytes, the server's certificate (required) */
 	int dtx;               /* opus: upstream's DTX state machine (quiet periods at 1 pps) */
 	int camera;            /* opus: turn to video while data waits, back to audio when idle */
-	size_t queue_bytes;    /* 0: CALL_QUEUE_DEFAULT */
+	size_t queue_bytes;    /* 0: by profile (see above) */
 	double handshake_timeout; /* 0: CALL_HANDSHAKE_TIMEOUT */
 };
 

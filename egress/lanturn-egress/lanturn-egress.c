@@ -68,6 +68,7 @@ static const struct option longopts[] = {
 #define DOWN_READ 16384
 #define RATE_SOURCES 1024
 #define SWEEP_IVL 1.0
+#define CALL_NEW_MEMORY (192 * 1024) /* what a new call may come to hold (bench/lanturn.sh) */
 
 struct lcall {
 	struct lcall *next;
@@ -403,11 +404,8 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 	struct lcall *lc;
 	struct rate *r;
 
-	if (m->ncalls >= m->max_calls) {
-		m->refused_limit++;
-		return NULL;
-	}
-	if ((r = rate_of(m, peer)) == NULL || r->calls >= m->max_per_src) {
+	/* Every attempt spends a token, so a flood stays refused by the rate. */
+	if ((r = rate_of(m, peer)) == NULL) {
 		m->refused_limit++;
 		return NULL;
 	}
@@ -419,11 +417,15 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 		m->refused_rate++;
 		return NULL;
 	}
-	if (memory_used(m) + 131072 > m->max_memory) {
+	r->tokens -= 1;
+	if (m->ncalls >= m->max_calls || r->calls >= m->max_per_src) {
+		m->refused_limit++;
+		return NULL;
+	}
+	if (memory_used(m) + CALL_NEW_MEMORY > m->max_memory) {
 		m->refused_memory++;
 		return NULL;
 	}
-	r->tokens -= 1;
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		return NULL;
 	lc->m = m;

@@ -33,8 +33,10 @@ ignored=$(lt_metric lanturn_ignored_total)
 note "after the floods: calls=$calls opened=$total refused rate=$rate limit=$limit" \
 	"ignored=$ignored rss ${rss0}->${rss1} kB"
 [ "$calls" -le 34 ] || fail "calls $calls over 16 per flooding source + the client"
-# 3,000 hellos + 1,000 look-alikes: all refused but the 16 per source.
+# 3,000 hellos + 1,000 look-alikes: all refused but the 16 per source,
+# most by the rate (a burst of 20, then 10 a second).
 [ $((rate + limit)) -ge 3900 ] || fail "the limits refused only $((rate + limit))"
+[ "$rate" -ge 3000 ] || fail "the handshake rate refused only $rate"
 [ "$ignored" -gt 1000 ] || fail "only $ignored garbage datagrams ignored"
 [ "$rss1" -le $((rss0 + 65536)) ] || fail "RSS grew from $rss0 to $rss1 kB"
 # Half-open calls end at the handshake timeout; the client's stays.

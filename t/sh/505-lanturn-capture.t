@@ -47,9 +47,10 @@ capture() {
 	for d in up down; do
 		pps=$(field "$T/$_label.wire" $d 111 pps)
 		in_range "$pps" 40 60 || fail "$_label $d: opus at $pps pps"
-		in_range "$(field "$T/$_label.wire" $d 111 min)" 62 191 &&
-			in_range "$(field "$T/$_label.wire" $d 111 max)" 62 191 ||
-			fail "$_label $d: opus sizes outside 62-191"
+		for k in min max; do
+			in_range "$(field "$T/$_label.wire" $d 111 $k)" 62 191 ||
+				fail "$_label $d: opus $k size outside 62-191"
+		done
 		[ "$(field "$T/$_label.wire" $d 111 markers)" = 0 ] || fail "$_label $d: opus with markers"
 	done
 }

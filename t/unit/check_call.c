@@ -6,7 +6,8 @@
  * even when packets are lost; packets written on one side arrive whole
  * and in order on the other (fragmented ones too); opus keeps 50 pps and
  * refuses writes when its queue is full, then says writable and loses
- * nothing; a wrong pin fails the client.
+ * nothing; opus with the camera turns video on while data waits; a
+ * wrong pin fails the client.
  */
 #include "call/call.h"
 
@@ -44,6 +45,7 @@ static size_t wire_n;
 static unsigned drop_every, sent_count;
 static ev_idle deliver_w;
 static struct nssc_id *id_cli, *id_srv;
+static int camera_flag;
 
 static void
 wire_push(int to_server, const uint8_t *p, size_t n)
@@ -184,6 +186,7 @@ setup(void)
 	memset(&cli, 0, sizeof(cli));
 	memset(&srv, 0, sizeof(srv));
 	drop_every = sent_count = 0;
+	camera_flag = 0;
 	id_cli = nssc_id_new(err, sizeof(err));
 	id_srv = nssc_id_new(err, sizeof(err));
 	ck_assert(id_cli && id_srv);
@@ -212,7 +215,8 @@ start(enum call_profile prof, const uint8_t *pin)
 {
 	uint8_t fp[FP_LEN];
 	char err[256];
-	struct call_cfg cc = { .role = CALL_CLIENT, .profile = prof, .id = id_cli, .pin = fp };
+	struct call_cfg cc = { .role = CALL_CLIENT, .profile = prof, .id = id_cli, .pin = fp,
+		.camera = camera_flag };
 	struct call_cfg sc = { .role = CALL_SERVER, .id = id_srv };
 	struct call_cbs ccb = { .send = send_cli, .up = on_up, .failed = on_failed,
 		.packet = on_packet, .writable = on_writable };
@@ -334,6 +338,34 @@ START_TEST(test_lossy_preamble)
 }
 END_TEST
 
+/* Opus with the camera: video starts while data waits, and carries it. */
+START_TEST(test_camera)
+{
+	uint8_t p[CALL_PKT_MAX];
+	struct call_stats st;
+	ev_tstamp t0 = ev_time();
+
+	camera_flag = 1;
+	start(CALL_PROFILE_OPUS, NULL);
+	ck_assert(cli.up && srv.up);
+	call_stats(cli.c, &st);
+	ck_assert_int_eq(st.video, 0);
+	nsent = 0;
+	while (ev_time() - t0 < 20 && nsent < 300) {
+		while (nsent < 300 && call_write(cli.c, p, make_pkt(p, nsent, 1200)) == 0)
+			nsent++;
+		run_for(0.05, NULL);
+	}
+	call_stats(cli.c, &st);
+	ck_assert_msg(st.video == 1, "the camera did not turn on");
+	run_for(10, all_arrived);
+	ck_assert_uint_eq(srv.npkts, nsent);
+	/* 360 kB: opus alone would need about a minute */
+	ck_assert_msg(ev_time() - t0 < 20, "%.1f s", ev_time() - t0);
+	ck_assert(!srv.bad_order);
+}
+END_TEST
+
 START_TEST(test_wrong_pin)
 {
 	uint8_t bad[FP_LEN];
@@ -356,6 +388,7 @@ call_suite(void)
 	tcase_add_test(tc, test_bulk);
 	tcase_add_test(tc, test_opus_backpressure);
 	tcase_add_test(tc, test_lossy_preamble);
+	tcase_add_test(tc, test_camera);
 	tcase_add_test(tc, test_wrong_pin);
 	suite_add_tcase(s, tc);
 	return s;

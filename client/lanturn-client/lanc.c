@@ -293,8 +293,8 @@ on_signal(void *arg, int signum)
 static void
 lanc_update(struct lanc *l)
 {
-	int rd = !l->stopping && !l->in_eof && !l->has_pending && l->in_len == 0 && l->cur != NULL &&
-	    l->cur->up;
+	/* Read while nothing waits: a packet read with no call up waits as the pending one. */
+	int rd = !l->stopping && !l->in_eof && !l->has_pending && l->in_len == 0;
 	int wr = buf_len(&l->k.out) > 0 || pktq_len(&l->outq) > 0;
 
 	if (l->stopping)

@@ -28,8 +28,9 @@
  * and the call is replaced through the next server.
  *
  * Backpressure: a packet the call refuses stays here (one packet) and
- * stdin is not read until the call says it is writable again; stdin is
- * not read either while no call is up. Downstream, packets from calls
+ * stdin is not read until the call says it is writable again; with no
+ * call up, reading stops at the first packet (the preamble and an EOF are
+ * still seen at once). Downstream, packets from calls
  * wait in a bounded queue for stdout (dropped when full: KCP repairs).
  */
 #ifndef PW_LANC_H

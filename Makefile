@@ -59,10 +59,10 @@ CHECK_LIBS = $(call pc_libs,check,-lcheck -lsubunit -lrt -lpthread -lm)
 #   srtp  libsrtp2    ice  libnice (the only place GLib's flags appear)
 #   sctp  usrsctp     ws   wslay      h2  nghttp2    redis  hiredis
 # A slot is built once its folder holds sources. Link order: users first.
-LAYERS := rtc stun tt net proto base
+LAYERS := rtc call stun tt net proto base
 ADAPTERS := ice sctp srtp nss ws h2 redis tls
 PWLIBS := $(LAYERS) $(ADAPTERS) llhttp
-LINK_ORDER := rtc stun tt ice sctp srtp nss ws h2 redis net proto tls llhttp base
+LINK_ORDER := rtc call stun tt ice sctp srtp nss ws h2 redis net proto tls llhttp base
 
 cflags_proto = -I$(LLHTTP_INC)
 cflags_tls = $(call pc_cflags,wolfssl)
@@ -79,6 +79,7 @@ cflags_llhttp = -I$(LLHTTP_INC)
 needs_stun := ev
 needs_rtc := ev jansson
 needs_tt := ev
+needs_call := ev m
 needs_net := ev cares
 needs_base := ev
 needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
@@ -110,8 +111,10 @@ prog_egress := egress/egress                tt net ws proto tls llhttp base ev j
 prog_peerconn-watch := egress/peerconn-watch net proto base ev m
 prog_meek-server := server/meek-server      net proto llhttp base ev
 prog_rendezvous := rendezvous/rendezvous  redis net proto llhttp base ev jansson
+prog_lanturn-egress := egress/lanturn-egress call nss srtp net proto llhttp base ev m
+prog_lanturn-client := client/lanturn-client call stun tt nss srtp net proto tls base ev cares m
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
-ALL_PROGS += rendezvous
+ALL_PROGS += rendezvous lanturn-egress lanturn-client
 
 dir_of = $(firstword $(prog_$(1)))
 uses_of = $(wordlist 2,99,$(prog_$(1)))

@@ -14,7 +14,8 @@
  *
  * Identities are ephemeral: an ECDSA P-256 key and a self-signed
  * certificate made in memory as Firefox makes them (CN of 32 hex
- * digits, no extensions, 30 days). There is no certificate database
+ * digits, no extensions, 30 days); or, for a server whose clients pin
+ * it, loaded from PEM files (nssc_id_load). There is no certificate database
  * and no chain check: a peer is authenticated by its certificate's
  * SHA-256 fingerprint (pin), as WebRTC does through SDP. Without a pin
  * any certificate is accepted and its fingerprint is reported, which
@@ -79,6 +80,13 @@ int nssc_has_mlkem(void);
 /* An ephemeral identity: key pair and self-signed certificate. */
 struct nssc_id;
 struct nssc_id *nssc_id_new(char *err, size_t errlen);
+/*
+ * An identity from PEM files (nssc_idfile.c): an ECDSA P-256 certificate
+ * and its unencrypted PKCS#8 key, checked to be a pair; so a server's
+ * fingerprint survives restarts. NULL with a reason in err.
+ */
+struct nssc_id *nssc_id_load(const char *cert_path, const char *key_path, char *err,
+                             size_t errlen);
 void nssc_id_free(struct nssc_id *id);
 /* SHA-256 of our certificate. */
 void nssc_id_fingerprint(const struct nssc_id *id, uint8_t d[FP_LEN]);

@@ -86,6 +86,15 @@ stunc_local(const struct stunc *c, struct sockaddr_storage *ss, socklen_t *len)
 	return getsockname(c->fd, (struct sockaddr *)ss, len);
 }
 
+int
+stunc_set_buffers(struct stunc *c, int bytes)
+{
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == -1 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 same_addr(const struct sockaddr *a, const struct sockaddr_storage *b)
 {

@@ -121,6 +121,12 @@ const char *stunc_close_reason(const struct stunc *c);
 const struct stunc_stats *stunc_stats(const struct stunc *c);
 /* The local address of the socket. */
 int stunc_local(const struct stunc *c, struct sockaddr_storage *ss, socklen_t *len);
+/*
+ * Ask for socket buffers of this many bytes each way (the kernel caps
+ * them at net.core.rmem_max/wmem_max): a relayed media flow arrives in
+ * bursts that the default UDP receive buffer drops. 0 or -1 (errno).
+ */
+int stunc_set_buffers(struct stunc *c, int bytes);
 
 /*
  * Start a transaction: msg (a request whose tid is bytes 8..19) to `to`

@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench/lanturn-turn.sh — lanturn-client through coturn on loopback, each
+# figure with its baseline in the same run (best of PW_BENCH_RUNS, 3):
+#
+#   pump       coturn's relay rate: ChannelData of 1200 bytes, 64 in flight,
+#              to turnutils_peer and back (t/helpers/turn-path --flood),
+#              payload bytes echoed per second; every byte crosses coturn
+#              twice, so coturn relays twice this
+#   uclient    turnutils_uclient (8 clients, 1200-byte messages, -z 0), bytes
+#              received per second: coturn's own tool, paced by its timers,
+#              for reference
+#   lanturn    a PW_BENCH_LANTURN_BYTES (50 MB) download, bulk profile:
+#              curl -> socks-client -> lanturn-client -> coturn ->
+#              lanturn-egress -> egress -> httpd
+#
+# Goal: lanturn >= 0.7 x pump. Then one idle call of each profile held
+# PW_BENCH_IDLE_SECONDS (30) after one small fetch: datagrams and bytes per
+# minute, each way (lanturn-client's own counts, from the first connection
+# to the stop, the handshake and the fetch included). Needs PW_BIN and
+# PW_HELPERS; exits 0 unless a measurement failed.
+cd "$(dirname "$0")/.." || exit 101
+PW_TOP=$PWD
+. "$PW_TOP/t/lib.sh"
+. "$PW_TOP/t/lib-turn.sh"
+. "$PW_TOP/t/lib-lanturn.sh"
+. "$PW_TOP/t/lib-lanclient.sh"
+
+RUNS=${PW_BENCH_RUNS:-3}
+BYTES=${PW_BENCH_LANTURN_BYTES:-50000000}
+IDLE=${PW_BENCH_IDLE_SECONDS:-30}
+command -v turnutils_uclient >/dev/null || fail "coturn not installed (scripts/install-deps)"
+
+lanturn_up "$BYTES" -q
+lanc_turn a --no-stdout-log
+P=$turn_port
+turn_peer_start
+lanc_cred "turn:127.0.0.1:$P" >"$T/cred"
+
+max() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'
+}
+
+pump() {
+	"$PW_HELPERS/turn-path" --turn "turn:127.0.0.1:$P" --credentials-file "$T/cred" \
+		--peer "127.0.0.1:$peer_port" --flood 64 -d 5 >"$T/pump.out" 2>"$T/pump.err" ||
+		fail "pump: $(cat "$T/pump.out" "$T/pump.err")"
+	sed -n 's/^flood echoed=\([0-9]*\) secs=\([0-9.]*\)$/\1 \2/p' "$T/pump.out" |
+		awk '{ print $1 / $2 / 1e6 }'
+}
+
+uclient() {
+	_u="$(($(date +%s) + 600)):bench"
+	_t0=$(date +%s.%N)
+	timeout 120 turnutils_uclient -p "$P" -e 127.0.0.1 -r "$peer_port" -u "$_u" \
+		-w "$(turn_rest_pass "$_u")" -n 3000 -l 1200 -z 0 -m 8 -c -X 127.0.0.1 >"$T/uc.out" 2>&1 ||
+		fail "turnutils_uclient: $(tail -n 3 "$T/uc.out")"
+	_t1=$(date +%s.%N)
+	sed -n 's/.*tot_recv_bytes ~ \([0-9]*\)$/\1/p' "$T/uc.out" | tail -n 1 |
+		awk -v t0="$_t0" -v t1="$_t1" '{ print $1 / (t1 - t0) / 1e6 }'
+}
+
+lanturn() {
+	_out=$(curl -sS --max-time 120 -o /dev/null -w '%{size_download} %{time_total}' \
+		--socks5-hostname "127.0.0.1:$client_port" "$url/big.bin") || fail "lanturn: download failed"
+	[ "${_out% *}" -eq "$BYTES" ] || fail "lanturn: downloaded ${_out% *} of $BYTES bytes"
+	awk -v n="${_out% *}" -v t="${_out#* }" 'BEGIN { print n / t / 1e6 }'
+}
+
+lanc_client client bulk "turn:127.0.0.1:$P"
+mb_pump=0 mb_uc=0 mb_lt=0
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	mb_pump=$(max "$mb_pump" "$(pump)")
+	mb_uc=$(max "$mb_uc" "$(uclient)")
+	mb_lt=$(max "$mb_lt" "$(lanturn)")
+	r=$((r + 1))
+done
+pw_stop client
+
+echo "bench lanturn-turn: best of $RUNS, loopback, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-66s %8.1f MB/s\n' "pump: ChannelData echo through coturn (turn-path --flood 64)" "$mb_pump"
+printf '%-66s %8.1f MB/s\n' "turnutils_uclient -m 8 -z 0 (received; paced, for reference)" "$mb_uc"
+printf '%-66s %8.1f MB/s\n' "lanturn-client bulk download ($BYTES bytes)" "$mb_lt"
+v=$(awk -v a="$mb_lt" -v b="$mb_pump" 'BEGIN { printf "%.2f", a / b }')
+if awk -v v="$v" 'BEGIN { exit !(v >= 0.7) }'; then verdict=met; else verdict="NOT met"; fi
+printf '%-40s %6s   goal >= 0.7 %s\n' "lanturn bulk / pump" "$v" "$verdict"
+
+# One idle call of each profile: after a 1 kB fetch, IDLE seconds of nothing.
+for prof in opus video bulk; do
+	lanc_client "idle_$prof" "$prof" "turn:127.0.0.1:$P"
+	# From the first connection (the carrier starts with it) to the stop.
+	t0=$(date +%s.%N)
+	curl -sS --max-time 30 -o /dev/null --socks5-hostname "127.0.0.1:$client_port" "$url/1k.bin" ||
+		fail "$prof: the first fetch failed"
+	python3 "$PW_PY/wait-for.py" "$T/idle_$prof.err" "call 1 up" 10 || fail "$prof: no call"
+	# A measurement period, not a wait for an event.
+	sleep "$IDLE"
+	pw_stop "idle_$prof"
+	t1=$(date +%s.%N)
+	line=$(grep 'call 1: [0-9]* datagrams out' "$T/idle_$prof.err") || fail "$prof: no call counts"
+	# shellcheck disable=SC2046 # four numbers, split on purpose
+	set -- $(printf '%s\n' "$line" |
+		sed -n 's/.*call 1: \([0-9]*\) datagrams out (\([0-9]*\) bytes), \([0-9]*\) in (\([0-9]*\) bytes).*/\1 \2 \3 \4/p')
+	[ $# = 4 ] || fail "$prof: cannot read the counts: $line"
+	awk -v t0="$t0" -v t1="$t1" -v p="$prof" -v po="$1" -v bo="$2" -v pi="$3" -v bi="$4" 'BEGIN {
+		d = t1 - t0
+		printf "idle %-5s call, per minute: %6.0f datagrams out (%8.0f bytes), %6.0f in (%8.0f bytes)\n",
+		    p, po * 60 / d, bo * 60 / d, pi * 60 / d, bi * 60 / d
+	}'
+done

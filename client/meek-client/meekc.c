@@ -165,7 +165,7 @@ want_request(struct meekc *m, unsigned out)
 {
 	int data = buf_len(&m->up) > 0;
 
-	if (m->seq_next - m->seq_out >= MEEKC_SLOTS)
+	if (m->gone || m->seq_next - m->seq_out >= MEEKC_SLOTS)
 		return 0;
 	/* The server takes seqs below base + the window we announce. */
 	if (m->pipe && m->seq_next - pipe_base(m) >= MEEK_PIPE_WINDOW_DEFAULT)
@@ -328,8 +328,21 @@ meekc_answered(struct meekc *m, struct meekc_slot *sl, const struct meekc_answer
 	case MEEKC_ANS_OK:
 		break;
 	case MEEKC_ANS_GONE:
-		log_info("server closed the session (410)");
-		finish(m, EX_PW_OK);
+		/*
+		 * Polls in flight before this one may still bring the
+		 * upstream's last bytes (pipelining: their answers come on
+		 * other connections, in any order): they are written out
+		 * first, and write_down ends the session at this seq.
+		 */
+		if (!m->gone || sl->seq < m->gone_seq) {
+			if (!m->gone)
+				log_info("server closed the session (410)");
+			m->gone = 1;
+			m->gone_seq = sl->seq;
+		}
+		sl->st = SL_DONE;
+		sl->down_len = 0;
+		write_down(m);
 		return;
 	case MEEKC_ANS_RETRY:
 		log_info("server answered %d %s", a->status, http_reason(a->status));
@@ -371,6 +384,10 @@ write_down(struct meekc *m)
 	ssize_t r;
 
 	while (!m->finished && down_pending(m)) {
+		if (m->gone && m->seq_out >= m->gone_seq) {
+			finish(m, EX_PW_OK);
+			return;
+		}
 		sl = slot_of(m, m->seq_out);
 		while (sl->down_len > 0) {
 			r = write(STDOUT_FILENO, sl->rsp + sl->down_off, sl->down_len);

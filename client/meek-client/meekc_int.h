@@ -90,6 +90,8 @@ struct meekc {
 	ev_timer poll_timer;
 	int finished, status;
 	int drained; /* stdin ended and a round trip moved nothing: exit once written out */
+	int gone;          /* a poll was answered 410: no new polls; exit once the earlier answers are out */
+	uint64_t gone_seq; /* the lowest seq answered 410 */
 	uint64_t bytes_up, bytes_down, polls, answers;
 	unsigned inflight_max;
 };

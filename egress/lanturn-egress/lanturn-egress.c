@@ -113,7 +113,7 @@ struct lm {
 	size_t max_memory;
 	struct rate rates[RATE_SOURCES];
 	unsigned long long refused_limit, refused_rate, refused_memory, expired, failed;
-	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, ignored;
+	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, bytes_out, ignored;
 	size_t nup;
 	struct admin admin;
 	int has_admin;
@@ -212,6 +212,7 @@ on_call_send(void *arg, const uint8_t *p, size_t n)
 	struct lcall *lc = arg;
 
 	lc->m->dgrams_out++;
+	lc->m->bytes_out += n;
 	/* UDP: a full socket buffer drops, as the network would. */
 	(void)sendto(lc->m->ufd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&lc->peer, lc->plen);
 }
@@ -565,11 +566,11 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                "lanturn_refused_total{reason=\"rate\"} %llu\n"
 	                "lanturn_refused_total{reason=\"memory\"} %llu\n"
 	                "lanturn_ignored_total %llu\nlanturn_datagrams_in_total %llu\n"
-	                "lanturn_datagrams_out_total %llu\n"
+	                "lanturn_datagrams_out_total %llu\nlanturn_bytes_out_total %llu\n"
 	                "lanturn_memory_bytes %zu\nlanturn_memory_max_bytes %zu\n",
 	                m->ncalls, m->nup, m->max_calls, m->calls_total, m->calls_up_total, m->failed,
 	                m->expired, m->refused_limit, m->refused_rate, m->refused_memory, m->ignored,
-	                m->dgrams_in, m->dgrams_out, memory_used(m), m->max_memory);
+	                m->dgrams_in, m->dgrams_out, m->bytes_out, memory_used(m), m->max_memory);
 }
 
 static void

@@ -55,9 +55,12 @@ printf '%-44s %.0f B/s (%.1f kbit/s) in %.1f s\n' "opus goodput" "$r" "$(echo "$
 printf '%-44s %.0f B/s; ratio %.2f (goal >= 0.9)\n' "opus capacity (50 pps x 136.5 data bytes)" \
 	"$cap" "$(echo "$r / $cap" | bc -l)"
 d0=$(lt_metric lanturn_datagrams_out_total)
+b0=$(lt_metric lanturn_bytes_out_total)
 sleep 10 # a measurement window, not a wait
 d1=$(lt_metric lanturn_datagrams_out_total)
-printf '%-44s %d datagrams/min down\n' "idle opus call" "$(((d1 - d0) * 6))"
+b1=$(lt_metric lanturn_bytes_out_total)
+printf '%-44s %d datagrams, %d bytes per minute down\n' "idle opus call" "$(((d1 - d0) * 6))" \
+	"$(((b1 - b0) * 6))"
 pw_stop opus
 
 lanturn_client video video
@@ -93,17 +96,18 @@ lt2_pid=$pw_pid
 lt2_port=${pw_ep##*:}
 lt2_fp=$(awk '$1 == "fingerprint" { print $2 }' "$T/lt2.out")
 rss0=$(pw_rss "$lt2_pid")
+# Their stdin stays open while this shell holds the FIFO's write end (fd
+# 5, which the readers do not inherit); closing it ends them.
 mkfifo "$T/hold" || fail mkfifo
 exec 5<>"$T/hold"
 i=0
 pids=""
 while [ "$i" -lt "$NCALLS" ]; do
-	{
-		printf '\273\157\043\150\033\025\012\037'
-		head -c 8 /dev/urandom
-		cat <&5
-	} | "$PW_HELPERS/lanturn-call" -p "127.0.0.1:$lt2_port" -f "$lt2_fp" --profile bulk \
-		>/dev/null 2>>"$T/idle.err" &
+	# A simple command, so "5<&-" closes fd 5 in it for good (a shell
+	# keeps a copy of a redirected fd around a compound command).
+	sh -c 'printf "\273\157\043\150\033\025\012\037"; head -c 8 /dev/urandom; exec cat "$1"' \
+		sh "$T/hold" 5<&- | "$PW_HELPERS/lanturn-call" -p "127.0.0.1:$lt2_port" -f "$lt2_fp" --profile bulk \
+		>/dev/null 2>>"$T/idle.err" 5<&- &
 	pids="$pids $!"
 	pw_track "$!"
 	i=$((i + 1))
@@ -121,5 +125,5 @@ printf '%-44s %d kB RSS per call (%d calls: %d -> %d kB); accounted %d B per cal
 	$((mem / NCALLS))
 exec 5>&-
 for p in $pids; do
-	kill -TERM "$p" 2>/dev/null
+	pw_wait "$p" 10
 done

@@ -24,12 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/cli.h"
 #include "base/exitcodes.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "call/call.h"
 #include "net/admin.h"
@@ -71,7 +73,7 @@ static const struct option longopts[] = {
 #define CALL_NEW_MEMORY (192 * 1024) /* what a new call may come to hold (bench/lanturn.sh) */
 
 struct lcall {
-	struct lcall *next;
+	struct lcall *next, *hnext; /* all calls; the source's hash bucket */
 	struct lm *m;
 	struct sockaddr_storage peer;
 	socklen_t plen;
@@ -103,12 +105,15 @@ struct lm {
 	struct endpoint up_ep;
 	struct nssc_id *id;
 	struct lcall *calls;
+	struct lcall **bucket;  /* by source address and port, keyed by hkey */
+	size_t nbuckets;
+	uint64_t hkey;
 	size_t ncalls, max_calls, max_per_src;
 	double rate, idle, hs_timeout;
 	size_t max_memory;
 	struct rate rates[RATE_SOURCES];
 	unsigned long long refused_limit, refused_rate, refused_memory, expired, failed;
-	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, ignored;
+	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, bytes_out, ignored;
 	size_t nup;
 	struct admin admin;
 	int has_admin;
@@ -135,6 +140,36 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b, in
 		       (!port || x->sin6_port == y->sin6_port);
 	}
 	return 0;
+}
+
+static size_t
+addr_bucket(const struct lm *m, const struct sockaddr_storage *a)
+{
+	uint64_t h = m->hkey;
+
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+
+		h = hash_mix64(h ^ ((uint64_t)x->sin_addr.s_addr << 16 | x->sin_port));
+	} else if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a;
+		uint64_t w[2];
+
+		memcpy(w, &x->sin6_addr, 16);
+		h = hash_mix64(hash_mix64(h ^ w[0]) ^ w[1] ^ x->sin6_port);
+	}
+	return (size_t)(h & (m->nbuckets - 1));
+}
+
+static struct lcall *
+lcall_find(const struct lm *m, const struct sockaddr_storage *peer)
+{
+	struct lcall *lc;
+
+	for (lc = m->bucket[addr_bucket(m, peer)]; lc; lc = lc->hnext)
+		if (same_addr(&lc->peer, peer, 1))
+			return lc;
+	return NULL;
 }
 
 /* The rate entry of a source IP (the least recently used one is recycled). */
@@ -177,6 +212,7 @@ on_call_send(void *arg, const uint8_t *p, size_t n)
 	struct lcall *lc = arg;
 
 	lc->m->dgrams_out++;
+	lc->m->bytes_out += n;
 	/* UDP: a full socket buffer drops, as the network would. */
 	(void)sendto(lc->m->ufd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&lc->peer, lc->plen);
 }
@@ -378,6 +414,11 @@ lcall_free(struct lcall *lc)
 			*pp = lc->next;
 			break;
 		}
+	for (pp = &m->bucket[addr_bucket(m, &lc->peer)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == lc) {
+			*pp = lc->hnext;
+			break;
+		}
 	m->ncalls--;
 	if (lc->is_up)
 		m->nup--;
@@ -445,6 +486,8 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 	lc->rio.data = lc->wio.data = lc;
 	lc->next = m->calls;
 	m->calls = lc;
+	lc->hnext = m->bucket[addr_bucket(m, peer)];
+	m->bucket[addr_bucket(m, peer)] = lc;
 	m->ncalls++;
 	m->calls_total++;
 	r->calls++;
@@ -474,10 +517,7 @@ on_udp(struct ev_loop *loop, ev_io *w, int revents)
 		if (n < 0)
 			return;
 		m->dgrams_in++;
-		for (lc = m->calls; lc; lc = lc->next)
-			if (same_addr(&lc->peer, &peer, 1))
-				break;
-		if (!lc) {
+		if ((lc = lcall_find(m, &peer)) == NULL) {
 			/* Only a DTLS ClientHello record opens a call. */
 			if (n < 14 || buf[0] != 22 || buf[13] != 1) {
 				m->ignored++;
@@ -526,11 +566,11 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                "lanturn_refused_total{reason=\"rate\"} %llu\n"
 	                "lanturn_refused_total{reason=\"memory\"} %llu\n"
 	                "lanturn_ignored_total %llu\nlanturn_datagrams_in_total %llu\n"
-	                "lanturn_datagrams_out_total %llu\n"
+	                "lanturn_datagrams_out_total %llu\nlanturn_bytes_out_total %llu\n"
 	                "lanturn_memory_bytes %zu\nlanturn_memory_max_bytes %zu\n",
 	                m->ncalls, m->nup, m->max_calls, m->calls_total, m->calls_up_total, m->failed,
 	                m->expired, m->refused_limit, m->refused_rate, m->refused_memory, m->ignored,
-	                m->dgrams_in, m->dgrams_out, memory_used(m), m->max_memory);
+	                m->dgrams_in, m->dgrams_out, m->bytes_out, memory_used(m), m->max_memory);
 }
 
 static void
@@ -630,6 +670,11 @@ main(int argc, char **argv)
 	if (!cert && (m.id = nssc_id_new(err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "NSS: %s", err);
 	signal(SIGPIPE, SIG_IGN);
+	for (m.nbuckets = 64; m.nbuckets < m.max_calls; m.nbuckets *= 2)
+		;
+	if ((m.bucket = calloc(m.nbuckets, sizeof(*m.bucket))) == NULL ||
+	    getrandom(&m.hkey, sizeof(m.hkey), 0) != sizeof(m.hkey))
+		fatalx(EX_PW_INTERNAL, "out of memory or no randomness");
 	if ((m.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx(EX_PW_INTERNAL, "cannot initialise libev");
 	m.ufd = open_udp(&m, listen, name, sizeof(name));
@@ -667,6 +712,7 @@ main(int argc, char **argv)
 	ev_signal_stop(m.loop, &m.sigterm);
 	ev_signal_stop(m.loop, &m.sigint);
 	close(m.ufd);
+	free(m.bucket);
 	nssc_id_free(m.id);
 	ev_loop_destroy(m.loop);
 	return EX_PW_OK;

@@ -24,4 +24,16 @@ int num_parse_port(const char *s, size_t n, uint16_t *out);
 /* Decimal seconds with up to 9 fraction digits ("1.5"), in milliseconds. */
 int num_parse_seconds_ms(const char *s, uint64_t max_ms, uint64_t *out_ms);
 
+/* One hexadecimal digit, either case: its value, or -1. */
+static inline int
+num_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 #endif

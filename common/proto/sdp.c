@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/num.h"
+
 struct line {
 	const char *v; /* after "x=" */
 	size_t n;
@@ -61,18 +63,6 @@ parse_cred(const char *p, size_t n, size_t min, char *out)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * "sha-256 AB:CD:…": 1 when taken, 0 for another hash function (skipped:
  * a browser may list several), -1 when malformed.
@@ -94,8 +84,8 @@ parse_fp(const char *p, size_t n, uint8_t fp[SDP_FP_LEN])
 	if (n != SDP_FP_LEN * 3 - 1)
 		return -1;
 	for (i = 0; i < SDP_FP_LEN; i++) {
-		hi = hexval(p[i * 3]);
-		lo = hexval(p[i * 3 + 1]);
+		hi = num_hexval(p[i * 3]);
+		lo = num_hexval(p[i * 3 + 1]);
 		if (hi < 0 || lo < 0 || (i + 1 < SDP_FP_LEN && p[i * 3 + 2] != ':'))
 			return -1;
 		fp[i] = (uint8_t)(hi << 4 | lo);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/num.h"
+
 #define WATCH_US_PER_S 1000000LL
 #define WATCH_TIME_S_MAX 1000000000000LL /* seconds; larger times are garbage */
 #define WATCH_KEYNAME_MAX 16             /* longer keys are unknown anyway */
@@ -45,17 +47,6 @@ jp_ws(struct jp *j)
 }
 
 static int
-hexval(unsigned c)
-{
-	if (c >= '0' && c <= '9')
-		return (int)(c - '0');
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return (int)(c - 'a' + 10);
-	return -1;
-}
-
-static int
 jp_hex4(struct jp *j, unsigned *cp)
 {
 	int i, v;
@@ -64,7 +55,7 @@ jp_hex4(struct jp *j, unsigned *cp)
 		return -1;
 	*cp = 0;
 	for (i = 0; i < 4; i++) {
-		if ((v = hexval(j->p[i])) < 0)
+		if ((v = num_hexval(j->p[i])) < 0)
 			return -1;
 		*cp = *cp << 4 | (unsigned)v;
 	}
@@ -389,8 +380,8 @@ parse_session(const struct jv *v, struct watch_key *k)
 	if (v->n == 0 || v->n % 2 != 0 || v->n > 2 * WATCH_SESSION_MAX)
 		return -1;
 	for (i = 0; i < v->n; i += 2) {
-		if ((hi = hexval((unsigned char)v->s[i])) < 0 ||
-		    (lo = hexval((unsigned char)v->s[i + 1])) < 0)
+		if ((hi = num_hexval((unsigned char)v->s[i])) < 0 ||
+		    (lo = num_hexval((unsigned char)v->s[i + 1])) < 0)
 			return -1;
 		k->b[i / 2] = (uint8_t)(hi << 4 | lo);
 	}

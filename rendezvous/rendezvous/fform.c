@@ -4,17 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "base/num.h"
 
 /* URL-decode p[0..n) into out (room for n + 1); its length, or -1. */
 static ssize_t
@@ -28,7 +18,7 @@ unescape(const uint8_t *p, size_t n, char *out)
 		} else if (p[i] == '%') {
 			int h, l;
 
-			if (n - i < 3 || (h = hexval(p[i + 1])) < 0 || (l = hexval(p[i + 2])) < 0)
+			if (n - i < 3 || (h = num_hexval(p[i + 1])) < 0 || (l = num_hexval(p[i + 2])) < 0)
 				return -1;
 			out[o++] = (char)(h << 4 | l);
 			i += 2;

@@ -112,6 +112,9 @@ prog_meek-server := server/meek-server      net proto llhttp base ev
 prog_rendezvous := rendezvous/rendezvous  redis net proto llhttp base ev jansson
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
 ALL_PROGS += rendezvous
+prog_peer-client := client/peer-client      rtc ice sctp nss net proto llhttp base ev jansson
+prog_peer-proxy := server/peer-proxy        rtc ice sctp nss ws net proto tls llhttp base ev jansson
+ALL_PROGS += peer-client peer-proxy
 
 dir_of = $(firstword $(prog_$(1)))
 uses_of = $(wordlist 2,99,$(prog_$(1)))

@@ -643,8 +643,6 @@ main(int argc, char **argv)
 	ev_signal_init(&sig_int, on_signal, SIGINT);
 	ev_signal_start(loop, &sig_int);
 	ev_timer_init(&poll_w, on_poll_timer, 0., 0.);
-	printf("ready %s\n", sid);
-	fflush(stdout);
 	log_info("polling %s as %s, relay %s, capacity %llu", opt.broker, sid, opt.relay,
 	         (unsigned long long)opt.capacity);
 	poll_now();

@@ -39,8 +39,8 @@
 #include "rtc/rtc.h"
 
 static const char usage[] =
-	"usage: peer-client [-qv] --broker URL --stun stun:IP:PORT [--fingerprint HEX]\n"
-	"       [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n";
+	"usage: peer-client [-qv] --broker URL --stun stun:IP:PORT [--nat TYPE]\n"
+	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n";
 
 #define BROKER_BODY_MAX 100000 /* Snowflake's readLimit */
 #define CHUNK_MAX 16384        /* stdin bytes per message */
@@ -49,11 +49,11 @@ static const char usage[] =
 #define DEFAULT_FPR "2B280B23E1107BB62ABFC40DDCC8824814F80A72"
 
 static struct {
-	const char *broker, *fpr;
+	const char *broker, *fpr, *nat;
 	char stun_ip[64];
 	uint16_t stun_port;
 	uint64_t broker_ms, connect_ms, loss_ms;
-} opt = { .fpr = DEFAULT_FPR, .broker_ms = 60000, .connect_ms = 20000, .loss_ms = 1000 };
+} opt = { .fpr = DEFAULT_FPR, .nat = "unknown", .broker_ms = 60000, .connect_ms = 20000, .loss_ms = 1000 };
 
 static struct ev_loop *loop;
 static struct endpoint broker_ep;
@@ -157,7 +157,7 @@ on_local_sdp(void *arg, const char *sdp)
 	(void)arg;
 	if (offer == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
-	j = json_pack("{s:s, s:s, s:s}", "offer", offer, "nat", "unknown", "fingerprint", opt.fpr);
+	j = json_pack("{s:s, s:s, s:s}", "offer", offer, "nat", opt.nat, "fingerprint", opt.fpr);
 	js = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (js == NULL || (body = malloc(strlen(js) + 5)) == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
@@ -319,6 +319,7 @@ parse_args(int argc, char **argv)
 		{ "broker-timeout", required_argument, NULL, 'B' },
 		{ "connect-timeout", required_argument, NULL, 'C' },
 		{ "loss-ms", required_argument, NULL, 'L' },
+		{ "nat", required_argument, NULL, 'N' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -338,6 +339,12 @@ parse_args(int argc, char **argv)
 		case 'B': opt.broker_ms = cli_seconds_ms("--broker-timeout", optarg, 1000, 600000); break;
 		case 'C': opt.connect_ms = cli_seconds_ms("--connect-timeout", optarg, 1000, 600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
+		case 'N':
+			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
+			    strcmp(optarg, "unrestricted") != 0)
+				cli_usage_error("--nat: unknown, restricted or unrestricted");
+			opt.nat = optarg;
+			break;
 		default: cli_option(ch);
 		}
 	}

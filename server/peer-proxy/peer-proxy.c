@@ -43,7 +43,7 @@
 static const char usage[] =
 	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:IP:PORT\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
-	"       [--loss-ms N]\n";
+	"       [--loss-ms N] [--nat TYPE]\n";
 
 #define BROKER_BODY_MAX 100000
 #define BROKER_TIMEOUT 30.0
@@ -53,12 +53,12 @@ static const char usage[] =
 #define UP_MAX (UP_HIGH + RTC_MAX_MSG_DEFAULT)
 
 static struct {
-	const char *broker, *relay;
+	const char *broker, *relay, *nat;
 	char stun_ip[64];
 	uint16_t stun_port;
 	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms;
 } opt = { .capacity = 10, .client_bytes = (uint64_t)1 << 30, .client_ms = 3600000, .poll_ms = 5000,
-	  .loss_ms = 1000 };
+	  .loss_ms = 1000, .nat = "unknown" };
 
 struct peer {
 	struct peer *prev, *next;
@@ -535,7 +535,7 @@ poll_now(void)
 		return;
 	snprintf(pat, sizeof(pat), "^%s$", relay_ep.host);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "Sid", sid, "Version", "1.3", "Type",
-	              "standalone", "NAT", "unknown", "Clients", (json_int_t)npeers,
+	              "standalone", "NAT", opt.nat, "Clients", (json_int_t)npeers,
 	              "AcceptedRelayPattern", pat);
 	if (j != NULL)
 		js = json_dumps(j, JSON_COMPACT);
@@ -587,6 +587,7 @@ parse_args(int argc, char **argv)
 		{ "client-time", required_argument, NULL, 'T' },
 		{ "poll-interval", required_argument, NULL, 'P' },
 		{ "loss-ms", required_argument, NULL, 'L' },
+		{ "nat", required_argument, NULL, 'N' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -607,6 +608,12 @@ parse_args(int argc, char **argv)
 		case 'T': opt.client_ms = cli_seconds_ms("--client-time", optarg, 1000, 86400000); break;
 		case 'P': opt.poll_ms = cli_seconds_ms("--poll-interval", optarg, 100, 3600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
+		case 'N':
+			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
+			    strcmp(optarg, "unrestricted") != 0)
+				cli_usage_error("--nat: unknown, restricted or unrestricted");
+			opt.nat = optarg;
+			break;
 		default: cli_option(ch);
 		}
 	}

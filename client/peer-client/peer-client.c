@@ -170,7 +170,7 @@ on_local_sdp(void *arg, const char *sdp)
 	free(offer);
 	if (poll_req == NULL)
 		fatal(EX_PW_INTERNAL, "broker request");
-	log_info("offer sent to the broker");
+	log_info("offer sent to the broker after %.0f ms", (ev_time() - t_start) * 1000.0);
 }
 
 static void

@@ -76,6 +76,7 @@ struct peer {
 	char client_ip[64];
 	char relay[ENDPOINT_STR_MAX];
 	const char *why;
+	ev_tstamp t0;
 };
 
 static struct ev_loop *loop;
@@ -438,6 +439,8 @@ on_local_sdp(void *arg, const char *sdp)
 		                     BROKER_BODY_MAX, on_answered, p);
 	if (p->ans == NULL)
 		peer_kill_later(p, "cannot post the answer");
+	else
+		log_info("client %s: answer posted after %.0f ms", p->client_ip, (ev_time() - p->t0) * 1000.0);
 	free(js);
 	json_decref(j);
 	free(ans);
@@ -464,6 +467,7 @@ peer_new(const char *offer_json)
 		return;
 	}
 	p->lfd = -1;
+	p->t0 = ev_time();
 	peerp_client_ip(sdp, p->client_ip, sizeof(p->client_ip));
 	cb.arg = p;
 	ro.offerer = 0;

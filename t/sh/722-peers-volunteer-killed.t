@@ -80,8 +80,10 @@ grep -q "offer taken" "$T/$other.err" || fail "the second volunteer never took t
 reason=$(grep "volunteer gone" "$T/client.err" | head -n 1)
 [ -n "$reason" ] || fail "peer-client said nothing when its volunteer died: $(tail -n 10 "$T/client.err")"
 note "killed the volunteer after $at bytes; $reason"
+sed -n '/volunteer gone/,$p' "$T/client.err" | grep -E "answer in|open after|offer sent" | head -n 4 | sed 's/^/# /'
 pw_wait "$stall_pid" 40
 note "longest stall of the download: $(cat "$T/stall") ms (rate-limited to 2 MB/s)"
+grep "answer posted" "$T/$other.err" | sed 's/^/# /'
 grep -q Sanitizer "$T/client.err" "$T/$other.err" && fail "sanitizer report"
 pw_stop client
 pw_stop rdv

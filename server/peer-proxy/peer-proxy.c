@@ -468,7 +468,7 @@ peer_new(const char *offer_json)
 	}
 	p->lfd = -1;
 	p->t0 = ev_time();
-	peerp_client_ip(sdp, p->client_ip, sizeof(p->client_ip));
+	peerp_client_ip((const uint8_t *)sdp, strlen(sdp), p->client_ip, sizeof(p->client_ip));
 	cb.arg = p;
 	ro.offerer = 0;
 	ro.stun_ip = opt.stun_ip;

@@ -65,29 +65,29 @@ v6_public(const unsigned char *a)
 }
 
 size_t
-peerp_client_ip(const char *sdp, char *out, size_t outlen)
+peerp_client_ip(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
-	const char *l = sdp, *e, *f;
-	char field[8][64];
+	const char *l = (const char *)p, *end = (const char *)p + n, *e, *f;
+	char field[5][64];
 	unsigned char a[16];
 	size_t nf, k, len;
 
 	if (outlen == 0)
 		return 0;
 	out[0] = '\0';
-	for (; *l != '\0'; l = *e ? e + 1 : e) {
-		e = l + strcspn(l, "\n");
-		if (strncmp(l, "a=candidate:", 12) != 0)
+	for (; l < end; l = e < end ? e + 1 : end) {
+		e = memchr(l, '\n', (size_t)(end - l));
+		if (e == NULL)
+			e = end;
+		if ((size_t)(e - l) < 12 || memcmp(l, "a=candidate:", 12) != 0)
 			continue;
-		/* foundation component transport priority address port typ type */
-		for (f = l + 12, nf = 0; f < e && nf < 8;) {
+		/* foundation component transport priority address … */
+		for (f = l + 12, nf = 0; f < e && nf < 5;) {
 			while (f < e && (*f == ' ' || *f == '\r'))
 				f++;
 			for (k = 0; f + k < e && f[k] != ' ' && f[k] != '\r'; k++)
 				;
-			if (k == 0)
-				break;
-			if (k >= sizeof(field[0]))
+			if (k == 0 || k >= sizeof(field[0]))
 				break;
 			memcpy(field[nf], f, k);
 			field[nf][k] = '\0';

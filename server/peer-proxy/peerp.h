@@ -14,11 +14,11 @@
 int peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port);
 
 /*
- * The first "a=candidate:" address in sdp (NUL-terminated) that is an IP
+ * The first "a=candidate:" line's address in the n bytes of SDP at p that is an IP
  * literal outside loopback, unspecified, link-local and private ranges
  * (RFC 1918, fc00::/7), formatted into out; "" when there is none.
  * Returns the length written.
  */
-size_t peerp_client_ip(const char *sdp, char *out, size_t outlen);
+size_t peerp_client_ip(const uint8_t *p, size_t n, char *out, size_t outlen);
 
 #endif

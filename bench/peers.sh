@@ -110,6 +110,7 @@ if command -v snowflake-client >/dev/null && command -v snowflake-proxy >/dev/nu
 		--admin "unix:$T/rdv2-admin.sock" --client-wait 10
 	B2="http://127.0.0.1:$pw_port/"
 	sf_proxy_start sfproxy "$B2" "$relay_up"
+	sf_proxy_pid=$pw_pid
 	_i=0
 	until [ "$(rdv_metric "$T/rdv2-admin.sock" rendezvous_proxies_waiting)" = 1 ]; do
 		_i=$((_i + 1))
@@ -132,7 +133,8 @@ if command -v snowflake-client >/dev/null && command -v snowflake-proxy >/dev/nu
 	sf=$(best <"$T/sf.mbs")
 	exec 7>&-
 	pw_wait "$sf_pt_pid" 20
-	pw_stop sfproxy
+	kill -KILL "$sf_proxy_pid"
+	pw_wait "$sf_proxy_pid" 10
 	pw_stop rdv2
 	proxy proxy1 "$relay" 20
 	proxy1=$pw_pid

@@ -40,7 +40,8 @@
 
 static const char usage[] =
 	"usage: peer-client [-qv] --broker URL --stun stun:IP:PORT [--nat TYPE]\n"
-	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n";
+	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n"
+	"       [--gather-ms N]\n";
 
 #define BROKER_BODY_MAX 100000 /* Snowflake's readLimit */
 #define CHUNK_MAX 16384        /* stdin bytes per message */
@@ -52,8 +53,9 @@ static struct {
 	const char *broker, *fpr, *nat;
 	char stun_ip[64];
 	uint16_t stun_port;
-	uint64_t broker_ms, connect_ms, loss_ms;
-} opt = { .fpr = DEFAULT_FPR, .nat = "unknown", .broker_ms = 60000, .connect_ms = 20000, .loss_ms = 1000 };
+	uint64_t broker_ms, connect_ms, loss_ms, gather_ms;
+} opt = { .fpr = DEFAULT_FPR, .nat = "unknown", .broker_ms = 60000, .connect_ms = 20000, .loss_ms = 1000,
+	  .gather_ms = 500 };
 
 static struct ev_loop *loop;
 static struct endpoint broker_ep;
@@ -320,6 +322,7 @@ parse_args(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 'C' },
 		{ "loss-ms", required_argument, NULL, 'L' },
 		{ "nat", required_argument, NULL, 'N' },
+		{ "gather-ms", required_argument, NULL, 'G' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -339,6 +342,7 @@ parse_args(int argc, char **argv)
 		case 'B': opt.broker_ms = cli_seconds_ms("--broker-timeout", optarg, 1000, 600000); break;
 		case 'C': opt.connect_ms = cli_seconds_ms("--connect-timeout", optarg, 1000, 600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
+		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
 		case 'N':
 			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
 			    strcmp(optarg, "unrestricted") != 0)
@@ -389,6 +393,7 @@ main(int argc, char **argv)
 	ro.label = label;
 	ro.loss_ms = (unsigned)opt.loss_ms;
 	ro.connect_ms = (unsigned)opt.connect_ms;
+	ro.gather_ms = (unsigned)opt.gather_ms;
 	ro.id = id;
 	if ((pc = rtc_new(loop, &ro, &cb, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "%s", err);

@@ -43,7 +43,7 @@
 static const char usage[] =
 	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:IP:PORT\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
-	"       [--loss-ms N] [--nat TYPE]\n";
+	"       [--loss-ms N] [--nat TYPE] [--gather-ms N]\n";
 
 #define BROKER_BODY_MAX 100000
 #define BROKER_TIMEOUT 30.0
@@ -56,9 +56,9 @@ static struct {
 	const char *broker, *relay, *nat;
 	char stun_ip[64];
 	uint16_t stun_port;
-	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms;
+	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms, gather_ms;
 } opt = { .capacity = 10, .client_bytes = (uint64_t)1 << 30, .client_ms = 3600000, .poll_ms = 5000,
-	  .loss_ms = 1000, .nat = "unknown" };
+	  .loss_ms = 1000, .nat = "unknown", .gather_ms = 500 };
 
 struct peer {
 	struct peer *prev, *next;
@@ -474,6 +474,7 @@ peer_new(const char *offer_json)
 	ro.stun_ip = opt.stun_ip;
 	ro.stun_port = opt.stun_port;
 	ro.loss_ms = (unsigned)opt.loss_ms;
+	ro.gather_ms = (unsigned)opt.gather_ms;
 	ro.id = id;
 	ev_timer_init(&p->life, on_life, (double)opt.client_ms / 1000.0, 0.);
 	p->life.data = p;
@@ -592,6 +593,7 @@ parse_args(int argc, char **argv)
 		{ "poll-interval", required_argument, NULL, 'P' },
 		{ "loss-ms", required_argument, NULL, 'L' },
 		{ "nat", required_argument, NULL, 'N' },
+		{ "gather-ms", required_argument, NULL, 'G' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -612,6 +614,7 @@ parse_args(int argc, char **argv)
 		case 'T': opt.client_ms = cli_seconds_ms("--client-time", optarg, 1000, 86400000); break;
 		case 'P': opt.poll_ms = cli_seconds_ms("--poll-interval", optarg, 100, 3600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
+		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
 		case 'N':
 			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
 			    strcmp(optarg, "unrestricted") != 0)

@@ -24,11 +24,14 @@ relay=$pw_ep
 pw_start rdv 2 "$PW_BIN/rendezvous" -v -l tcp:127.0.0.1:0 --relay "$relay" \
 	--admin "unix:$T/rdv-admin.sock" --client-wait 10
 rdv_port=$pw_port
-for n in 1 2; do
-	pw_start_bg "proxy$n" "$PW_BIN/peer-proxy" -v --broker "http://127.0.0.1:$rdv_port/" --relay "$relay" \
+volunteer() {
+	pw_start_bg "$1" "$PW_BIN/peer-proxy" -v --broker "http://127.0.0.1:$rdv_port/" --relay "$relay" \
 		--stun "stun:127.0.0.1:$turn_port" --nat unrestricted --capacity 1 --poll-interval 1
-	eval "proxy${n}_pid=\$pw_pid"
-done
+}
+volunteer proxy1
+proxy1_pid=$pw_pid
+volunteer proxy2
+proxy2_pid=$pw_pid
 i=0
 until [ "$(rdv_metric "$T/rdv-admin.sock" rendezvous_proxies_waiting)" = 2 ]; do
 	i=$((i + 1))

@@ -62,7 +62,7 @@ static struct endpoint broker_ep;
 static struct rtc *pc;
 static struct hpost *poll_req;
 static struct stdio_carrier sc;
-static int status = EX_PW_TEMP, is_open, in_eof, paused;
+static int status = EX_PW_TEMP, is_open, in_eof, paused, chan_dead;
 static uint8_t chunk[CHUNK_MAX];
 static size_t chunk_len;
 static uint8_t *out;
@@ -81,7 +81,7 @@ update_want(void)
 {
 	if (!is_open)
 		return;
-	stdio_carrier_want(&sc, !in_eof && chunk_len == 0, out_len > 0);
+	stdio_carrier_want(&sc, !in_eof && !chan_dead && chunk_len == 0, out_len > 0);
 }
 
 /* Send what waits from stdin; read more while SCTP takes it. */
@@ -94,6 +94,8 @@ pump_up(void)
 	if (max > CHUNK_MAX)
 		max = CHUNK_MAX;
 	for (;;) {
+		if (chan_dead)
+			break;
 		if (chunk_len == 0) {
 			if (in_eof)
 				break;
@@ -114,9 +116,9 @@ pump_up(void)
 		if (n == 0)
 			break; /* writable follows */
 		if (n < 0) {
-			log_warnx("data channel refused a message");
-			finish(EX_PW_TEMP);
-			return;
+			/* Closed (an ABORT came in): the closed callback follows and says why. */
+			chan_dead = 1;
+			break;
 		}
 		chunk_len = 0;
 	}

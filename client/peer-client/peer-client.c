@@ -21,6 +21,7 @@
  * SCTP's window holds the volunteer back); from stdin one message waits
  * while SCTP's buffer is full.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
 #include <getopt.h>
@@ -303,6 +304,7 @@ static void
 parse_stun(const char *s)
 {
 	const char *hp = s, *colon;
+	unsigned char tmp[16];
 
 	if (strncmp(hp, "stun:", 5) == 0)
 		hp += 5;
@@ -310,6 +312,8 @@ parse_stun(const char *s)
 	if (colon == NULL || colon == hp || (size_t)(colon - hp) >= sizeof(opt.stun_ip))
 		cli_usage_error("--stun stun:IP:PORT");
 	memcpy(opt.stun_ip, hp, (size_t)(colon - hp));
+	if (inet_pton(AF_INET, opt.stun_ip, tmp) != 1 && inet_pton(AF_INET6, opt.stun_ip, tmp) != 1)
+		cli_usage_error("--stun: a numeric address (libnice takes one)");
 	opt.stun_port = (uint16_t)cli_u64("--stun port", colon + 1, 1, 65535);
 }
 

@@ -113,8 +113,10 @@ prog_meek-server := server/meek-server      net proto llhttp base ev
 prog_rendezvous := rendezvous/rendezvous  redis net proto llhttp base ev jansson
 prog_lanturn-egress := egress/lanturn-egress call nss srtp net proto llhttp base ev m
 prog_lanturn-client := client/lanturn-client call stun tt nss srtp net proto tls base ev cares m
+prog_peer-client := client/peer-client      rtc ice sctp nss net proto llhttp base ev jansson
+prog_peer-proxy := server/peer-proxy        rtc ice sctp nss ws net proto tls llhttp base ev jansson
 ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-server
-ALL_PROGS += rendezvous lanturn-egress lanturn-client
+ALL_PROGS += rendezvous lanturn-egress lanturn-client peer-client peer-proxy
 
 dir_of = $(firstword $(prog_$(1)))
 uses_of = $(wordlist 2,99,$(prog_$(1)))

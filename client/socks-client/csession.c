@@ -17,6 +17,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 
 #include "base/evtimer.h"
@@ -320,6 +322,15 @@ cs_session_end(struct csession *cs, const char *why)
 	pktq_init(&cs->q, CSESSION_QUEUE);
 }
 
+/* Bytes written to a child carrier's socket that it has not read yet. */
+static int
+carrier_unread(int fd)
+{
+	int n = 0;
+
+	return fd >= 0 && ioctl(fd, SIOCOUTQ, &n) == 0 ? n : 0;
+}
+
 /* After any activity: session health, carrier interest, next tick. */
 static void
 cs_update(struct csession *cs)
@@ -343,6 +354,14 @@ cs_update(struct csession *cs)
 		cs_session_end(cs, "no answer from the egress");
 		return;
 	}
+	/*
+	 * A carrier process that has not yet read what we sent is still
+	 * finding its path (a broker, ICE, DTLS: peer-client's take
+	 * seconds); it exits by itself if it fails. The silence counts from
+	 * when it took our bytes.
+	 */
+	if (cs->cst == CAR_UP && !cs->delivered && cs->pid > 0 && carrier_unread(cs->io.fd) > 0)
+		cs->up_at = now_s;
 	if (cs->cst == CAR_UP && !cs->delivered && tunnel_pending(cs->t) > 0 &&
 	    now_s - cs->up_at > CSESSION_SILENT_MS / 1000.0) {
 		cs_session_end(cs, "the egress does not answer on a new carrier");

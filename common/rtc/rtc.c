@@ -39,7 +39,7 @@ struct rtc {
 	size_t peer_max;
 	char label[RTC_LABEL_MAX + 1];
 	ev_tstamp last_rx, last_live;
-	ev_timer rtx, live, deadline;
+	ev_timer rtx, live, deadline, gather;
 	ev_idle notify;
 	char reason[160];
 	char desc[256];
@@ -73,6 +73,7 @@ rtc_fail(struct rtc *r, const char *why)
 	ev_timer_stop(r->loop, &r->rtx);
 	ev_timer_stop(r->loop, &r->live);
 	ev_timer_stop(r->loop, &r->deadline);
+	ev_timer_stop(r->loop, &r->gather);
 	ev_idle_start(r->loop, &r->notify);
 }
 
@@ -398,6 +399,17 @@ rtc_write_local(struct rtc *r)
 	free(d);
 }
 
+static void rtc_ice_event(void *arg, enum icea_event ev);
+
+/* gather_ms passed: describe ourselves with the candidates found so far. */
+static void
+rtc_on_gather(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	rtc_ice_event(w->data, ICEA_EV_GATHERED);
+}
+
 static void
 rtc_ice_event(void *arg, enum icea_event ev)
 {
@@ -410,6 +422,7 @@ rtc_ice_event(void *arg, enum icea_event ev)
 		if (r->gathered)
 			break;
 		r->gathered = 1;
+		ev_timer_stop(r->loop, &r->gather);
 		rtc_write_local(r);
 		if (r->st != RTC_CLOSED)
 			rtc_apply_remote(r);
@@ -458,6 +471,8 @@ rtc_new(struct ev_loop *loop, const struct rtc_opts *o, const struct rtc_cb *cb,
 	ev_init(&r->rtx, rtc_on_rtx);
 	ev_timer_init(&r->live, rtc_on_live, r->o.loss_ms / 4000.0, r->o.loss_ms / 4000.0);
 	ev_init(&r->deadline, rtc_on_deadline);
+	ev_timer_init(&r->gather, rtc_on_gather, r->o.gather_ms / 1000.0, 0.);
+	r->gather.data = r;
 	ev_idle_init(&r->notify, rtc_on_closed_idle);
 	icb.recv = rtc_ice_recv;
 	icb.event = rtc_ice_event;
@@ -479,6 +494,8 @@ rtc_new(struct ev_loop *loop, const struct rtc_opts *o, const struct rtc_cb *cb,
 int
 rtc_start(struct rtc *r)
 {
+	if (r->o.gather_ms > 0)
+		ev_timer_start(r->loop, &r->gather);
 	return icea_gather(r->ice);
 }
 
@@ -576,6 +593,7 @@ rtc_free(struct rtc *r)
 	ev_timer_stop(r->loop, &r->rtx);
 	ev_timer_stop(r->loop, &r->live);
 	ev_timer_stop(r->loop, &r->deadline);
+	ev_timer_stop(r->loop, &r->gather);
 	ev_idle_stop(r->loop, &r->notify);
 	nssc_free(r->dtls);
 	icea_free(r->ice);

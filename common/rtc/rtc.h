@@ -47,6 +47,8 @@ struct rtc_opts {
 	size_t max_msg;       /* 0: RTC_MAX_MSG_DEFAULT */
 	unsigned loss_ms;     /* 0: RTC_LOSS_MS_DEFAULT */
 	unsigned connect_ms;  /* 0: RTC_CONNECT_MS_DEFAULT */
+	unsigned gather_ms;   /* >0: the local description after at most this long, with the
+	                         candidates gathered by then; 0: once gathering is done */
 	struct nssc_id *id;   /* our DTLS identity (required) */
 	const struct persona *persona; /* NULL: firefox-webrtc */
 	int dtls_max12;

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peer-proxy's pure helpers (peerp.h).
+ */
+#include "peerp.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port)
+{
+	const char *hp = s, *colon, *h;
+	size_t hl;
+	char *end;
+	unsigned long v;
+	unsigned char tmp[16];
+	char buf[64];
+
+	if (strncmp(hp, "stun:", 5) == 0)
+		hp += 5;
+	if ((colon = strrchr(hp, ':')) == NULL)
+		return -1;
+	h = hp;
+	hl = (size_t)(colon - hp);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(buf) || hl >= iplen)
+		return -1;
+	memcpy(buf, h, hl);
+	buf[hl] = '\0';
+	if (inet_pton(AF_INET, buf, tmp) != 1 && inet_pton(AF_INET6, buf, tmp) != 1)
+		return -1;
+	if (colon[1] < '1' || colon[1] > '9')
+		return -1;
+	v = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || v == 0 || v > 65535)
+		return -1;
+	memcpy(ip, buf, hl + 1);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+v4_public(const unsigned char *a)
+{
+	return !(a[0] == 0 || a[0] == 127 || a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	         (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) || a[0] >= 224);
+}
+
+static int
+v6_public(const unsigned char *a)
+{
+	static const unsigned char zero[15];
+
+	if (memcmp(a, zero, 15) == 0)
+		return 0; /* :: and ::1 */
+	if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff)
+		return 0;
+	return 1;
+}
+
+size_t
+peerp_client_ip(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+	const char *l = (const char *)p, *end = (const char *)p + n, *e, *f;
+	char field[5][64];
+	unsigned char a[16];
+	size_t nf, k, len;
+
+	if (outlen == 0)
+		return 0;
+	out[0] = '\0';
+	for (; l < end; l = e < end ? e + 1 : end) {
+		e = memchr(l, '\n', (size_t)(end - l));
+		if (e == NULL)
+			e = end;
+		if ((size_t)(e - l) < 12 || memcmp(l, "a=candidate:", 12) != 0)
+			continue;
+		/* foundation component transport priority address … */
+		for (f = l + 12, nf = 0; f < e && nf < 5;) {
+			while (f < e && (*f == ' ' || *f == '\r'))
+				f++;
+			for (k = 0; f + k < e && f[k] != ' ' && f[k] != '\r'; k++)
+				;
+			if (k == 0 || k >= sizeof(field[0]))
+				break;
+			memcpy(field[nf], f, k);
+			field[nf][k] = '\0';
+			nf++;
+			f += k;
+		}
+		if (nf < 5)
+			continue;
+		if ((inet_pton(AF_INET, field[4], a) == 1 && v4_public(a)) ||
+		    (inet_pton(AF_INET6, field[4], a) == 1 && v6_public(a))) {
+			len = strlen(field[4]);
+			if (len >= outlen)
+				return 0;
+			memcpy(out, field[4], len + 1);
+			return len;
+		}
+	}
+	return 0;
+}

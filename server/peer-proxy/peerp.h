@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peer-proxy's pure helpers: the STUN option and the client's address
+ * taken from its offer (for the relay's ?client_ip=), as snowflake-proxy
+ * takes it: the first candidate address that is a public IP literal.
+ */
+#ifndef PW_PEERP_H
+#define PW_PEERP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "stun:IP:PORT" or "IP:PORT" (IP numeric; [v6] allowed). 0, or -1. */
+int peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port);
+
+/*
+ * The first "a=candidate:" line's address in the n bytes of SDP at p that is an IP
+ * literal outside loopback, unspecified, link-local and private ranges
+ * (RFC 1918, fc00::/7), formatted into out; "" when there is none.
+ * Returns the length written.
+ */
+size_t peerp_client_ip(const uint8_t *p, size_t n, char *out, size_t outlen);
+
+#endif

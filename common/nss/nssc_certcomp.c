@@ -94,7 +94,7 @@ CC_CODEC(brotli, CERTCOMP_BROTLI)
 CC_CODEC(zstd, CERTCOMP_ZSTD)
 
 int
-nssc_certcomp_setup(struct nssc *c, uint16_t only)
+nssc_certcomp_setup(struct nssc *c, const struct nssc_opts *o)
 {
 	const struct nssc_cc_alg algs[CERTCOMP_NALGS] = {
 		{ CERTCOMP_ZLIB, "zlib", enc_zlib, dec_zlib },
@@ -104,9 +104,9 @@ nssc_certcomp_setup(struct nssc *c, uint16_t only)
 	nssc_cc_set_fn set;
 	size_t i;
 
-	if (c->dtls || !c->p.compress_cert)
+	if (c->dtls || !o->persona->compress_cert)
 		return 0;
-	if ((set = cc_api()) == NULL) {
+	if (!c->p.compress_cert || (set = cc_api()) == NULL) {
 		log_debug("nss %s: no %s, hello without compress_certificate", NSS_GetVersion(),
 		          NSSC_CC_API);
 		return 0;
@@ -114,7 +114,7 @@ nssc_certcomp_setup(struct nssc *c, uint16_t only)
 	for (i = 0; i < CERTCOMP_NALGS; i++) {
 		struct nssc_cc_alg a = algs[i];
 
-		if (only && a.id != only)
+		if (o->certcomp_only && a.id != o->certcomp_only)
 			continue;
 		if (!c->server)
 			a.encode = NULL; /* a client only decodes, as Firefox */

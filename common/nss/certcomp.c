@@ -15,6 +15,7 @@
 
 const uint16_t certcomp_algs[CERTCOMP_NALGS] = { CERTCOMP_ZLIB, CERTCOMP_BROTLI, CERTCOMP_ZSTD };
 
+static int mangle;
 static unsigned long n_dec[CERTCOMP_NALGS + 1], n_enc[CERTCOMP_NALGS + 1];
 
 const char *
@@ -54,12 +55,19 @@ dec_zlib(const uint8_t *in, size_t n, uint8_t *out, size_t outlen, size_t *used)
 static int
 dec_brotli(const uint8_t *in, size_t n, uint8_t *out, size_t outlen, size_t *used)
 {
-	size_t got = outlen;
+	BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+	const uint8_t *ip = in;
+	uint8_t *op = out;
+	size_t ain = n, aout = outlen;
+	BrotliDecoderResult r;
 
-	if (BrotliDecoderDecompress(n, in, &got, out) != BROTLI_DECODER_RESULT_SUCCESS)
+	if (st == NULL)
 		return -1;
-	*used = got;
-	return 0;
+	r = BrotliDecoderDecompressStream(st, &ain, &ip, &aout, &op, NULL);
+	BrotliDecoderDestroyInstance(st);
+	*used = outlen - aout;
+	/* The whole stream and nothing after it. */
+	return r == BROTLI_DECODER_RESULT_SUCCESS && ain == 0 ? 0 : -1;
 }
 
 static int
@@ -127,6 +135,8 @@ certcomp_encode(uint16_t alg, const uint8_t *in, size_t n, uint8_t **out, size_t
 		if (ZSTD_isError(cap))
 			goto fail;
 	}
+	if (mangle)
+		cap--; /* truncated: no decoder accepts it */
 	*out = b;
 	*outlen = cap;
 	n_enc[alg]++;
@@ -134,6 +144,12 @@ certcomp_encode(uint16_t alg, const uint8_t *in, size_t n, uint8_t **out, size_t
 fail:
 	free(b);
 	return -1;
+}
+
+void
+certcomp_test_mangle(int on)
+{
+	mangle = on;
 }
 
 unsigned long

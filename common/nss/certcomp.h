@@ -33,6 +33,8 @@ int certcomp_decode(uint16_t alg, const uint8_t *in, size_t n, uint8_t *out, siz
                     size_t *used);
 /* Encode: *out is malloc'd (free it). 0, or -1 (unknown id, no memory, n too large). */
 int certcomp_encode(uint16_t alg, const uint8_t *in, size_t n, uint8_t **out, size_t *outlen);
+/* Tests only: drop the last byte of every encoder output from now on (on != 0). */
+void certcomp_test_mangle(int on);
 /* How many certificates each algorithm decoded / encoded in this process (tests). */
 unsigned long certcomp_decoded(uint16_t alg);
 unsigned long certcomp_encoded(uint16_t alg);

@@ -225,7 +225,7 @@ nssc_new(const struct nssc_opts *o, const struct nssc_cb *cb, char *err, size_t 
 	c->server = o->server;
 	c->dtls = o->persona->dtls;
 	persona_reduce(o->persona, &c->p, nssc_has_dtls13() && !o->dtls_max12,
-	               nssc_has_mlkem(), 0);
+	               nssc_has_mlkem(), nssc_has_certcomp());
 	if (o->alpn && snprintf(c->p.alpn, sizeof(c->p.alpn), "%s", o->alpn) >=
 	                       (int)sizeof(c->p.alpn)) {
 		snprintf(err, errlen, "ALPN list too long");

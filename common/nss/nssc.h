@@ -123,7 +123,11 @@ struct nssc_opts {
 	 */
 	const char *verify_name;
 	const char *alpn;              /* comma-separated, replaces the persona's; NULL: keep it */
+	uint16_t certcomp_only;        /* TLS: offer/accept this RFC 8879 id only (tests); 0: all */
 };
+
+/* The running NSS can compress certificates (3.9x+; not Debian's 3.87). */
+int nssc_has_certcomp(void);
 
 struct nssc;
 /* NULL with a reason in err. Callbacks may be called from any nssc_ call. */

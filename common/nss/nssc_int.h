@@ -59,6 +59,9 @@ int nssc_setup(struct nssc *c, const struct nssc_opts *o);
 /* nssc_trust.c: the peer's chain to the anchors and its name. 0, or -1 (c failed). */
 int nssc_trust_verify(struct nssc *c, CERTCertificate *cert);
 
+/* nssc_certcomp.c: RFC 8879 algorithms on a TLS fd as the persona says (o->certcomp_only: one id). */
+int nssc_certcomp_setup(struct nssc *c, const struct nssc_opts *o);
+
 /* Record why the session failed (first reason wins), with NSS's error name. */
 void nssc_fail(struct nssc *c, const char *what);
 

@@ -298,6 +298,8 @@ nssc_setup(struct nssc *c, const struct nssc_opts *o)
 		return nssc_fail(c, "groups or signature schemes"), -1;
 	if (setup_extensions(c, o) < 0)
 		return nssc_fail(c, "extensions"), -1;
+	if (nssc_certcomp_setup(c, o) < 0)
+		return nssc_fail(c, "certificate compression"), -1;
 	if (setup_auth(c) < 0)
 		return nssc_fail(c, "certificate setup"), -1;
 	return 0;

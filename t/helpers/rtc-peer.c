@@ -70,7 +70,7 @@ static ev_io in_w;
 static ev_timer deadline;
 static ev_signal sigterm;
 static int in_fd = -1, out_fd = -1, send_fd = -1, save_fd = -1, status = EX_PW_TEMP;
-static int is_open, sent_all, peer_done, got_all, closing;
+static int is_open, sent_all, peer_done, got_all, closing, done_pending;
 static uint64_t nsent, nrecv, stall_at;
 static ev_tstamp t_start, t_open, t_blocked, max_stall, first_stall;
 static ev_timer pause_w;
@@ -100,10 +100,29 @@ maybe_done(void)
 	int send_ok = opt.send == NULL || peer_done || opt.echoed;
 	int recv_ok = opt.expect == 0 || got_all;
 
-	if (!opt.hold && !closing && send_ok && recv_ok) {
+	if (!opt.hold && !closing && !done_pending && send_ok && recv_ok) {
 		closing = 1;
 		rtc_shutdown(pc);
 	}
+}
+
+/*
+ * Tell the peer everything arrived. With SCTP's buffer full (our own
+ * file still going out) it waits for the next writable callback; the
+ * association is not shut down before it went.
+ */
+static void
+send_done(void)
+{
+	static const char done[] = "done";
+	ssize_t w = rtc_send(pc, done, 4, 0);
+
+	if (w < 0) {
+		log_warnx("cannot send done");
+		finish(EX_PW_TEMP);
+		return;
+	}
+	done_pending = w == 0;
 }
 
 /* Send the file in messages until SCTP's buffer is full or the file ends. */
@@ -218,8 +237,8 @@ on_message(void *arg, const uint8_t *p, size_t n, int binary)
 		printf("received %llu\n", (unsigned long long)nrecv);
 		printf("received-ms %.0f\n", (ev_time() - t_open) * 1000.0);
 		fflush(stdout);
-		if (!opt.echoed && rtc_send(pc, done, 4, 0) <= 0)
-			log_warnx("cannot send done");
+		if (!opt.echoed)
+			send_done();
 		maybe_done();
 	}
 }
@@ -228,6 +247,10 @@ static void
 on_writable(void *arg)
 {
 	(void)arg;
+	if (done_pending) {
+		send_done();
+		maybe_done();
+	}
 	pump();
 }
 

@@ -7,11 +7,15 @@
 
 #include <agent.h>
 #include <errno.h>
+#include <ev.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include "ice/gev.h"
 
@@ -21,9 +25,21 @@ struct icea {
 	struct gev *gev;
 	guint stream;
 	struct icea_cb cb;
-	int connected, failed, gathered;
+	int connected, failed, gathered, sockbuf_err, no_gso;
 	char ufrag[ICEA_UFRAG_LEN + 1], pwd[ICEA_PWD_LEN + 1];
 	char pair[160];
+	/*
+	 * The fast path (icea_send): the selected pair's socket and remote
+	 * address, when its local side is ours (not a TURN relay), and the
+	 * datagrams of this loop iteration waiting to go out together.
+	 */
+	struct ev_loop *loop;
+	ev_prepare flush_w;
+	int fd;
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	uint8_t *batch;
+	size_t blen, bseg, bcount;
 };
 
 static void
@@ -87,6 +103,97 @@ icea_note_pair(struct icea *a)
 	         nice_address_get_port(&r->addr));
 }
 
+/*
+ * The selected pair's socket gets ICEA_SOCKBUF each way (the kernel caps
+ * it at net.core.rmem_max/wmem_max): SCTP keeps up to its window in
+ * flight, a burst of 1200-byte datagrams, and the default receive buffer
+ * (about 90 such datagrams of skb overhead) drops the rest whenever this
+ * process is not scheduled at once, each drop halving SCTP's window.
+ */
+static void icea_flush(struct icea *a);
+
+static void
+icea_on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l, NiceCandidate *r,
+                 gpointer data)
+{
+	struct icea *a = data;
+	GSocket *gs;
+	int fd, sz = ICEA_SOCKBUF;
+
+	icea_flush(a);
+	a->fd = -1;
+	if ((gs = nice_agent_get_selected_socket(agent, stream, comp)) == NULL)
+		return;
+	fd = g_socket_get_fd(gs);
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) < 0 ||
+	                setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0))
+		a->sockbuf_err = errno;
+	/* Our own socket toward the peer's address: batches may go out on it directly. */
+	if (fd >= 0 && l->type != NICE_CANDIDATE_TYPE_RELAYED && a->batch != NULL) {
+		memset(&a->to, 0, sizeof(a->to));
+		nice_address_copy_to_sockaddr(&r->addr, (struct sockaddr *)&a->to);
+		a->tolen = r->addr.s.addr.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                                : sizeof(struct sockaddr_in);
+		a->fd = fd;
+	}
+	g_object_unref(gs); /* the agent keeps the socket as long as the pair */
+}
+
+/*
+ * Send the waiting datagrams: one sendmsg with UDP_SEGMENT (generic
+ * segmentation offload: the kernel cuts it into the same datagrams,
+ * crossing its stack once), or plain sends when GSO is refused. A
+ * datagram the socket cannot take is dropped, as libnice would.
+ */
+static void
+icea_flush(struct icea *a)
+{
+	char cbuf[CMSG_SPACE(sizeof(uint16_t))];
+	struct iovec iov = { a->batch, a->blen };
+	struct msghdr mh = { .msg_name = &a->to, .msg_namelen = a->tolen, .msg_iov = &iov,
+		             .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	uint16_t seg = (uint16_t)a->bseg;
+	size_t off;
+
+	if (a->blen == 0)
+		return;
+	if (a->bcount > 1 && a->fd >= 0 && !a->no_gso) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(seg));
+		memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+		if (sendmsg(a->fd, &mh, MSG_DONTWAIT) >= 0 || errno == EAGAIN || errno == ENOBUFS) {
+			a->blen = a->bcount = 0;
+			return;
+		}
+		a->no_gso = 1; /* EIO, EINVAL: no GSO here; one by one from now on */
+	}
+	for (off = 0; off < a->blen; off += a->bseg) {
+		iov.iov_base = a->batch + off;
+		iov.iov_len = a->blen - off < a->bseg ? a->blen - off : a->bseg;
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+		if (a->fd >= 0)
+			(void)sendmsg(a->fd, &mh, MSG_DONTWAIT);
+	}
+	a->blen = a->bcount = 0;
+}
+
+static void
+icea_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct icea *a = (struct icea *)(void *)((char *)w - offsetof(struct icea, flush_w));
+
+	(void)loop;
+	(void)revents;
+	icea_flush(a);
+}
+
 static void
 icea_on_state(NiceAgent *agent, guint stream, guint comp, guint state, gpointer data)
 {
@@ -123,6 +230,11 @@ icea_new(struct ev_loop *loop, const struct icea_opts *o, const struct icea_cb *
 		return NULL;
 	}
 	a->cb = *cb;
+	a->fd = -1;
+	a->loop = loop;
+	a->batch = malloc(ICEA_BATCH_MAX);
+	ev_prepare_init(&a->flush_w, icea_on_prepare);
+	ev_prepare_start(loop, &a->flush_w);
 	if (icea_hex(a->ufrag, ICEA_UFRAG_LEN) < 0 || icea_hex(a->pwd, ICEA_PWD_LEN) < 0) {
 		icea_err(err, errlen, "no random bytes for ICE credentials");
 		free(a);
@@ -152,6 +264,7 @@ icea_new(struct ev_loop *loop, const struct icea_opts *o, const struct icea_cb *
 	}
 	g_signal_connect(a->agent, "candidate-gathering-done", G_CALLBACK(icea_on_gathered), a);
 	g_signal_connect(a->agent, "component-state-changed", G_CALLBACK(icea_on_state), a);
+	g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(icea_on_selected), a);
 	return a;
 }
 
@@ -238,6 +351,19 @@ icea_send(struct icea *a, const uint8_t *p, size_t n)
 
 	if (!a->connected || a->failed || n > G_MAXUINT)
 		return -1;
+	if (a->fd >= 0 && n > 0 && n <= ICEA_DGRAM_MAX) {
+		/* A run of equal datagrams, the last may be shorter: what UDP_SEGMENT sends. */
+		if (a->blen > 0 && (n > a->bseg || a->blen % a->bseg != 0 ||
+		                    a->blen + n > ICEA_BATCH_MAX || a->bcount >= ICEA_BATCH_SEGS))
+			icea_flush(a);
+		if (a->blen == 0)
+			a->bseg = n;
+		memcpy(a->batch + a->blen, p, n);
+		a->blen += n;
+		a->bcount++;
+		return (ssize_t)n;
+	}
+	icea_flush(a);
 	w = nice_agent_send(a->agent, a->stream, 1, (guint)n, (const gchar *)p);
 	return w < 0 ? -1 : (ssize_t)w;
 }
@@ -255,6 +381,9 @@ icea_free(struct icea *a)
 {
 	if (a == NULL)
 		return;
+	icea_flush(a);
+	ev_prepare_stop(a->loop, &a->flush_w);
+	free(a->batch);
 	if (a->agent != NULL) {
 		if (a->stream != 0)
 			nice_agent_remove_stream(a->agent, a->stream);

@@ -29,6 +29,10 @@
 #define ICEA_CRED_MAX 256    /* longest remote ufrag/pwd accepted (RFC 8839: 256) */
 #define ICEA_CAND_MAX 256    /* longest candidate line, with its NUL */
 #define ICEA_CANDS_MAX 16    /* candidates given or taken per side */
+#define ICEA_SOCKBUF 2097152 /* the selected pair's socket buffers, each way (capped by the kernel) */
+#define ICEA_DGRAM_MAX 1500   /* datagrams batched by icea_send; longer ones go alone */
+#define ICEA_BATCH_SEGS 32    /* datagrams in one batch (the kernel takes up to 64) */
+#define ICEA_BATCH_MAX 49152  /* bytes in one batch (at most 64 KiB) */
 #define ICEA_STUN_MAX 4      /* STUN servers accepted (libnice uses the first) */
 
 struct ev_loop;

@@ -53,6 +53,8 @@ struct sctpc_opts {
 int sctpc_global_init(void);
 /* At exit, after every association is freed (releases usrsctp's memory). */
 void sctpc_global_finish(void);
+/* The CRC32c an SCTP packet of n bytes carries (its checksum field taken as zero). */
+uint32_t sctpc_crc32c(const uint8_t *p, size_t n);
 /* Run usrsctp's timers for the time passed since the last call. */
 void sctpc_tick(void);
 

@@ -268,7 +268,9 @@ on_closed(void *arg, const char *reason)
 		printf("max-stall-ms %.0f\nfirst-stall-ms %.0f after %llu\n", max_stall * 1000.0,
 		       first_stall * 1000.0, (unsigned long long)stall_at);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		printf("peak-rss-kb %ld\n", ru.ru_maxrss);
+		printf("peak-rss-kb %ld\ncpu-ms %ld\n", ru.ru_maxrss,
+		       (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+		               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L);
 	finish(ok && is_open ? EX_PW_OK : EX_PW_TEMP);
 }
 

@@ -13,6 +13,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <usrsctp.h>
 
 #define QMAX 4096
 
@@ -158,6 +159,26 @@ send_msg(struct side *x, size_t n, int unordered)
 	return w;
 }
 
+/* RFC 3720 B.4's check value, and an SCTP packet's checksum field taken as zero. */
+START_TEST(test_crc32c)
+{
+	uint8_t pkt[1200];
+	uint32_t want;
+	size_t i;
+
+	ck_assert_uint_eq(sctpc_crc32c((const uint8_t *)"123456789", 9), 0xe3069283u);
+	for (i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 7 + 1);
+	want = sctpc_crc32c(pkt, sizeof(pkt));
+	memset(pkt + 8, 0, 4);
+	ck_assert_uint_eq(sctpc_crc32c(pkt, sizeof(pkt)), want);
+	ck_assert_uint_eq(usrsctp_crc32c(pkt, sizeof(pkt)), want); /* usrsctp's own, before offload */
+	sctpc_global_init(); /* the hardware path, where there is one */
+	ck_assert_uint_eq(sctpc_crc32c(pkt, sizeof(pkt)), want);
+	ck_assert_uint_eq(sctpc_crc32c(pkt, 13), usrsctp_crc32c(pkt, 13));
+}
+END_TEST
+
 START_TEST(test_messages)
 {
 	static const size_t sizes[] = { 1, 2, 1000, 1200, 1201, 16384, 65536, 65537, 200000 };
@@ -265,6 +286,7 @@ sctpc_suite(void)
 	Suite *s = suite_create("sctpc");
 	TCase *tc = tcase_create("pair");
 
+	tcase_add_test(tc, test_crc32c);
 	tcase_add_test(tc, test_messages);
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_size_cap);

@@ -8,6 +8,8 @@
 #include <agent.h>
 #include <errno.h>
 #include <ev.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <glib.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -86,6 +88,16 @@ icea_on_gathered(NiceAgent *agent, guint stream, gpointer data)
 	(void)stream;
 	a->gathered = 1;
 	a->cb.event(a->cb.arg, ICEA_EV_GATHERED);
+}
+
+static void
+icea_on_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
+{
+	struct icea *a = data;
+
+	(void)agent;
+	if (c->type == NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE && !a->gathered)
+		a->cb.event(a->cb.arg, ICEA_EV_SRFLX);
 }
 
 static void
@@ -264,13 +276,48 @@ icea_new(struct ev_loop *loop, const struct icea_opts *o, const struct icea_cb *
 	}
 	g_signal_connect(a->agent, "candidate-gathering-done", G_CALLBACK(icea_on_gathered), a);
 	g_signal_connect(a->agent, "component-state-changed", G_CALLBACK(icea_on_state), a);
+	g_signal_connect(a->agent, "new-candidate-full", G_CALLBACK(icea_on_candidate), a);
 	g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(icea_on_selected), a);
 	return a;
+}
+
+/*
+ * The addresses to gather on, as browsers choose them: every interface
+ * that is up, but not loopback and not IPv6 link-local (fe80::/10, which
+ * neither Firefox nor Chrome offers, and whose STUN request to an IPv4
+ * server is never answered, holding gathering for seconds). With none
+ * left libnice chooses, as before.
+ */
+static void
+icea_add_addresses(struct icea *a)
+{
+	struct ifaddrs *ifs, *it;
+	NiceAddress na;
+	const struct sockaddr_in6 *s6;
+
+	if (getifaddrs(&ifs) < 0)
+		return;
+	for (it = ifs; it != NULL; it = it->ifa_next) {
+		if (it->ifa_addr == NULL || !(it->ifa_flags & IFF_UP) || (it->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (it->ifa_addr->sa_family == AF_INET6) {
+			s6 = (const struct sockaddr_in6 *)(const void *)it->ifa_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+				continue;
+		} else if (it->ifa_addr->sa_family != AF_INET) {
+			continue;
+		}
+		nice_address_init(&na);
+		nice_address_set_from_sockaddr(&na, it->ifa_addr);
+		nice_agent_add_local_address(a->agent, &na);
+	}
+	freeifaddrs(ifs);
 }
 
 int
 icea_gather(struct icea *a)
 {
+	icea_add_addresses(a);
 	return nice_agent_gather_candidates(a->agent, a->stream) ? 0 : -1;
 }
 

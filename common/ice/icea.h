@@ -41,6 +41,7 @@ enum icea_event {
 	ICEA_EV_GATHERED,  /* local candidates complete */
 	ICEA_EV_CONNECTED, /* a pair is valid (or nominated): icea_send works */
 	ICEA_EV_FAILED,    /* checks failed, or consent was lost */
+	ICEA_EV_SRFLX,     /* a server-reflexive candidate: the STUN server answered */
 };
 
 struct icea_cb {

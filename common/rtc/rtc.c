@@ -38,7 +38,8 @@ struct rtc {
 	uint16_t sid;
 	size_t peer_max;
 	char label[RTC_LABEL_MAX + 1];
-	ev_tstamp last_rx, last_live;
+	ev_tstamp last_rx, last_live, watch_since, hb_at;
+	int watching;
 	ev_timer rtx, live, deadline, gather;
 	ev_idle notify;
 	char reason[160];
@@ -111,19 +112,34 @@ rtc_on_sctp_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	sctpc_tick();
 }
 
+/*
+ * Loss, watched only while data moves (rtc.h): a tick every eighth of
+ * loss_ms. Idle, nothing of ours goes on the wire.
+ */
+static void
+rtc_watch(struct rtc *r)
+{
+	if (!r->watching) {
+		r->watching = 1;
+		r->watch_since = ev_now(r->loop);
+		r->hb_at = 0;
+	}
+}
+
 static void
 rtc_on_live(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct rtc *r = rtc_of(w, live);
-	double quiet = ev_now(loop) - r->last_rx, loss = r->o.loss_ms / 1000.0;
+	double now = ev_now(loop), loss = r->o.loss_ms / 1000.0, quiet;
 	char why[64];
 	int late;
 
 	(void)revents;
-	late = ev_now(loop) - r->last_live > loss / 2;
-	r->last_live = ev_now(loop);
-	if (r->st < RTC_SCTP)
-		return; /* until SCTP is up (retransmitted handshakes), the connect deadline rules */
+	late = now - r->last_live > loss / 4;
+	r->last_live = now;
+	if (r->st < RTC_SCTP || !r->watching)
+		return; /* until SCTP is up the connect deadline rules; idle, consent does */
+	quiet = now - (r->last_rx > r->watch_since ? r->last_rx : r->watch_since);
 	/*
 	 * A tick far behind its time means this process did not run (a
 	 * loaded machine, a stopped process): the peer's answers may be
@@ -134,8 +150,16 @@ rtc_on_live(struct ev_loop *loop, ev_timer *w, int revents)
 		rtc_fail(r, why);
 		return;
 	}
-	if (quiet >= loss / 4)
+	/* The flow ended and the peer answered since: idle again. */
+	if (r->hb_at > 0 && r->last_rx > r->hb_at && sctpc_unacked(r->sctp) == 0) {
+		r->watching = 0;
+		return;
+	}
+	/* Quiet while data moved (the flow ended, a closed window, or a dead peer): ask once. */
+	if (quiet >= loss / 4 && now - r->hb_at >= loss / 4) {
+		r->hb_at = now;
 		sctpc_heartbeat(r->sctp);
+	}
 }
 
 static void
@@ -230,6 +254,7 @@ rtc_sctp_message(void *arg, uint16_t sid, uint32_t ppid, const uint8_t *p, size_
 	switch (ppid) {
 	case DCEP_PPID_STRING:
 	case DCEP_PPID_BINARY:
+		rtc_watch(r);
 		r->cb.message(r->cb.arg, p, n, ppid == DCEP_PPID_BINARY);
 		break;
 	case DCEP_PPID_STRING_EMPTY:
@@ -423,6 +448,9 @@ rtc_ice_event(void *arg, enum icea_event ev)
 			break;
 		r->gathered = 1;
 		ev_timer_stop(r->loop, &r->gather);
+		/* An answerer that gathered ahead of its offer answers once it has one. */
+		if (!r->o.offerer && !r->have_remote)
+			break;
 		rtc_write_local(r);
 		if (r->st != RTC_CLOSED)
 			rtc_apply_remote(r);
@@ -433,6 +461,19 @@ rtc_ice_event(void *arg, enum icea_event ev)
 		break;
 	case ICEA_EV_FAILED:
 		rtc_fail(r, r->st == RTC_ICE ? "ICE failed" : "ICE consent lost");
+		break;
+	case ICEA_EV_SRFLX:
+		/*
+		 * The STUN server answered: what is left (another address's
+		 * answer, or a request that will time out) gets a short grace,
+		 * not the rest of gather_ms.
+		 */
+		if (!r->gathered && ev_is_active(&r->gather) &&
+		    ev_timer_remaining(r->loop, &r->gather) > RTC_GATHER_GRACE_MS / 1000.0) {
+			ev_timer_stop(r->loop, &r->gather);
+			ev_timer_set(&r->gather, RTC_GATHER_GRACE_MS / 1000.0, 0.);
+			ev_timer_start(r->loop, &r->gather);
+		}
 		break;
 	}
 }
@@ -469,7 +510,7 @@ rtc_new(struct ev_loop *loop, const struct rtc_opts *o, const struct rtc_cb *cb,
 		r->o.persona = persona_find("firefox-webrtc");
 	snprintf(r->label, sizeof(r->label), "%s", o->label != NULL ? o->label : "");
 	ev_init(&r->rtx, rtc_on_rtx);
-	ev_timer_init(&r->live, rtc_on_live, r->o.loss_ms / 4000.0, r->o.loss_ms / 4000.0);
+	ev_timer_init(&r->live, rtc_on_live, r->o.loss_ms / 8000.0, r->o.loss_ms / 8000.0);
 	ev_init(&r->deadline, rtc_on_deadline);
 	ev_timer_init(&r->gather, rtc_on_gather, r->o.gather_ms / 1000.0, 0.);
 	r->gather.data = r;
@@ -528,6 +569,11 @@ rtc_set_remote(struct rtc *r, const char *text, size_t n, char *err, size_t errl
 	r->peer_max = r->remote.max_msg == 0 || r->remote.max_msg > r->o.max_msg ? r->o.max_msg
 	                                                                          : r->remote.max_msg;
 	r->have_remote = 1;
+	if (!r->o.offerer && r->gathered) {
+		rtc_write_local(r); /* gathered ahead (rtc_start before this) */
+		if (r->st == RTC_CLOSED)
+			return 0; /* closed follows, with the reason */
+	}
 	rtc_apply_remote(r);
 	return 0;
 }
@@ -546,6 +592,7 @@ rtc_send(struct rtc *r, const void *p, size_t n, int binary)
 		return sctpc_send(r->sctp, r->sid, ppid, r->o.unordered, &zero, 1) > 0 ? 0 : -1;
 	}
 	ppid = binary ? DCEP_PPID_BINARY : DCEP_PPID_STRING;
+	rtc_watch(r);
 	return sctpc_send(r->sctp, r->sid, ppid, r->o.unordered, p, n);
 }
 

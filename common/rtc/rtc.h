@@ -12,11 +12,14 @@
  * channel (stream id even for the DTLS client, odd for the server,
  * RFC 8832 6); the answerer accepts the first OPEN and acknowledges it.
  *
- * Loss: every datagram from the peer counts as a sign of life. When the
- * path has been quiet for a quarter of loss_ms an SCTP HEARTBEAT is
- * demanded (the peer answers it whatever its stack), and after loss_ms
- * of silence the connection is closed. So a peer that vanishes is
- * noticed in about loss_ms, where ICE consent would take 30 s.
+ * Loss, watched while data moves (a message sent or received): after
+ * loss_ms with no datagram from the peer the connection is closed; a
+ * quarter of loss_ms of quiet demands one SCTP HEARTBEAT (the peer
+ * answers it whatever its stack), and an answered heartbeat with nothing
+ * unacknowledged ends the watch. Idle, nothing of ours is sent (SCTP's
+ * own 30 s heartbeat and ICE consent, as a browser's); a peer gone while
+ * idle is noticed within loss_ms of the next send, or by ICE consent
+ * (libnice gives up after about 10 s).
  *
  * Every callback is made from the libev loop, never from inside libnice,
  * NSS or usrsctp's stack frames for closed (deferred), so closed may
@@ -33,6 +36,7 @@
 #define RTC_LOSS_MS_DEFAULT 1000
 #define RTC_CONNECT_MS_DEFAULT 30000 /* from the remote description to the open channel */
 #define RTC_LABEL_MAX 256
+#define RTC_GATHER_GRACE_MS 50 /* gathering goes on this long after the first srflx candidate */
 
 struct ev_loop;
 struct nssc_id;
@@ -66,7 +70,11 @@ struct rtc_cb {
 struct rtc;
 struct rtc *rtc_new(struct ev_loop *loop, const struct rtc_opts *o, const struct rtc_cb *cb,
                     char *err, size_t errlen);
-/* Gather candidates; local_sdp follows (the answerer: after rtc_set_remote). 0/-1. */
+/*
+ * Gather candidates; local_sdp follows (the answerer: once rtc_set_remote
+ * was called too, in either order: a volunteer may gather ahead of its
+ * next offer). 0/-1.
+ */
 int rtc_start(struct rtc *r);
 /* The peer's offer or answer. 0, or -1 with the reason in err. */
 int rtc_set_remote(struct rtc *r, const char *sdp, size_t n, char *err, size_t errlen);

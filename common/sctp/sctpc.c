@@ -483,6 +483,20 @@ sctpc_pause(struct sctpc *s, int paused)
 }
 
 int
+sctpc_unacked(struct sctpc *s)
+{
+	struct sctp_status st;
+	socklen_t len = sizeof(st);
+
+	if (s->down || !s->up)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	if (usrsctp_getsockopt(s->so, IPPROTO_SCTP, SCTP_STATUS, &st, &len) < 0)
+		return 0;
+	return st.sstat_unackdata;
+}
+
+int
 sctpc_heartbeat(struct sctpc *s)
 {
 	struct sctp_paddrparams pp;

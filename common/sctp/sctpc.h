@@ -81,6 +81,8 @@ ssize_t sctpc_send(struct sctpc *s, uint16_t sid, uint32_t ppid, int unordered, 
 void sctpc_pause(struct sctpc *s, int paused);
 /* Ask for a HEARTBEAT now (so a quiet path proves it is alive). 0/-1. */
 int sctpc_heartbeat(struct sctpc *s);
+/* DATA chunks queued or sent and not yet acknowledged (0 when down). */
+int sctpc_unacked(struct sctpc *s);
 /* Graceful SHUTDOWN, then free later. */
 void sctpc_shutdown(struct sctpc *s);
 void sctpc_free(struct sctpc *s);

@@ -43,7 +43,7 @@
 static const char usage[] =
 	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:IP:PORT\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
-	"       [--loss-ms N] [--nat TYPE] [--gather-ms N]\n";
+	"       [--loss-ms N] [--nat TYPE] [--gather-ms N] [--allowed-relay-pattern P]\n";
 
 #define BROKER_BODY_MAX 100000
 #define BROKER_TIMEOUT 30.0
@@ -51,9 +51,10 @@ static const char usage[] =
 #define CHUNK_MAX 16384
 #define UP_HIGH 262144
 #define UP_MAX (UP_HIGH + RTC_MAX_MSG_DEFAULT)
+#define SPARE_MAX_AGE 20.0 /* seconds a connection gathered ahead is kept for the next client */
 
 static struct {
-	const char *broker, *relay, *nat;
+	const char *broker, *relay, *nat, *pattern;
 	char stun_ip[64];
 	uint16_t stun_port;
 	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms, gather_ms;
@@ -65,7 +66,7 @@ struct peer {
 	struct rtc *pc;
 	struct ws *ws;
 	struct hpost *ans;
-	int lfd, up_eof, paused, killing, open;
+	int lfd, up_eof, paused, killing, open, spare;
 	ev_io lr, lw;
 	ev_timer life, kill;
 	uint8_t down[CHUNK_MAX];
@@ -75,6 +76,7 @@ struct peer {
 	uint64_t bytes;
 	char client_ip[64];
 	char relay[ENDPOINT_STR_MAX];
+	struct endpoint relay_ep; /* --relay, or the broker's RelayURL when the pattern admits it */
 	const char *why;
 	ev_tstamp t0;
 };
@@ -90,6 +92,7 @@ static uint64_t npeers, nserved;
 static char sid[33];
 
 static void poll_schedule(double after);
+static void spare_drop(void);
 static void peer_maybe_free(struct peer *p);
 
 static void
@@ -294,18 +297,18 @@ relay_dial(struct peer *p)
 {
 	struct ws_opts o = { .role = WS_CLIENT, .handshake_timeout = WS_TIMEOUT, .connecting = 1 };
 	char host[ENDPOINT_HOST_MAX + 16], path[ENDPOINT_PATH_MAX + 96];
-	struct endpoint tcp = relay_ep;
+	struct endpoint tcp = p->relay_ep;
 	int fd, sv[2];
 
 	tcp.kind = EP_TCP;
 	tcp.nopts = 0;
-	snprintf(host, sizeof(host), relay_ep.host_is_v6 ? "[%s]:%u" : "%s:%u", relay_ep.host,
-	         (unsigned)relay_ep.port);
+	snprintf(host, sizeof(host), p->relay_ep.host_is_v6 ? "[%s]:%u" : "%s:%u", p->relay_ep.host,
+	         (unsigned)p->relay_ep.port);
 	if (p->client_ip[0] != '\0')
-		snprintf(path, sizeof(path), "%s%sclient_ip=%s", relay_ep.path[0] ? relay_ep.path : "/",
-		         strchr(relay_ep.path, '?') ? "&" : "?", p->client_ip);
+		snprintf(path, sizeof(path), "%s%sclient_ip=%s", p->relay_ep.path[0] ? p->relay_ep.path : "/",
+		         strchr(p->relay_ep.path, '?') ? "&" : "?", p->client_ip);
 	else
-		snprintf(path, sizeof(path), "%s", relay_ep.path[0] ? relay_ep.path : "/");
+		snprintf(path, sizeof(path), "%s", p->relay_ep.path[0] ? p->relay_ep.path : "/");
 	snprintf(p->relay, sizeof(p->relay), "ws://%s%s", host, path);
 	if ((fd = net_connect(&tcp)) == -1)
 		return -1;
@@ -334,7 +337,7 @@ on_rtc_open(void *arg, const char *label)
 
 	log_info("client %s: channel %s open: %s", p->client_ip, label, rtc_describe(p->pc));
 	if (relay_dial(p) == -1) {
-		log_warn("client %s: relay %s", p->client_ip, opt.relay);
+		log_warn("client %s: relay %s", p->client_ip, p->relay);
 		peer_kill_later(p, "relay unreachable");
 		return;
 	}
@@ -384,6 +387,11 @@ on_rtc_closed(void *arg, const char *reason)
 {
 	struct peer *p = arg;
 
+	if (p->spare) {
+		log_warnx("gathering ahead: %s", reason);
+		spare_drop();
+		return;
+	}
 	log_info("client %s: channel closed: %s", p->client_ip, reason);
 	rtc_free(p->pc);
 	p->pc = NULL;
@@ -450,25 +458,28 @@ static const struct rtc_cb rtc_cbs = { .local_sdp = on_local_sdp, .open = on_rtc
 	                                .message = on_rtc_message, .writable = on_rtc_writable,
 	                                .closed = on_rtc_closed };
 
-static void
-peer_new(const char *offer_json)
+/*
+ * A peer connection made and gathering before there is an offer for it:
+ * what a client waits for after the broker matched us is then only the
+ * answer's round trip, not our gathering (up to --gather-ms). Replaced
+ * when older than SPARE_MAX_AGE (a NAT's mapping of its server-reflexive
+ * candidate may not last much longer).
+ */
+static struct peer *spare;
+
+static struct peer *
+peer_alloc(char *err, size_t errlen)
 {
 	struct rtc_opts ro = { 0 };
 	struct rtc_cb cb = rtc_cbs;
-	char err[160], *sdp;
 	struct peer *p;
 
-	if ((sdp = rtc_sdp_from_json(offer_json, strlen(offer_json), "offer")) == NULL) {
-		log_warnx("broker: the client's offer is not SDP JSON");
-		return;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		free(sdp);
-		return;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
 	p->lfd = -1;
 	p->t0 = ev_time();
-	peerp_client_ip((const uint8_t *)sdp, strlen(sdp), p->client_ip, sizeof(p->client_ip));
 	cb.arg = p;
 	ro.offerer = 0;
 	ro.stun_ip = opt.stun_ip;
@@ -480,22 +491,115 @@ peer_new(const char *offer_json)
 	p->life.data = p;
 	ev_timer_init(&p->kill, on_kill, 0., 0.);
 	p->kill.data = p;
-	if ((p->pc = rtc_new(loop, &ro, &cb, err, sizeof(err))) == NULL ||
-	    rtc_set_remote(p->pc, sdp, strlen(sdp), err, sizeof(err)) < 0 || rtc_start(p->pc) < 0) {
-		log_warnx("client offer: %s", err);
-		if (p->pc != NULL)
-			rtc_free(p->pc);
+	if ((p->pc = rtc_new(loop, &ro, &cb, err, errlen)) == NULL) {
 		free(p);
+		return NULL;
+	}
+	if (rtc_start(p->pc) < 0) {
+		snprintf(err, errlen, "ICE gathering");
+		rtc_free(p->pc);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+spare_drop(void)
+{
+	if (spare != NULL) {
+		rtc_free(spare->pc);
+		free(spare);
+		spare = NULL;
+	}
+}
+
+/* Gather ahead for the next client, when there is room for one. */
+static void
+spare_make(void)
+{
+	char err[160];
+
+	if (spare != NULL && ev_time() - spare->t0 > SPARE_MAX_AGE)
+		spare_drop();
+	if (spare != NULL || npeers >= opt.capacity)
+		return;
+	if ((spare = peer_alloc(err, sizeof(err))) == NULL)
+		log_warnx("gathering ahead: %s", err);
+	else
+		spare->spare = 1;
+}
+
+/*
+ * The relay for a client: the broker's RelayURL when it names one (a
+ * ws:// URL whose host the accepted pattern admits, as snowflake-proxy
+ * checks it), --relay when it names none. -1: refused.
+ */
+static int
+relay_for(const char *url, struct endpoint *ep)
+{
+	char err[160], pat[ENDPOINT_HOST_MAX + 4];
+
+	if (url == NULL || url[0] == '\0') {
+		*ep = relay_ep;
+		return 0;
+	}
+	if (opt.pattern != NULL)
+		snprintf(pat, sizeof(pat), "%s", opt.pattern);
+	else
+		snprintf(pat, sizeof(pat), "^%s$", relay_ep.host);
+	err[0] = '\0';
+	if (endpoint_parse(url, ep, err, sizeof(err)) == -1 || ep->kind != EP_WS || ep->nopts > 0) {
+		log_warnx("broker's relay %.200s: not a ws:// URL%s%s", url, err[0] ? ": " : "", err);
+		return -1;
+	}
+	if (!peerp_relay_allowed(pat, ep->host)) {
+		log_warnx("broker's relay %.200s: host not admitted by %s", url, pat);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+peer_new(const char *offer_json, const char *relay_url)
+{
+	char err[160], *sdp;
+	struct endpoint rep;
+	struct peer *p;
+
+	if (relay_for(relay_url, &rep) == -1)
+		return; /* the client's next poll finds another volunteer */
+	if ((sdp = rtc_sdp_from_json(offer_json, strlen(offer_json), "offer")) == NULL) {
+		log_warnx("broker: the client's offer is not SDP JSON");
+		return;
+	}
+	if (spare != NULL && ev_time() - spare->t0 > SPARE_MAX_AGE)
+		spare_drop();
+	if (spare != NULL) {
+		p = spare;
+		spare = NULL;
+		p->spare = 0;
+		p->t0 = ev_time();
+	} else if ((p = peer_alloc(err, sizeof(err))) == NULL) {
+		log_warnx("client offer: %s", err);
 		free(sdp);
 		return;
 	}
-	free(sdp);
-	ev_timer_start(loop, &p->life);
+	peerp_client_ip((const uint8_t *)sdp, strlen(sdp), p->client_ip, sizeof(p->client_ip));
+	p->relay_ep = rep;
 	p->next = peers;
 	if (peers)
 		peers->prev = p;
 	peers = p;
 	npeers++;
+	ev_timer_start(loop, &p->life);
+	if (rtc_set_remote(p->pc, sdp, strlen(sdp), err, sizeof(err)) < 0) {
+		log_warnx("client offer: %s", err);
+		free(sdp);
+		peer_kill_now(p, "offer refused");
+		return;
+	}
+	free(sdp);
 	log_info("client %s: offer taken (%llu of %llu)", p->client_ip, (unsigned long long)npeers,
 	         (unsigned long long)opt.capacity);
 }
@@ -504,7 +608,7 @@ static void
 on_polled(void *arg, int st, const char *body, size_t n, const char *err)
 {
 	json_t *j;
-	const char *status, *offer;
+	const char *status, *offer, *rurl;
 	double again = (double)opt.poll_ms / 1000.0;
 
 	(void)arg;
@@ -517,11 +621,12 @@ on_polled(void *arg, int st, const char *body, size_t n, const char *err)
 	j = json_loadb(body, n, 0, NULL);
 	status = json_string_value(json_object_get(j, "Status"));
 	offer = json_string_value(json_object_get(j, "Offer"));
+	rurl = json_string_value(json_object_get(j, "RelayURL"));
 	if (st != 200 || status == NULL) {
 		log_warnx("broker /proxy: status %d", st);
 		again = again < 1.0 ? 1.0 : again;
 	} else if (strcmp(status, "client match") == 0 && offer != NULL) {
-		peer_new(offer);
+		peer_new(offer, rurl);
 		again = 0;
 	} else {
 		log_debug("broker: %s", status);
@@ -538,7 +643,11 @@ poll_now(void)
 
 	if (npeers >= opt.capacity || poll_req != NULL)
 		return;
-	snprintf(pat, sizeof(pat), "^%s$", relay_ep.host);
+	spare_make();
+	if (opt.pattern != NULL)
+		snprintf(pat, sizeof(pat), "%s", opt.pattern);
+	else
+		snprintf(pat, sizeof(pat), "^%s$", relay_ep.host);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "Sid", sid, "Version", "1.3", "Type",
 	              "standalone", "NAT", opt.nat, "Clients", (json_int_t)npeers,
 	              "AcceptedRelayPattern", pat);
@@ -594,6 +703,7 @@ parse_args(int argc, char **argv)
 		{ "loss-ms", required_argument, NULL, 'L' },
 		{ "nat", required_argument, NULL, 'N' },
 		{ "gather-ms", required_argument, NULL, 'G' },
+		{ "allowed-relay-pattern", required_argument, NULL, 'A' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -615,6 +725,11 @@ parse_args(int argc, char **argv)
 		case 'P': opt.poll_ms = cli_seconds_ms("--poll-interval", optarg, 100, 3600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
 		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
+		case 'A':
+			if (strlen(optarg) == 0 || strlen(optarg) > ENDPOINT_HOST_MAX)
+				cli_usage_error("--allowed-relay-pattern: a host name or suffix");
+			opt.pattern = optarg;
+			break;
 		case 'N':
 			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
 			    strcmp(optarg, "unrestricted") != 0)
@@ -664,6 +779,7 @@ main(int argc, char **argv)
 	hpost_cancel(poll_req);
 	while (peers != NULL)
 		peer_kill_now(peers, "shutting down");
+	spare_drop();
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		log_info("served %llu clients; peak RSS %ld KiB", (unsigned long long)nserved, ru.ru_maxrss);
 	nssc_id_free(id);

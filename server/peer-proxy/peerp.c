@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int
 peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port)
@@ -106,4 +107,22 @@ peerp_client_ip(const uint8_t *p, size_t n, char *out, size_t outlen)
 		}
 	}
 	return 0;
+}
+
+int
+peerp_relay_allowed(const char *pattern, const char *host)
+{
+	size_t pl = strlen(pattern), hl = strlen(host);
+	int exact = 0;
+
+	if (pl > 0 && pattern[0] == '^') {
+		exact = 1;
+		pattern++;
+		pl--;
+	}
+	if (pl > 0 && pattern[pl - 1] == '$')
+		pl--;
+	if (pl == 0 || hl < pl || (exact && hl != pl))
+		return 0;
+	return strncasecmp(host + hl - pl, pattern, pl) == 0;
 }

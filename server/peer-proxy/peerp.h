@@ -21,4 +21,11 @@ int peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port);
  */
 size_t peerp_client_ip(const uint8_t *p, size_t n, char *out, size_t outlen);
 
+/*
+ * snowflake-proxy's relay pattern (--allowed-relay-hostname-pattern):
+ * "^host$" admits host exactly, "host$" (or "host") host and any name
+ * ending in it. Names compare case-insensitively. 1 when host is admitted.
+ */
+int peerp_relay_allowed(const char *pattern, const char *host);
+
 #endif

@@ -10,12 +10,15 @@
  *   rtc-peer (--offer | --answer) --in FILE --out FILE [--stun IP:PORT]
  *       [--send FILE] [--save FILE] [--expect N] [--msg-size N]
  *       [--label L] [--unordered] [--hold] [--echoed] [--pause-ms M] [--loss-ms N]
- *       [--max12] [--timeout S]
+ *       [--send-after-ms M] [--max12] [--timeout S]
  *
  * --pause-ms M: at the first data message, stop receiving for M ms (a
  * slow consumer). The sender reports "max-stall-ms MS", the longest it
  * made no progress, and "first-stall-ms MS after N", the first time that
  * lasted over 0.5 s (a paused reader's) and how much it had sent by then.
+ * --send-after-ms M: the channel stays idle M ms after it opened, then
+ * --send begins ("sending-ms MS" on stdout, since open; "closed-ms MS"
+ * follows "closed").
  * --echoed: the far end echoes what we send (a Snowflake proxy relaying
  * to an echo server), so no "done" goes either way: once --expect bytes
  * came back we are done.
@@ -51,7 +54,7 @@ static const char usage[] =
 	"usage: rtc-peer (--offer | --answer) --in FILE --out FILE [--stun IP:PORT]\n"
 	"       [--send FILE] [--save FILE] [--expect N] [--msg-size N]\n"
 	"       [--label L] [--unordered] [--hold] [--echoed] [--pause-ms M] [--loss-ms N]\n"
-	"       [--max12]\n"
+	"       [--send-after-ms M] [--max12]\n"
 	"       [--timeout S]\n";
 
 #define LINE_MAX_JSON 40000
@@ -59,7 +62,7 @@ static const char usage[] =
 static struct {
 	int offer, set, unordered, hold, echoed, max12;
 	const char *in, *out, *stun, *send, *save, *label;
-	uint64_t expect, msg_size, loss_ms, timeout_ms, pause_ms;
+	uint64_t expect, msg_size, loss_ms, timeout_ms, pause_ms, send_after_ms;
 	char stun_ip[64];
 	uint16_t stun_port;
 } opt = { .msg_size = 16384, .timeout_ms = 60000, .label = "data" };
@@ -73,8 +76,8 @@ static int in_fd = -1, out_fd = -1, send_fd = -1, save_fd = -1, status = EX_PW_T
 static int is_open, sent_all, peer_done, got_all, closing, done_pending;
 static uint64_t nsent, nrecv, stall_at;
 static ev_tstamp t_start, t_open, t_blocked, max_stall, first_stall;
-static ev_timer pause_w;
-static int paused_once;
+static ev_timer pause_w, send_after_w;
+static int paused_once, send_go = 1;
 static char line[LINE_MAX_JSON];
 static size_t line_len;
 static uint8_t *chunk;
@@ -131,7 +134,7 @@ pump(void)
 {
 	ssize_t n, w;
 
-	while (!sent_all && send_fd >= 0) {
+	while (send_go && !sent_all && send_fd >= 0) {
 		if (chunk_off == chunk_len) {
 			n = read(send_fd, chunk, opt.msg_size);
 			if (n < 0)
@@ -194,6 +197,24 @@ on_open(void *arg, const char *label)
 	say("open", label);
 	printf("open-ms %.0f\n", (t_open - t_start) * 1000.0);
 	say("path", rtc_describe(pc));
+	if (opt.send_after_ms > 0) {
+		send_go = 0;
+		ev_timer_start(loop, &send_after_w);
+		return;
+	}
+	pump();
+	maybe_done();
+}
+
+static void
+on_send_after(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l;
+	(void)w;
+	(void)revents;
+	send_go = 1;
+	printf("sending-ms %.0f\n", (ev_time() - t_open) * 1000.0);
+	fflush(stdout);
 	pump();
 	maybe_done();
 }
@@ -264,6 +285,8 @@ on_closed(void *arg, const char *reason)
 
 	(void)arg;
 	say("closed", reason);
+	if (is_open)
+		printf("closed-ms %.0f\n", (ev_time() - t_open) * 1000.0);
 	if (opt.send != NULL)
 		printf("max-stall-ms %.0f\nfirst-stall-ms %.0f after %llu\n", max_stall * 1000.0,
 		       first_stall * 1000.0, (unsigned long long)stall_at);
@@ -337,6 +360,7 @@ parse_args(int argc, char **argv)
 		{ "unordered", no_argument, NULL, 'u' }, { "hold", no_argument, NULL, 'H' },
 		{ "echoed", no_argument, NULL, 'E' },
 		{ "pause-ms", required_argument, NULL, 'p' },
+		{ "send-after-ms", required_argument, NULL, 'A' },
 		{ "loss-ms", required_argument, NULL, 'L' }, { "max12", no_argument, NULL, '2' },
 		{ "timeout", required_argument, NULL, 't' }, CLI_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
@@ -360,6 +384,7 @@ parse_args(int argc, char **argv)
 		case 'H': opt.hold = 1; break;
 		case 'E': opt.echoed = 1; break;
 		case 'p': opt.pause_ms = cli_u64("--pause-ms", optarg, 1, 600000); break;
+		case 'A': opt.send_after_ms = cli_u64("--send-after-ms", optarg, 1, 600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 100, 600000); break;
 		case '2': opt.max12 = 1; break;
 		case 't': opt.timeout_ms = cli_seconds_ms("--timeout", optarg, 100, 3600000); break;
@@ -433,6 +458,7 @@ main(int argc, char **argv)
 		fatalx(EX_PW_INTERNAL, "ICE gathering");
 	ev_io_init(&in_w, on_input, in_fd, EV_READ);
 	ev_io_start(loop, &in_w);
+	ev_timer_init(&send_after_w, on_send_after, (double)opt.send_after_ms / 1000.0, 0.);
 	ev_timer_init(&deadline, on_deadline, (double)opt.timeout_ms / 1000.0, 0.);
 	ev_timer_start(loop, &deadline);
 	signal(SIGPIPE, SIG_IGN);

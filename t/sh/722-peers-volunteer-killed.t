@@ -88,6 +88,8 @@ pw_wait "$stall_pid" 40
 note "longest stall of the download: $(cat "$T/stall") ms (rate-limited to 2 MB/s)"
 grep "answer posted" "$T/$other.err" | sed 's/^/# /'
 grep -q Sanitizer "$T/client.err" "$T/$other.err" && fail "sanitizer report"
+sed -n '/volunteer gone/,$p' "$T/client.err" | cut -c1-180 | sed 's/^/## /'
+sed -n '/offer taken/,$p' "$T/$other.err" | head -20 | cut -c1-180 | sed 's/^/#P /'
 pw_stop client
 pw_stop rdv
 exit 0

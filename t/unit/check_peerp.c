@@ -95,6 +95,20 @@ START_TEST(test_stun)
 }
 END_TEST
 
+START_TEST(test_relay_pattern)
+{
+	ck_assert_int_eq(peerp_relay_allowed("^snowflake.torproject.net$", "snowflake.torproject.net"), 1);
+	ck_assert_int_eq(peerp_relay_allowed("^snowflake.torproject.net$", "x.snowflake.torproject.net"), 0);
+	ck_assert_int_eq(peerp_relay_allowed("snowflake.torproject.net$", "x.snowflake.torproject.net"), 1);
+	ck_assert_int_eq(peerp_relay_allowed("torproject.net", "Snowflake.TorProject.net"), 1);
+	ck_assert_int_eq(peerp_relay_allowed("^127.0.0.2$", "127.0.0.1"), 0);
+	ck_assert_int_eq(peerp_relay_allowed("^127.0.0.2$", "127.0.0.2"), 1);
+	ck_assert_int_eq(peerp_relay_allowed("^$", "a"), 0);
+	ck_assert_int_eq(peerp_relay_allowed("", ""), 0);
+	ck_assert_int_eq(peerp_relay_allowed("long.example.net$", "net"), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -105,6 +119,7 @@ main(void)
 
 	tcase_add_test(tc, test_client_ip);
 	tcase_add_test(tc, test_stun);
+	tcase_add_test(tc, test_relay_pattern);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -38,9 +38,10 @@
 #include "net/hpost.h"
 #include "nss/nssc.h"
 #include "rtc/rtc.h"
+#include "rtc/rtc_stun.h"
 
 static const char usage[] =
-	"usage: peer-client [-qv] --broker URL --stun stun:IP:PORT [--nat TYPE]\n"
+	"usage: peer-client [-qv] --broker URL --stun stun:HOST:PORT ... [--nat TYPE]\n"
 	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n"
 	"       [--gather-ms N]\n";
 
@@ -52,8 +53,7 @@ static const char usage[] =
 
 static struct {
 	const char *broker, *fpr, *nat;
-	char stun_ip[64];
-	uint16_t stun_port;
+	struct rtc_stuns stuns;
 	uint64_t broker_ms, connect_ms, loss_ms, gather_ms;
 } opt = { .fpr = DEFAULT_FPR, .nat = "unknown", .broker_ms = 60000, .connect_ms = 20000, .loss_ms = 1000,
 	  .gather_ms = 500 };
@@ -301,23 +301,6 @@ on_signal(void *arg, int signum)
 }
 
 static void
-parse_stun(const char *s)
-{
-	const char *hp = s, *colon;
-	unsigned char tmp[16];
-
-	if (strncmp(hp, "stun:", 5) == 0)
-		hp += 5;
-	colon = strrchr(hp, ':');
-	if (colon == NULL || colon == hp || (size_t)(colon - hp) >= sizeof(opt.stun_ip))
-		cli_usage_error("--stun stun:IP:PORT");
-	memcpy(opt.stun_ip, hp, (size_t)(colon - hp));
-	if (inet_pton(AF_INET, opt.stun_ip, tmp) != 1 && inet_pton(AF_INET6, opt.stun_ip, tmp) != 1)
-		cli_usage_error("--stun: a numeric address (libnice takes one)");
-	opt.stun_port = (uint16_t)cli_u64("--stun port", colon + 1, 1, 65535);
-}
-
-static void
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -339,7 +322,10 @@ parse_args(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': opt.broker = optarg; break;
-		case 's': parse_stun(optarg); break;
+		case 's':
+			if (rtc_stun_add(&opt.stuns, optarg) == -1)
+				cli_usage_error("--stun stun:HOST:PORT (at most %d)", RTC_STUN_MAX);
+			break;
 		case 'f':
 			if (strlen(optarg) != 40 || strspn(optarg, "0123456789abcdefABCDEF") != 40)
 				cli_usage_error("--fingerprint: 40 hex digits");
@@ -359,10 +345,44 @@ parse_args(int argc, char **argv)
 		}
 	}
 	cli_no_operands(argc, argv);
-	if (opt.broker == NULL || opt.stun_port == 0)
+	if (opt.broker == NULL || opt.stuns.n == 0)
 		cli_usage_error("--broker and --stun are required");
 	if (hpost_parse_url(opt.broker, &broker_ep, err, sizeof(err)) == -1)
 		cli_usage_error("--broker: %s", err);
+}
+
+static struct nssc_id *id;
+static char label[32];
+
+/* The STUN servers' names resolved: one of them, then the peer connection. */
+static void
+on_stun_ready(void *arg)
+{
+	struct rtc_opts ro = { 0 };
+	struct rtc_cb cb = { .local_sdp = on_local_sdp, .open = on_open, .message = on_message,
+		             .writable = on_writable, .closed = on_closed };
+	struct rtc_stun *st = rtc_stun_pick(&opt.stuns);
+	char err[NSSC_ERR_MAX];
+
+	(void)arg;
+	if (st == NULL) {
+		log_warnx("no STUN server resolved");
+		finish(EX_PW_TEMP);
+		return;
+	}
+	ro.offerer = 1;
+	ro.stun_ip = st->ip;
+	ro.stun_port = st->port;
+	ro.label = label;
+	ro.loss_ms = (unsigned)opt.loss_ms;
+	ro.connect_ms = (unsigned)opt.connect_ms;
+	ro.gather_ms = (unsigned)opt.gather_ms;
+	ro.id = id;
+	log_info("STUN server %s (%s) port %u", st->host, st->ip, (unsigned)st->port);
+	if ((pc = rtc_new(loop, &ro, &cb, err, sizeof(err))) == NULL)
+		fatalx(EX_PW_INTERNAL, "%s", err);
+	if (rtc_start(pc) < 0)
+		fatalx(EX_PW_INTERNAL, "ICE gathering");
 }
 
 static const struct stdio_carrier_cbs stdio_cbs = { on_stdin, on_stdout, on_gone, on_signal };
@@ -370,11 +390,7 @@ static const struct stdio_carrier_cbs stdio_cbs = { on_stdin, on_stdout, on_gone
 int
 main(int argc, char **argv)
 {
-	struct rtc_opts ro = { 0 };
-	struct rtc_cb cb = { .local_sdp = on_local_sdp, .open = on_open, .message = on_message,
-		             .writable = on_writable, .closed = on_closed };
-	struct nssc_id *id;
-	char err[NSSC_ERR_MAX], label[32];
+	char err[NSSC_ERR_MAX];
 	uint8_t rnd[8];
 	size_t i;
 
@@ -393,22 +409,13 @@ main(int argc, char **argv)
 	t_start = ev_time();
 	if (stdio_carrier_open(&sc, loop, STDIN_FILENO, STDOUT_FILENO, &stdio_cbs, NULL) == -1)
 		fatal(EX_PW_INTERNAL, "stdin/stdout");
-	ro.offerer = 1;
-	ro.stun_ip = opt.stun_ip;
-	ro.stun_port = opt.stun_port;
-	ro.label = label;
-	ro.loss_ms = (unsigned)opt.loss_ms;
-	ro.connect_ms = (unsigned)opt.connect_ms;
-	ro.gather_ms = (unsigned)opt.gather_ms;
-	ro.id = id;
-	if ((pc = rtc_new(loop, &ro, &cb, err, sizeof(err))) == NULL)
-		fatalx(EX_PW_INTERNAL, "%s", err);
-	if (rtc_start(pc) < 0)
-		fatalx(EX_PW_INTERNAL, "ICE gathering");
+	if (rtc_stun_resolve(&opt.stuns, loop, on_stun_ready, NULL, err, sizeof(err)) < 0)
+		fatalx(EX_PW_INTERNAL, "STUN servers: %s", err);
 	ev_run(loop, 0);
 	hpost_cancel(poll_req);
 	stdio_carrier_close(&sc);
 	rtc_free(pc);
+	rtc_stun_free(&opt.stuns);
 	nssc_id_free(id);
 	free(out);
 	return status;

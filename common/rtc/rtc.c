@@ -34,7 +34,7 @@ struct rtc {
 	struct nssc *dtls;
 	struct sctpc *sctp;
 	struct sdp remote;
-	int have_remote, gathered, remote_applied, dtls_client, paused;
+	int have_remote, gathered, remote_applied, dtls_client, paused, srflx, gather_cut;
 	uint16_t sid;
 	size_t peer_max;
 	char label[RTC_LABEL_MAX + 1];
@@ -430,9 +430,13 @@ static void rtc_ice_event(void *arg, enum icea_event ev);
 static void
 rtc_on_gather(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct rtc *r = w->data;
+
 	(void)loop;
 	(void)revents;
-	rtc_ice_event(w->data, ICEA_EV_GATHERED);
+	if (!r->srflx)
+		r->gather_cut = 1;
+	rtc_ice_event(r, ICEA_EV_GATHERED);
 }
 
 static void
@@ -463,6 +467,7 @@ rtc_ice_event(void *arg, enum icea_event ev)
 		rtc_fail(r, r->st == RTC_ICE ? "ICE failed" : "ICE consent lost");
 		break;
 	case ICEA_EV_SRFLX:
+		r->srflx = 1;
 		/*
 		 * The STUN server answered: what is left (another address's
 		 * answer, or a request that will time out) gets a short grace,
@@ -602,6 +607,12 @@ rtc_pause(struct rtc *r, int paused)
 	r->paused = paused;
 	if (r->sctp != NULL && r->st != RTC_CLOSED)
 		sctpc_pause(r->sctp, paused);
+}
+
+int
+rtc_stun_silent(const struct rtc *r)
+{
+	return r->gather_cut && !r->srflx;
 }
 
 size_t

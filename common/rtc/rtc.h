@@ -85,6 +85,8 @@ int rtc_set_remote(struct rtc *r, const char *sdp, size_t n, char *err, size_t e
  */
 ssize_t rtc_send(struct rtc *r, const void *p, size_t n, int binary);
 size_t rtc_max_send(const struct rtc *r);
+/* 1 when gathering ended at gather_ms with no answer from the STUN server. */
+int rtc_stun_silent(const struct rtc *r);
 /*
  * Stop (1) or resume (0) receiving: while paused no message callback is
  * made and the peer is held back by SCTP's window once

@@ -38,10 +38,11 @@
 #include "nss/nssc.h"
 #include "peerp.h"
 #include "rtc/rtc.h"
+#include "rtc/rtc_stun.h"
 #include "ws/ws.h"
 
 static const char usage[] =
-	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:IP:PORT\n"
+	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:HOST:PORT ...\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
 	"       [--loss-ms N] [--nat TYPE] [--gather-ms N] [--allowed-relay-pattern P]\n";
 
@@ -55,8 +56,7 @@ static const char usage[] =
 
 static struct {
 	const char *broker, *relay, *nat, *pattern;
-	char stun_ip[64];
-	uint16_t stun_port;
+	struct rtc_stuns stuns;
 	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms, gather_ms;
 } opt = { .capacity = 10, .client_bytes = (uint64_t)1 << 30, .client_ms = 3600000, .poll_ms = 5000,
 	  .loss_ms = 1000, .nat = "unknown", .gather_ms = 500 };
@@ -79,6 +79,7 @@ struct peer {
 	struct endpoint relay_ep; /* --relay, or the broker's RelayURL when the pattern admits it */
 	const char *why;
 	ev_tstamp t0;
+	struct rtc_stun *stun; /* the STUN server this connection gathered with */
 };
 
 static struct ev_loop *loop;
@@ -90,6 +91,7 @@ static ev_signal sig_term, sig_int;
 static struct peer *peers;
 static uint64_t npeers, nserved;
 static char sid[33];
+static int exit_status = EX_PW_OK;
 
 static void poll_schedule(double after);
 static void spare_drop(void);
@@ -438,6 +440,12 @@ on_local_sdp(void *arg, const char *sdp)
 	char *ans = rtc_sdp_to_json("answer", sdp), *js = NULL;
 	json_t *j = NULL;
 
+	/* The STUN server did not answer in --gather-ms: the next connections try another. */
+	if (p->stun != NULL && rtc_stun_silent(p->pc) && opt.stuns.n > 1) {
+		log_warnx("STUN server %s did not answer: trying another next", p->stun->host);
+		p->stun->failed = 1;
+	}
+
 	if (ans != NULL)
 		j = json_pack("{s:s, s:s, s:s}", "Version", "1.3", "Sid", sid, "Answer", ans);
 	if (j != NULL)
@@ -472,18 +480,24 @@ peer_alloc(char *err, size_t errlen)
 {
 	struct rtc_opts ro = { 0 };
 	struct rtc_cb cb = rtc_cbs;
+	struct rtc_stun *st = rtc_stun_pick(&opt.stuns);
 	struct peer *p;
 
+	if (st == NULL) {
+		snprintf(err, errlen, "no STUN server resolved");
+		return NULL;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	p->stun = st;
 	p->lfd = -1;
 	p->t0 = ev_time();
 	cb.arg = p;
 	ro.offerer = 0;
-	ro.stun_ip = opt.stun_ip;
-	ro.stun_port = opt.stun_port;
+	ro.stun_ip = st->ip;
+	ro.stun_port = st->port;
 	ro.loss_ms = (unsigned)opt.loss_ms;
 	ro.gather_ms = (unsigned)opt.gather_ms;
 	ro.id = id;
@@ -716,8 +730,8 @@ parse_args(int argc, char **argv)
 		case 'b': opt.broker = optarg; break;
 		case 'r': opt.relay = optarg; break;
 		case 's':
-			if (peerp_parse_stun(optarg, opt.stun_ip, sizeof(opt.stun_ip), &opt.stun_port) == -1)
-				cli_usage_error("--stun stun:IP:PORT");
+			if (rtc_stun_add(&opt.stuns, optarg) == -1)
+				cli_usage_error("--stun stun:HOST:PORT (at most %d)", RTC_STUN_MAX);
 			break;
 		case 'c': opt.capacity = cli_u64("--capacity", optarg, 1, 10000); break;
 		case 'B': opt.client_bytes = cli_u64("--client-bytes", optarg, 1, UINT64_MAX / 2); break;
@@ -740,13 +754,29 @@ parse_args(int argc, char **argv)
 		}
 	}
 	cli_no_operands(argc, argv);
-	if (opt.broker == NULL || opt.relay == NULL || opt.stun_port == 0)
+	if (opt.broker == NULL || opt.relay == NULL || opt.stuns.n == 0)
 		cli_usage_error("--broker, --relay and --stun are required");
 	if (hpost_parse_url(opt.broker, &broker_ep, err, sizeof(err)) == -1)
 		cli_usage_error("--broker: %s", err);
 	if (endpoint_parse(opt.relay, &relay_ep, err, sizeof(err)) == -1 || relay_ep.kind != EP_WS ||
 	    relay_ep.nopts > 0)
 		cli_usage_error("--relay: a ws:// URL%s%s", err[0] ? ": " : "", err);
+}
+
+/* The STUN servers' names resolved: start polling. */
+static void
+on_stun_ready(void *arg)
+{
+	(void)arg;
+	if (rtc_stun_usable(&opt.stuns) == 0) {
+		log_warnx("no STUN server resolved");
+		exit_status = EX_PW_TEMP;
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	log_info("polling %s as %s, relay %s, capacity %llu", opt.broker, sid, opt.relay,
+	         (unsigned long long)opt.capacity);
+	poll_now();
 }
 
 int
@@ -772,16 +802,16 @@ main(int argc, char **argv)
 	ev_signal_init(&sig_int, on_signal, SIGINT);
 	ev_signal_start(loop, &sig_int);
 	ev_timer_init(&poll_w, on_poll_timer, 0., 0.);
-	log_info("polling %s as %s, relay %s, capacity %llu", opt.broker, sid, opt.relay,
-	         (unsigned long long)opt.capacity);
-	poll_now();
+	if (rtc_stun_resolve(&opt.stuns, loop, on_stun_ready, NULL, err, sizeof(err)) < 0)
+		fatalx(EX_PW_INTERNAL, "STUN servers: %s", err);
 	ev_run(loop, 0);
 	hpost_cancel(poll_req);
 	while (peers != NULL)
 		peer_kill_now(peers, "shutting down");
 	spare_drop();
+	rtc_stun_free(&opt.stuns);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		log_info("served %llu clients; peak RSS %ld KiB", (unsigned long long)nserved, ru.ru_maxrss);
 	nssc_id_free(id);
-	return EX_PW_OK;
+	return exit_status;
 }

@@ -9,10 +9,45 @@
 #include "rtc/rtc.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/sdp.h"
+#include "rtc/rtc_stun.h"
+
+/* --stun values: names and addresses, ports, at most RTC_STUN_MAX. */
+START_TEST(test_stun_list)
+{
+	struct rtc_stuns l;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:stun.example.net:3478"), 0);
+	ck_assert_str_eq(l.s[0].host, "stun.example.net");
+	ck_assert_uint_eq(l.s[0].port, 3478);
+	ck_assert_str_eq(l.s[0].ip, "");
+	ck_assert_int_eq(rtc_stun_add(&l, "[2001:db8::1]:19302"), 0);
+	ck_assert_str_eq(l.s[1].host, "2001:db8::1");
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:x"), -1);
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:x:"), -1);
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:x:0"), -1);
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:x:65536"), -1);
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:x:-1"), -1);
+	ck_assert_int_eq(rtc_stun_add(&l, "stun::1"), -1);
+	ck_assert_int_eq(rtc_stun_add(&l, "stun:a/b:1"), -1);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_ptr_null(rtc_stun_pick(&l)); /* nothing resolved yet */
+	snprintf(l.s[1].ip, sizeof(l.s[1].ip), "2001:db8::1");
+	ck_assert_ptr_eq(rtc_stun_pick(&l), &l.s[1]);
+	l.s[1].failed = 1; /* the only one failed: tried again */
+	ck_assert_ptr_eq(rtc_stun_pick(&l), &l.s[1]);
+	ck_assert_int_eq(l.s[1].failed, 0);
+	ck_assert_int_eq(rtc_stun_add(&l, "c:1"), 0);
+	ck_assert_int_eq(rtc_stun_add(&l, "d:1"), 0);
+	ck_assert_int_eq(rtc_stun_add(&l, "e:1"), -1);
+	ck_assert_uint_eq(rtc_stun_usable(&l), 1);
+}
+END_TEST
 
 START_TEST(test_round_trip)
 {
@@ -65,6 +100,7 @@ rtc_suite(void)
 
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_stun_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -33,7 +33,6 @@
 #define ICEA_DGRAM_MAX 1500   /* datagrams batched by icea_send; longer ones go alone */
 #define ICEA_BATCH_SEGS 32    /* datagrams in one batch (the kernel takes up to 64) */
 #define ICEA_BATCH_MAX 49152  /* bytes in one batch (at most 64 KiB) */
-#define ICEA_STUN_MAX 4      /* STUN servers accepted (libnice uses the first) */
 
 struct ev_loop;
 

@@ -10,42 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-int
-peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port)
-{
-	const char *hp = s, *colon, *h;
-	size_t hl;
-	char *end;
-	unsigned long v;
-	unsigned char tmp[16];
-	char buf[64];
-
-	if (strncmp(hp, "stun:", 5) == 0)
-		hp += 5;
-	if ((colon = strrchr(hp, ':')) == NULL)
-		return -1;
-	h = hp;
-	hl = (size_t)(colon - hp);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= sizeof(buf) || hl >= iplen)
-		return -1;
-	memcpy(buf, h, hl);
-	buf[hl] = '\0';
-	if (inet_pton(AF_INET, buf, tmp) != 1 && inet_pton(AF_INET6, buf, tmp) != 1)
-		return -1;
-	if (colon[1] < '1' || colon[1] > '9')
-		return -1;
-	v = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535)
-		return -1;
-	memcpy(ip, buf, hl + 1);
-	*port = (uint16_t)v;
-	return 0;
-}
-
 static int
 v4_public(const unsigned char *a)
 {

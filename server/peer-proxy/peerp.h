@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * peer-proxy's pure helpers: the STUN option and the client's address
+ * peer-proxy's pure helpers: the relay pattern and the client's address
  * taken from its offer (for the relay's ?client_ip=), as snowflake-proxy
  * takes it: the first candidate address that is a public IP literal.
  */
@@ -9,9 +9,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* "stun:IP:PORT" or "IP:PORT" (IP numeric; [v6] allowed). 0, or -1. */
-int peerp_parse_stun(const char *s, char *ip, size_t iplen, uint16_t *port);
 
 /*
  * The first "a=candidate:" line's address in the n bytes of SDP at p that is an IP

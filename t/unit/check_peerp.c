@@ -74,27 +74,6 @@ START_TEST(test_client_ip)
 }
 END_TEST
 
-START_TEST(test_stun)
-{
-	char ip[64];
-	uint16_t port = 0;
-
-	ck_assert_int_eq(peerp_parse_stun("stun:192.0.2.1:3478", ip, sizeof(ip), &port), 0);
-	ck_assert_str_eq(ip, "192.0.2.1");
-	ck_assert_uint_eq(port, 3478);
-	ck_assert_int_eq(peerp_parse_stun("[2001:db8::1]:19302", ip, sizeof(ip), &port), 0);
-	ck_assert_str_eq(ip, "2001:db8::1");
-	ck_assert_uint_eq(port, 19302);
-	ck_assert_int_eq(peerp_parse_stun("stun:stun.example.net:3478", ip, sizeof(ip), &port), -1);
-	ck_assert_int_eq(peerp_parse_stun("stun:192.0.2.1", ip, sizeof(ip), &port), -1);
-	ck_assert_int_eq(peerp_parse_stun("stun:192.0.2.1:0", ip, sizeof(ip), &port), -1);
-	ck_assert_int_eq(peerp_parse_stun("stun:192.0.2.1:65536", ip, sizeof(ip), &port), -1);
-	ck_assert_int_eq(peerp_parse_stun("stun:192.0.2.1:34x", ip, sizeof(ip), &port), -1);
-	ck_assert_int_eq(peerp_parse_stun("stun::3478", ip, sizeof(ip), &port), -1);
-	ck_assert_int_eq(peerp_parse_stun("stun:192.0.2.1:3478", ip, 4, &port), -1);
-}
-END_TEST
-
 START_TEST(test_relay_pattern)
 {
 	ck_assert_int_eq(peerp_relay_allowed("^snowflake.torproject.net$", "snowflake.torproject.net"), 1);
@@ -118,7 +97,6 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_client_ip);
-	tcase_add_test(tc, test_stun);
 	tcase_add_test(tc, test_relay_pattern);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -38,10 +38,11 @@
 #include "net/hpost.h"
 #include "nss/nssc.h"
 #include "rtc/rtc.h"
+#include "rtc/rtc_nat.h"
 #include "rtc/rtc_stun.h"
 
 static const char usage[] =
-	"usage: peer-client [-qv] --broker URL --stun stun:HOST:PORT ... [--nat TYPE]\n"
+	"usage: peer-client [-qv] --broker URL --stun stun:HOST:PORT ... [--nat TYPE] [--nat-probe]\n"
 	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n"
 	"       [--gather-ms N]\n";
 
@@ -54,6 +55,7 @@ static const char usage[] =
 static struct {
 	const char *broker, *fpr, *nat;
 	struct rtc_stuns stuns;
+	int nat_probe;
 	uint64_t broker_ms, connect_ms, loss_ms, gather_ms;
 } opt = { .fpr = DEFAULT_FPR, .nat = "unknown", .broker_ms = 60000, .connect_ms = 20000, .loss_ms = 1000,
 	  .gather_ms = 500 };
@@ -152,14 +154,16 @@ flush_down(void)
 
 static void on_answer(void *arg, int st, const char *body, size_t n, const char *err);
 
+static struct rtc_nat *nat_probe;
+static char *sdp_waiting; /* our offer, while the NAT probe goes on */
+
 static void
-on_local_sdp(void *arg, const char *sdp)
+post_offer(const char *sdp)
 {
 	char *offer = rtc_sdp_to_json("offer", sdp), *js, *body;
 	json_t *j;
 	size_t len;
 
-	(void)arg;
 	if (offer == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	j = json_pack("{s:s, s:s, s:s}", "offer", offer, "nat", opt.nat, "fingerprint", opt.fpr);
@@ -176,6 +180,35 @@ on_local_sdp(void *arg, const char *sdp)
 	if (poll_req == NULL)
 		fatal(EX_PW_INTERNAL, "broker request");
 	log_info("offer sent to the broker after %.0f ms", (ev_time() - t_start) * 1000.0);
+}
+
+static void
+on_local_sdp(void *arg, const char *sdp)
+{
+	(void)arg;
+	if (nat_probe == NULL) {
+		post_offer(sdp);
+		return;
+	}
+	if ((sdp_waiting = strdup(sdp)) == NULL)
+		fatalx(EX_PW_INTERNAL, "out of memory");
+}
+
+/* The NAT probe ended: its type goes with the offer (an inconclusive one leaves --nat's). */
+static void
+on_nat(void *arg, const char *nat, const char *why)
+{
+	(void)arg;
+	rtc_nat_free(nat_probe);
+	nat_probe = NULL;
+	if (strcmp(nat, "unknown") != 0)
+		opt.nat = nat;
+	log_info("NAT probe: %s%s%s", nat, why != NULL ? ": " : "", why != NULL ? why : "");
+	if (sdp_waiting != NULL) {
+		post_offer(sdp_waiting);
+		free(sdp_waiting);
+		sdp_waiting = NULL;
+	}
 }
 
 static void
@@ -312,6 +345,7 @@ parse_args(int argc, char **argv)
 		{ "loss-ms", required_argument, NULL, 'L' },
 		{ "nat", required_argument, NULL, 'N' },
 		{ "gather-ms", required_argument, NULL, 'G' },
+		{ "nat-probe", no_argument, NULL, 'P' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -335,6 +369,7 @@ parse_args(int argc, char **argv)
 		case 'C': opt.connect_ms = cli_seconds_ms("--connect-timeout", optarg, 1000, 600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
 		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
+		case 'P': opt.nat_probe = 1; break;
 		case 'N':
 			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
 			    strcmp(optarg, "unrestricted") != 0)
@@ -379,6 +414,9 @@ on_stun_ready(void *arg)
 	ro.gather_ms = (unsigned)opt.gather_ms;
 	ro.id = id;
 	log_info("STUN server %s (%s) port %u", st->host, st->ip, (unsigned)st->port);
+	/* Beside gathering: the offer waits for whichever ends last. */
+	if (opt.nat_probe && (nat_probe = rtc_nat_probe(loop, st->ip, st->port, on_nat, NULL)) == NULL)
+		log_warn("NAT probe");
 	if ((pc = rtc_new(loop, &ro, &cb, err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "%s", err);
 	if (rtc_start(pc) < 0)
@@ -415,6 +453,8 @@ main(int argc, char **argv)
 	hpost_cancel(poll_req);
 	stdio_carrier_close(&sc);
 	rtc_free(pc);
+	rtc_nat_free(nat_probe);
+	free(sdp_waiting);
 	rtc_stun_free(&opt.stuns);
 	nssc_id_free(id);
 	free(out);

@@ -38,13 +38,14 @@
 #include "nss/nssc.h"
 #include "peerp.h"
 #include "rtc/rtc.h"
+#include "rtc/rtc_nat.h"
 #include "rtc/rtc_stun.h"
 #include "ws/ws.h"
 
 static const char usage[] =
 	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:HOST:PORT ...\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
-	"       [--loss-ms N] [--nat TYPE] [--gather-ms N] [--allowed-relay-pattern P]\n";
+	"       [--loss-ms N] [--nat TYPE] [--nat-probe] [--gather-ms N] [--allowed-relay-pattern P]\n";
 
 #define BROKER_BODY_MAX 100000
 #define BROKER_TIMEOUT 30.0
@@ -57,6 +58,7 @@ static const char usage[] =
 static struct {
 	const char *broker, *relay, *nat, *pattern;
 	struct rtc_stuns stuns;
+	int nat_probe;
 	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms, gather_ms;
 } opt = { .capacity = 10, .client_bytes = (uint64_t)1 << 30, .client_ms = 3600000, .poll_ms = 5000,
 	  .loss_ms = 1000, .nat = "unknown", .gather_ms = 500 };
@@ -718,6 +720,7 @@ parse_args(int argc, char **argv)
 		{ "nat", required_argument, NULL, 'N' },
 		{ "gather-ms", required_argument, NULL, 'G' },
 		{ "allowed-relay-pattern", required_argument, NULL, 'A' },
+		{ "nat-probe", no_argument, NULL, 'p' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -739,6 +742,7 @@ parse_args(int argc, char **argv)
 		case 'P': opt.poll_ms = cli_seconds_ms("--poll-interval", optarg, 100, 3600000); break;
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
 		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
+		case 'p': opt.nat_probe = 1; break;
 		case 'A':
 			if (strlen(optarg) == 0 || strlen(optarg) > ENDPOINT_HOST_MAX)
 				cli_usage_error("--allowed-relay-pattern: a host name or suffix");
@@ -763,20 +767,47 @@ parse_args(int argc, char **argv)
 		cli_usage_error("--relay: a ws:// URL%s%s", err[0] ? ": " : "", err);
 }
 
-/* The STUN servers' names resolved: start polling. */
+static struct rtc_nat *nat_probe;
+
+static void
+start_polling(void)
+{
+	log_info("polling %s as %s, relay %s, capacity %llu", opt.broker, sid, opt.relay,
+	         (unsigned long long)opt.capacity);
+	poll_now();
+}
+
+/* The NAT probe ended: its type goes with every poll (an inconclusive one leaves --nat's). */
+static void
+on_nat(void *arg, const char *nat, const char *why)
+{
+	(void)arg;
+	rtc_nat_free(nat_probe);
+	nat_probe = NULL;
+	if (strcmp(nat, "unknown") != 0)
+		opt.nat = nat;
+	log_info("NAT probe: %s%s%s", nat, why != NULL ? ": " : "", why != NULL ? why : "");
+	start_polling();
+}
+
+/* The STUN servers' names resolved: probe the NAT if asked, then poll. */
 static void
 on_stun_ready(void *arg)
 {
+	struct rtc_stun *st;
+
 	(void)arg;
-	if (rtc_stun_usable(&opt.stuns) == 0) {
+	if ((st = rtc_stun_pick(&opt.stuns)) == NULL) {
 		log_warnx("no STUN server resolved");
 		exit_status = EX_PW_TEMP;
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	log_info("polling %s as %s, relay %s, capacity %llu", opt.broker, sid, opt.relay,
-	         (unsigned long long)opt.capacity);
-	poll_now();
+	if (opt.nat_probe && (nat_probe = rtc_nat_probe(loop, st->ip, st->port, on_nat, NULL)) != NULL)
+		return;
+	if (opt.nat_probe)
+		log_warn("NAT probe");
+	start_polling();
 }
 
 int
@@ -809,6 +840,7 @@ main(int argc, char **argv)
 	while (peers != NULL)
 		peer_kill_now(peers, "shutting down");
 	spare_drop();
+	rtc_nat_free(nat_probe);
 	rtc_stun_free(&opt.stuns);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		log_info("served %llu clients; peak RSS %ld KiB", (unsigned long long)nserved, ru.ru_maxrss);

@@ -173,6 +173,9 @@ cs_io_packet(void *arg, const uint8_t *pkt, size_t len)
 		return -1;
 	/* Only what KCP accepts counts as the egress answering. */
 	if (tunnel_input(cs->t, pkt, len, cs_now_ms(cs)) == 0) {
+		/* A redialled carrier works: what the dead one lost goes again now. */
+		if (!cs->delivered && cs->ncarriers_started > 1 && cs->t != NULL)
+			tunnel_moved(cs->t);
 		cs->delivered = 1;
 		cs->fails = 0;
 		cs->last_rx = ev_now(cs->loop);

@@ -139,6 +139,15 @@ uint32_t kcp_check(const struct kcp *k, uint32_t now_ms);
 /* Flush now at the last kcp_update() time: pending ACKs, window tells and probes, new data, due retransmissions. */
 void kcp_flush(struct kcp *k);
 
+/*
+ * The path changed (the old carrier died): the oldest max segments in
+ * flight, presumed lost with it, go out again at the next flush as
+ * repairs, their timers back to one RTO. The ones after them follow as
+ * the new path's ACKs pass them (fast retransmit), without waiting for
+ * timers backed off on the dead path. Returns how many were queued.
+ */
+uint32_t kcp_resend_inflight(struct kcp *k, uint32_t max);
+
 /* 1 once a segment has been sent dead_link times without an ACK: the peer is gone. */
 int kcp_dead(const struct kcp *k);
 

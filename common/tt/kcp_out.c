@@ -198,6 +198,27 @@ kcp_fast_mark(struct kcp *k, uint64_t xmax)
 	}
 }
 
+uint32_t
+kcp_resend_inflight(struct kcp *k, uint32_t max)
+{
+	struct kseg *s;
+	uint32_t sn, n = 0;
+
+	if (k->sbuf.slot == NULL)
+		return 0;
+	for (sn = k->snd_una; sn != k->snd_nxt && n < max; sn++) {
+		s = k->sbuf.slot[sn & k->sbuf.mask];
+		if (s == NULL || s->list == KSEG_FAST)
+			continue;
+		list_leave(k, s);
+		dl_append(&k->fq, s);
+		s->list = KSEG_FAST;
+		s->rto = k->rx_rto;
+		n++;
+	}
+	return n;
+}
+
 /* --- packing -------------------------------------------------------------- */
 
 struct kpkt {

@@ -575,6 +575,16 @@ tunnel_poke(struct tunnel *t)
 	tunnel_kick(t);
 }
 
+void
+tunnel_moved(struct tunnel *t)
+{
+	if (t->dead)
+		return;
+	(void)kcp_resend_inflight(t->kcp, TUNNEL_MOVE_RESEND);
+	kcp_tell(t->kcp);
+	tunnel_kick(t);
+}
+
 int
 tunnel_open(struct tunnel *t, uint32_t *sid)
 {

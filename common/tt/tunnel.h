@@ -180,6 +180,15 @@ void tunnel_room(struct tunnel *t);
  * proved itself hears from this one even when nothing else is due.
  */
 void tunnel_poke(struct tunnel *t);
+/*
+ * The session moved to a new carrier because its old one died: what was
+ * in flight on the old one is resent at once (at most TUNNEL_MOVE_RESEND
+ * segments; ACKs on the new path bring the rest), instead of when KCP's
+ * timers, backed off while the path was dead, expire. Callers limit how
+ * often a peer can make this happen.
+ */
+#define TUNNEL_MOVE_RESEND 64
+void tunnel_moved(struct tunnel *t);
 /* Timers: KCP retransmissions and flushes, smux keepalive. */
 void tunnel_tick(struct tunnel *t, uint64_t now_ms);
 /* Absolute ms when tunnel_tick should next run. */

@@ -124,10 +124,13 @@ tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct tt_carrier *c = arg;
 	struct egress *eg = c->tt->eg;
+	struct tt_client *cl = c->e->user;
+	int moved;
 
 	switch (tt_client_input(c->e->user, pkt, len)) {
 	case 1:
 		/* Proven: downstream follows the carrier that spoke last. */
+		moved = c->e->carrier != c;
 		if (c->last_ok == 0) {
 			ev_timer_stop(eg->loop, &c->timer);
 			ev_timer_set(&c->timer, TT_CARRIER_IDLE, 0);
@@ -136,11 +139,11 @@ tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 		c->last_ok = ev_now(eg->loop);
 		clientmap_prove(c->e, c);
 		if (c->slot.keyed) {
-			struct tt_client *cl = c->e->user;
-
 			cl->key = c->slot.key;
 			cl->keyed = 1;
 		}
+		if (moved)
+			tt_client_moved(cl);
 		return 0;
 	case -1:
 		limits_refuse(&eg->lim, LIMIT_FOREIGN, ev_now(eg->loop));

@@ -183,6 +183,17 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 }
 
 void
+tt_client_moved(struct tt_client *cl)
+{
+	ev_tstamp now = ev_now(cl->tt->eg->loop);
+
+	if (cl->t == NULL || now - cl->t_moved < TT_MOVE_INTERVAL)
+		return;
+	cl->t_moved = now;
+	tunnel_moved(cl->t);
+}
+
+void
 tt_client_expire(struct clientmap_entry *e, void *arg)
 {
 	struct tt_client *cl = e->user;

@@ -59,6 +59,7 @@ struct tt_client {
 	const struct endpoint *upstream;
 	char user[USERS_NAME_MAX + 1]; /* secure: whose credentials it presented; "" before */
 	ev_tstamp t_session; /* when its session started: TLS and credentials are due by --handshake-timeout */
+	ev_tstamp t_moved;   /* when a new carrier last made it resend what was in flight */
 };
 
 struct tt_carrier {
@@ -115,6 +116,14 @@ struct tt_client *tt_client_get(struct tt *tt, struct clientmap_entry *e,
  * malformed or insane KCP): the sender is not that session.
  */
 int tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n);
+/*
+ * Its downstream moved to a carrier that just proved itself, away from one
+ * that died or another: resend what was in flight (tunnel_moved), at
+ * most once per TT_MOVE_INTERVAL, so a client switching carriers back
+ * and forth cannot make the egress repeat its window on every packet.
+ */
+#define TT_MOVE_INTERVAL 1.0
+void tt_client_moved(struct tt_client *cl);
 /* After input: end a dead session, else re-arm the tick. */
 void tt_client_update(struct tt_client *cl);
 void tt_client_streams_abort(struct tt_client *cl);

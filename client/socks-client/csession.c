@@ -175,7 +175,8 @@ cs_io_packet(void *arg, const uint8_t *pkt, size_t len)
 	if (tunnel_input(cs->t, pkt, len, cs_now_ms(cs)) == 0) {
 		/* A redialled carrier works: what the dead one lost goes again now. */
 		if (!cs->delivered && cs->ncarriers_started > 1 && cs->t != NULL)
-			tunnel_moved(cs->t);
+			log_debug("session %s: carrier %s works; %u segments in flight resent", cs->idhex,
+			          cs_carrier_spec(cs), tunnel_moved(cs->t));
 		cs->delivered = 1;
 		cs->fails = 0;
 		cs->last_rx = ev_now(cs->loop);

@@ -142,9 +142,9 @@ void kcp_flush(struct kcp *k);
 /*
  * The path changed (the old carrier died): the oldest max segments in
  * flight, presumed lost with it, go out again at the next flush as
- * repairs, their timers back to one RTO. The ones after them follow as
- * the new path's ACKs pass them (fast retransmit), without waiting for
- * timers backed off on the dead path. Returns how many were queued.
+ * repairs; every other one in flight is due one RTO from now, not when
+ * its timer, backed off on the dead path, expires. Returns how many
+ * were queued at once.
  */
 uint32_t kcp_resend_inflight(struct kcp *k, uint32_t max);
 

@@ -206,15 +206,23 @@ kcp_resend_inflight(struct kcp *k, uint32_t max)
 
 	if (k->sbuf.slot == NULL)
 		return 0;
-	for (sn = k->snd_una; sn != k->snd_nxt && n < max; sn++) {
+	for (sn = k->snd_una; sn != k->snd_nxt; sn++) {
 		s = k->sbuf.slot[sn & k->sbuf.mask];
-		if (s == NULL || s->list == KSEG_FAST)
+		if (s == NULL)
 			continue;
-		list_leave(k, s);
-		dl_append(&k->fq, s);
-		s->list = KSEG_FAST;
 		s->rto = k->rx_rto;
-		n++;
+		if (s->list == KSEG_FAST)
+			continue;
+		if (n < max) {
+			list_leave(k, s);
+			dl_append(&k->fq, s);
+			s->list = KSEG_FAST;
+			n++;
+			continue;
+		}
+		/* The rest: one RTO of the new path away, not the dead one's backoff. */
+		s->resendts = k->current + s->rto;
+		heap_rekey(k, s);
 	}
 	return n;
 }

@@ -575,14 +575,25 @@ tunnel_poke(struct tunnel *t)
 	tunnel_kick(t);
 }
 
-void
+unsigned
 tunnel_moved(struct tunnel *t)
 {
+	size_t room, max;
+	uint32_t n;
+
 	if (t->dead)
-		return;
-	(void)kcp_resend_inflight(t->kcp, TUNNEL_MOVE_RESEND);
+		return 0;
+	max = TUNNEL_MOVE_RESEND;
+	if (t->cb.room != NULL) {
+		room = t->cb.room(t->arg);
+		room = room > TUNNEL_ROOM_RESERVE ? room - TUNNEL_ROOM_RESERVE : 0;
+		if (room > max)
+			max = room;
+	}
+	n = kcp_resend_inflight(t->kcp, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max);
 	kcp_tell(t->kcp);
 	tunnel_kick(t);
+	return n;
 }
 
 int

@@ -182,13 +182,14 @@ void tunnel_room(struct tunnel *t);
 void tunnel_poke(struct tunnel *t);
 /*
  * The session moved to a new carrier because its old one died: what was
- * in flight on the old one is resent at once (at most TUNNEL_MOVE_RESEND
- * segments; ACKs on the new path bring the rest), instead of when KCP's
+ * in flight on the old one is resent at once, as much as the carrier's
+ * queue has room for (at least TUNNEL_MOVE_RESEND segments), the rest one
+ * RTO later or as ACKs on the new path pass it, instead of when KCP's
  * timers, backed off while the path was dead, expire. Callers limit how
  * often a peer can make this happen.
  */
 #define TUNNEL_MOVE_RESEND 64
-void tunnel_moved(struct tunnel *t);
+unsigned tunnel_moved(struct tunnel *t); /* segments queued for resending */
 /* Timers: KCP retransmissions and flushes, smux keepalive. */
 void tunnel_tick(struct tunnel *t, uint64_t now_ms);
 /* Absolute ms when tunnel_tick should next run. */

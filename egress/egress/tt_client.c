@@ -186,11 +186,21 @@ void
 tt_client_moved(struct tt_client *cl)
 {
 	ev_tstamp now = ev_now(cl->tt->eg->loop);
+	unsigned n;
 
 	if (cl->t == NULL || now - cl->t_moved < TT_MOVE_INTERVAL)
 		return;
 	cl->t_moved = now;
-	tunnel_moved(cl->t);
+	/*
+	 * What queued while no carrier took it is stale: resent below anyway,
+	 * and each old segment's timestamp, echoed in the client's ACK, would
+	 * teach KCP a round trip as long as the outage.
+	 */
+	while (pktq_len(&cl->e->sendq) > 0)
+		pktq_pop(&cl->e->sendq);
+	n = tunnel_moved(cl->t);
+	if (n > 0)
+		log_info("session %s: a new carrier; %u segments in flight resent", cl->idhex, n);
 }
 
 void

@@ -4,7 +4,9 @@
  * connection with its four watchers and one timer; ws_end() is the only
  * way out and every callback returns right after it. wslay's callbacks
  * never end the bridge themselves: they record a failure in ws->fail,
- * which the caller of wslay_event_recv/send acts on.
+ * which the caller of wslay_event_recv/send acts on. What the bridge holds
+ * is charged to its budget in ws_update (ws_mem_sync), the one place that
+ * already derives everything from the buffers' state.
  */
 #include "ws/ws.h"
 
@@ -17,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/evio.h"
+#include "base/membudget.h"
 #include "proto/http.h"
 
 enum ws_state {
@@ -35,6 +38,7 @@ struct ws {
 	int netfd, localfd;
 	ev_io nrd, nwr, lrd, lwr;
 	ev_timer timer;
+	ev_timer memwait;  /* a read held back for the budget: look again */
 	wslay_event_context_ptr ctx;
 	struct buf hs;     /* handshake bytes read; then frame bytes read with them */
 	struct buf hsout;  /* our request or 101, written before any frame */
@@ -45,10 +49,89 @@ struct ws {
 	size_t budget;     /* bytes one wslay_event_recv call may still read */
 	int cur_data;      /* the frame being received carries data */
 	uint64_t msg_len;  /* payload of the message being received so far */
+	struct membudget *mb;
+	size_t charged;    /* what mb holds for this bridge */
 	struct ws_stats stats;
 };
 
 static void ws_update(struct ws *ws);
+
+/* --- memory ----------------------------------------------------------------- */
+
+static size_t
+ws_buf_cost(const struct buf *b)
+{
+	return b->data != NULL ? membudget_cost(b->cap) : 0;
+}
+
+/* wslay's send queue: payload, plus each message's own allocations. */
+static size_t
+ws_queue_cost(const struct ws *ws)
+{
+	if (ws->ctx == NULL)
+		return 0;
+	return wslay_event_get_queued_msg_length(ws->ctx) +
+	       wslay_event_get_queued_msg_count(ws->ctx) * WS_QMSG_COST;
+}
+
+/* Charge (or give back) the difference between what the bridge holds and what it charged. */
+static void
+ws_mem_sync(struct ws *ws)
+{
+	size_t now = WS_MEM_BASE + ws_buf_cost(&ws->hs) + ws_buf_cost(&ws->hsout) +
+	             ws_buf_cost(&ws->tolocal) + ws_queue_cost(ws);
+
+	if (now > ws->charged)
+		membudget_force(ws->mb, now - ws->charged);
+	else
+		membudget_uncharge(ws->mb, ws->charged - now);
+	ws->charged = now;
+}
+
+/* Room in the budget to read the peer: tolocal may fill up to WS_BUF. */
+static int
+ws_mem_net_room(const struct ws *ws)
+{
+	size_t full = membudget_cost(WS_BUF), have = ws_buf_cost(&ws->tolocal);
+
+	return !membudget_would_exceed(ws->mb, have < full ? full - have : 0);
+}
+
+/* Room in the budget to read the local side: one more message queued toward the peer. */
+static int
+ws_mem_local_room(const struct ws *ws)
+{
+	return !membudget_would_exceed(ws->mb, WS_READ + WS_QMSG_COST);
+}
+
+/*
+ * grew bytes of control frames (pongs, a Close reply) that one read made
+ * wslay queue: 1 when, charged, they would take the share of the budget
+ * kept for data.
+ */
+static int
+ws_mem_ctrl_over(const struct ws *ws, size_t grew)
+{
+	const struct membudget *top = membudget_top(ws->mb);
+
+	if (top == NULL || top->limit == 0 || grew == 0)
+		return 0;
+	return top->used + grew > top->limit - top->limit / WS_CTRL_RESERVE_DIV;
+}
+
+static void
+ws_memwait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	ws_update(w->data);
+}
+
+size_t
+ws_memory(const struct ws *ws)
+{
+	return ws->charged;
+}
 
 static void
 ws_end(struct ws *ws, const char *why)
@@ -58,6 +141,7 @@ ws_end(struct ws *ws, const char *why)
 	ev_io_stop(ws->loop, &ws->lrd);
 	ev_io_stop(ws->loop, &ws->lwr);
 	ev_timer_stop(ws->loop, &ws->timer);
+	ev_timer_stop(ws->loop, &ws->memwait);
 	if (ws->ctx != NULL)
 		wslay_event_context_free(ws->ctx);
 	close(ws->netfd);
@@ -66,6 +150,8 @@ ws_end(struct ws *ws, const char *why)
 	buf_free(&ws->hs);
 	buf_free(&ws->hsout);
 	buf_free(&ws->tolocal);
+	membudget_uncharge(ws->mb, ws->charged);
+	membudget_release(ws->mb);
 	ws->cb->done(ws->arg, why);
 	free(ws);
 }
@@ -312,8 +398,9 @@ static void
 ws_update(struct ws *ws)
 {
 	int open = ws->st == WS_OPEN, frames = open || ws->st == WS_CLOSING;
-	int nrd, nwr;
+	int nrd, nwr, memshort = 0;
 
+	ws_mem_sync(ws);
 	switch (ws->st) {
 	case WS_CONNECTING:
 		nrd = 0;
@@ -326,16 +413,27 @@ ws_update(struct ws *ws)
 	default:
 		nrd = frames && ws->fail == NULL && wslay_event_want_read(ws->ctx) &&
 		      buf_len(&ws->tolocal) < WS_BUF;
+		if (nrd && open && !ws_mem_net_room(ws))
+			nrd = 0, memshort = 1;
 		nwr = frames && wslay_event_want_write(ws->ctx);
 		break;
 	}
 	evio_want(ws->loop, &ws->nrd, nrd);
 	evio_want(ws->loop, &ws->nwr, nwr);
 	if (ws->localfd != -1) {
-		evio_want(ws->loop, &ws->lrd,
-		          open && ws->fail == NULL &&
-		                  wslay_event_get_queued_msg_length(ws->ctx) < WS_BUF);
+		int lrd = open && ws->fail == NULL &&
+		          wslay_event_get_queued_msg_length(ws->ctx) < WS_BUF;
+
+		if (lrd && !ws_mem_local_room(ws))
+			lrd = 0, memshort = 1;
+		evio_want(ws->loop, &ws->lrd, lrd);
 		evio_want(ws->loop, &ws->lwr, open && buf_len(&ws->tolocal) > 0);
+	}
+	if (memshort && !ev_is_active(&ws->memwait)) {
+		ev_timer_set(&ws->memwait, WS_MEM_RETRY, 0);
+		ev_timer_start(ws->loop, &ws->memwait);
+	} else if (!memshort) {
+		ev_timer_stop(ws->loop, &ws->memwait);
 	}
 }
 
@@ -410,11 +508,17 @@ ws_client_head(struct ws *ws)
 static void
 ws_frames_read(struct ws *ws)
 {
+	size_t q0, q1;
 	int r;
 
+	/* The budget has no room for what this read may hold: ws_update waits for it. */
+	if (ws->st == WS_OPEN && !ws_mem_net_room(ws)) {
+		ws_update(ws);
+		return;
+	}
 	ws->budget = WS_RECV_BUDGET;
+	q0 = ws_queue_cost(ws);
 	r = wslay_event_recv(ws->ctx);
-
 	if (ws_after_wslay(ws, r) == -1)
 		return;
 	/* A local failure only moves to closing: our Close still has to go out. */
@@ -423,6 +527,12 @@ ws_frames_read(struct ws *ws)
 	r = wslay_event_send(ws->ctx);
 	if (ws_after_wslay(ws, r) == -1)
 		return;
+	/* Only control frames join the queue here: what the peer left unread. */
+	q1 = ws_queue_cost(ws);
+	if (q1 > q0 && ws_mem_ctrl_over(ws, q1 - q0)) {
+		ws_end(ws, "peer does not read its pongs (memory budget)");
+		return;
+	}
 	ws_update(ws);
 }
 
@@ -524,6 +634,10 @@ ws_lrd_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (!ws_mem_local_room(ws)) {
+		ws_update(ws);
+		return;
+	}
 	n = read(ws->localfd, p, sizeof(p));
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
@@ -612,6 +726,9 @@ ws_new(struct ev_loop *loop, int netfd, int localfd, const struct ws_opts *o, co
 	ev_timer_init(&ws->timer, ws_timer_cb, o->handshake_timeout, 0);
 	ws->timer.data = ws;
 	ev_timer_start(loop, &ws->timer);
+	ev_timer_init(&ws->memwait, ws_memwait_cb, WS_MEM_RETRY, 0);
+	ws->memwait.data = ws;
+	ws->mb = o->mb;
 	if (o->role == WS_CLIENT) {
 		char req[WSHS_TARGET_MAX + WSHS_HOST_MAX + 256];
 		ssize_t m;

@@ -27,6 +27,20 @@
  * local side is not read meanwhile) and WS_SENDQ_MAX in all, so a peer
  * that pings without reading the pongs is closed. Buffers grow on
  * demand and are given back when empty.
+ *
+ * Memory: with a budget (ws_opts.mb, the owner's --max-memory) the bridge
+ * charges what it holds: WS_MEM_BASE for itself and wslay's contexts,
+ * the handshake buffers, the buffer toward the local side and the send
+ * queue (payload plus WS_QMSG_COST a message). Charges follow the buffers
+ * (derived from their state in one place), so they are given back as the
+ * buffers drain. What a peer can make grow is refused before it grows:
+ * neither side is read while the budget lacks room for one more read's
+ * worth (the buffer toward the local side filling up to WS_BUF, one
+ * WS_READ message); the bridge looks again every WS_MEM_RETRY. Pongs,
+ * which wslay queues on its own, may not take the last
+ * 1/WS_CTRL_RESERVE_DIV of the budget: the bridge whose unread pongs
+ * would is closed, and the share stays for data. The owner refuses new
+ * bridges while the budget lacks WS_MEM_ADMIT.
  */
 #ifndef PW_WS_H
 #define PW_WS_H
@@ -35,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/http.h"
 #include "proto/wshs.h"
 
 #define WS_BUF 65536                 /* toward the local side; data queued toward the peer */
@@ -44,12 +59,19 @@
 #define WS_SENDQ_MAX (4 * WS_BUF)    /* everything queued toward the peer, pongs included */
 #define WS_SENDQ_MSGS 1024           /* messages queued toward the peer */
 #define WS_CLOSE_WAIT 5.0            /* seconds for the peer's Close after ours */
+/* What a bridge costs before it holds data: itself, wslay's event and frame contexts (4 KiB buffer each). */
+#define WS_MEM_BASE ((size_t)12 << 10)
+#define WS_QMSG_COST 160             /* a message queued in wslay besides its payload */
+#define WS_MEM_ADMIT (WS_MEM_BASE + HTTP_HEAD_MAX + 2 * WS_BUF) /* room a new bridge needs */
+#define WS_MEM_RETRY 0.05            /* seconds between looks at a full budget */
+#define WS_CTRL_RESERVE_DIV 8        /* the budget's share pongs may not take */
 
 enum ws_role { WS_SERVER, WS_CLIENT };
 
 /* The done reason when the upgrade did not finish in time (for the owner's counters). */
 #define WS_WHY_TIMEOUT "upgrade timeout"
 
+struct membudget;
 struct ws;
 
 struct ws_cb {
@@ -71,6 +93,7 @@ struct ws_opts {
 	const char *host;         /* client role: Host header */
 	const char *path;         /* client role: request-target */
 	int connecting;           /* client role: netfd's connect is in progress */
+	struct membudget *mb;     /* charged for the bridge's memory; NULL: not counted */
 };
 
 /*
@@ -90,5 +113,7 @@ struct ws_stats {
 	uint64_t pings;     /* pings received */
 };
 const struct ws_stats *ws_stats(const struct ws *ws);
+/* Bytes the bridge has charged to its budget now (WS_MEM_BASE and its buffers). */
+size_t ws_memory(const struct ws *ws);
 
 #endif

@@ -38,7 +38,6 @@ struct ws {
 	int netfd, localfd;
 	ev_io nrd, nwr, lrd, lwr;
 	ev_timer timer;
-	ev_timer memwait;  /* a read held back for the budget: look again */
 	wslay_event_context_ptr ctx;
 	struct buf hs;     /* handshake bytes read; then frame bytes read with them */
 	struct buf hsout;  /* our request or 101, written before any frame */
@@ -88,22 +87,6 @@ ws_mem_sync(struct ws *ws)
 	ws->charged = now;
 }
 
-/* Room in the budget to read the peer: tolocal may fill up to WS_BUF. */
-static int
-ws_mem_net_room(const struct ws *ws)
-{
-	size_t full = membudget_cost(WS_BUF), have = ws_buf_cost(&ws->tolocal);
-
-	return !membudget_would_exceed(ws->mb, have < full ? full - have : 0);
-}
-
-/* Room in the budget to read the local side: one more message queued toward the peer. */
-static int
-ws_mem_local_room(const struct ws *ws)
-{
-	return !membudget_would_exceed(ws->mb, WS_READ + WS_QMSG_COST);
-}
-
 /*
  * grew bytes of control frames (pongs, a Close reply) that one read made
  * wslay queue: 1 when, charged, they would take the share of the budget
@@ -117,14 +100,6 @@ ws_mem_ctrl_over(const struct ws *ws, size_t grew)
 	if (top == NULL || top->limit == 0 || grew == 0)
 		return 0;
 	return top->used + grew > top->limit - top->limit / WS_CTRL_RESERVE_DIV;
-}
-
-static void
-ws_memwait_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	ws_update(w->data);
 }
 
 size_t
@@ -141,7 +116,6 @@ ws_end(struct ws *ws, const char *why)
 	ev_io_stop(ws->loop, &ws->lrd);
 	ev_io_stop(ws->loop, &ws->lwr);
 	ev_timer_stop(ws->loop, &ws->timer);
-	ev_timer_stop(ws->loop, &ws->memwait);
 	if (ws->ctx != NULL)
 		wslay_event_context_free(ws->ctx);
 	close(ws->netfd);
@@ -398,7 +372,7 @@ static void
 ws_update(struct ws *ws)
 {
 	int open = ws->st == WS_OPEN, frames = open || ws->st == WS_CLOSING;
-	int nrd, nwr, memshort = 0;
+	int nrd, nwr;
 
 	ws_mem_sync(ws);
 	switch (ws->st) {
@@ -413,27 +387,16 @@ ws_update(struct ws *ws)
 	default:
 		nrd = frames && ws->fail == NULL && wslay_event_want_read(ws->ctx) &&
 		      buf_len(&ws->tolocal) < WS_BUF;
-		if (nrd && open && !ws_mem_net_room(ws))
-			nrd = 0, memshort = 1;
 		nwr = frames && wslay_event_want_write(ws->ctx);
 		break;
 	}
 	evio_want(ws->loop, &ws->nrd, nrd);
 	evio_want(ws->loop, &ws->nwr, nwr);
 	if (ws->localfd != -1) {
-		int lrd = open && ws->fail == NULL &&
-		          wslay_event_get_queued_msg_length(ws->ctx) < WS_BUF;
-
-		if (lrd && !ws_mem_local_room(ws))
-			lrd = 0, memshort = 1;
-		evio_want(ws->loop, &ws->lrd, lrd);
+		evio_want(ws->loop, &ws->lrd,
+		          open && ws->fail == NULL &&
+		                  wslay_event_get_queued_msg_length(ws->ctx) < WS_BUF);
 		evio_want(ws->loop, &ws->lwr, open && buf_len(&ws->tolocal) > 0);
-	}
-	if (memshort && !ev_is_active(&ws->memwait)) {
-		ev_timer_set(&ws->memwait, WS_MEM_RETRY, 0);
-		ev_timer_start(ws->loop, &ws->memwait);
-	} else if (!memshort) {
-		ev_timer_stop(ws->loop, &ws->memwait);
 	}
 }
 
@@ -511,11 +474,6 @@ ws_frames_read(struct ws *ws)
 	size_t q0, q1;
 	int r;
 
-	/* The budget has no room for what this read may hold: ws_update waits for it. */
-	if (ws->st == WS_OPEN && !ws_mem_net_room(ws)) {
-		ws_update(ws);
-		return;
-	}
 	ws->budget = WS_RECV_BUDGET;
 	q0 = ws_queue_cost(ws);
 	r = wslay_event_recv(ws->ctx);
@@ -634,10 +592,6 @@ ws_lrd_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (!ws_mem_local_room(ws)) {
-		ws_update(ws);
-		return;
-	}
 	n = read(ws->localfd, p, sizeof(p));
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
@@ -726,8 +680,6 @@ ws_new(struct ev_loop *loop, int netfd, int localfd, const struct ws_opts *o, co
 	ev_timer_init(&ws->timer, ws_timer_cb, o->handshake_timeout, 0);
 	ws->timer.data = ws;
 	ev_timer_start(loop, &ws->timer);
-	ev_timer_init(&ws->memwait, ws_memwait_cb, WS_MEM_RETRY, 0);
-	ws->memwait.data = ws;
 	ws->mb = o->mb;
 	if (o->role == WS_CLIENT) {
 		char req[WSHS_TARGET_MAX + WSHS_HOST_MAX + 256];

@@ -33,14 +33,13 @@
  * the handshake buffers, the buffer toward the local side and the send
  * queue (payload plus WS_QMSG_COST a message). Charges follow the buffers
  * (derived from their state in one place), so they are given back as the
- * buffers drain. What a peer can make grow is refused before it grows:
- * neither side is read while the budget lacks room for one more read's
- * worth (the buffer toward the local side filling up to WS_BUF, one
- * WS_READ message); the bridge looks again every WS_MEM_RETRY. Pongs,
- * which wslay queues on its own, may not take the last
- * 1/WS_CTRL_RESERVE_DIV of the budget: the bridge whose unread pongs
- * would is closed, and the share stays for data. The owner refuses new
- * bridges while the budget lacks WS_MEM_ADMIT.
+ * buffers drain. They are forced: the buffers are bounded per bridge
+ * (above), and a bridge that stopped reading for a full budget would
+ * stall the very sessions filling it; the owner bounds the bridges'
+ * number instead, admitting a new one only with WS_MEM_ADMIT of room.
+ * Pongs, which wslay queues on its own and a peer can make grow without
+ * reading them, may not take the last 1/WS_CTRL_RESERVE_DIV of the
+ * budget: the bridge whose unread pongs would is closed.
  */
 #ifndef PW_WS_H
 #define PW_WS_H
@@ -63,7 +62,6 @@
 #define WS_MEM_BASE ((size_t)12 << 10)
 #define WS_QMSG_COST 160             /* a message queued in wslay besides its payload */
 #define WS_MEM_ADMIT (WS_MEM_BASE + HTTP_HEAD_MAX + 2 * WS_BUF) /* room a new bridge needs */
-#define WS_MEM_RETRY 0.05            /* seconds between looks at a full budget */
 #define WS_CTRL_RESERVE_DIV 8        /* the budget's share pongs may not take */
 
 enum ws_role { WS_SERVER, WS_CLIENT };

@@ -42,8 +42,11 @@ t0 = time.time()
 want("restricted client, no unrestricted proxy", w.post("/client", w.client_body(offer, nat="restricted")),
      (200, b'{"error":"no snowflake proxies currently available"}'))
 dt = time.time() - t0
-if dt > 2.8:
+# --client-wait is 2 s, the proxies' polls are held 8 s: 5 s tells them
+# apart with room for a loaded machine (2.8 s left it 0.8 s).
+if dt > 5:
     sys.exit("no-match answer took %.2fs" % dt)
+print("# restricted client: no match after %.2fs" % dt)
 # An unrestricted client takes the restricted and unknown proxies (fresher first) before the
 # unrestricted one.
 u = poll("unrestricted-1", nat="unrestricted")

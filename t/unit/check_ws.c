@@ -39,6 +39,7 @@ struct fix {
 
 static struct fix F;
 static struct membudget *fx_mb; /* the budget server_start gives the bridge */
+static struct membudget fx_budget; /* the tests' (outlives them: teardown ends the bridge) */
 
 static int
 fx_request(void *arg, struct ws *ws, const struct wshs_request *r)
@@ -489,16 +490,15 @@ put_some(int fd, const uint8_t *p, size_t n, double secs)
 START_TEST(test_memory_charged)
 {
 	static uint8_t pay[128 * 1024], buf[sizeof(pay) + 16];
-	struct membudget mb;
 	int small = 4096;
 	size_t n, sent;
 
-	membudget_init(&mb, 0, NULL);
-	fx_mb = &mb;
+	membudget_init(&fx_budget, 0, NULL);
+	fx_mb = &fx_budget;
 	upgrade();
-	ck_assert_uint_eq(mb.used, ws_memory(F.ws));
-	ck_assert_uint_ge(mb.used, WS_MEM_BASE);
-	ck_assert_uint_lt(mb.used, WS_MEM_BASE + 8192);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_ge(fx_budget.used, WS_MEM_BASE);
+	ck_assert_uint_lt(fx_budget.used, WS_MEM_BASE + 8192);
 	/* The local side does not read: the buffer toward it fills, and is charged. */
 	ck_assert_int_eq(setsockopt(F.local[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	memset(pay, 'm', sizeof(pay));
@@ -506,20 +506,20 @@ START_TEST(test_memory_charged)
 	sent = put_some(F.net[1], buf, n, 0.5);
 	run_until_holds(WS_MEM_BASE + WS_BUF, SIZE_MAX);
 	fprintf(stderr, "ws: %zu bytes written, bridge holds %zu, budget %zu\n", sent, ws_memory(F.ws),
-	        mb.used);
-	ck_assert_uint_eq(mb.used, ws_memory(F.ws));
-	ck_assert_uint_ge(mb.used, WS_MEM_BASE + WS_BUF);
-	ck_assert_uint_le(mb.peak, WS_MEM_BASE + 8192 + membudget_cost(WS_BUF));
+	        fx_budget.used);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_ge(fx_budget.used, WS_MEM_BASE + WS_BUF);
+	ck_assert_uint_le(fx_budget.peak, WS_MEM_BASE + 8192 + membudget_cost(WS_BUF));
 	/* Read everything: the buffer is given back. */
 	F.ngot = 0;
 	put_reading(F.net[1], buf + sent, n - sent, F.local[1]);
 	drain(F.local[1], sizeof(pay));
 	ck_assert_uint_eq(F.ngot, sizeof(pay));
 	run_until_holds(0, WS_MEM_BASE + 8191);
-	ck_assert_uint_eq(mb.used, ws_memory(F.ws));
-	ck_assert_uint_lt(mb.used, WS_MEM_BASE + 8192);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_lt(fx_budget.used, WS_MEM_BASE + 8192);
 	ws_abort(F.ws, "test over");
-	ck_assert_uint_eq(mb.used, 0);
+	ck_assert_uint_eq(fx_budget.used, 0);
 }
 END_TEST
 
@@ -530,14 +530,13 @@ END_TEST
  */
 START_TEST(test_memory_full_flows)
 {
-	struct membudget mb;
 	uint8_t buf[64];
 	size_t n;
 
-	membudget_init(&mb, 0, NULL);
-	fx_mb = &mb;
+	membudget_init(&fx_budget, 0, NULL);
+	fx_mb = &fx_budget;
 	upgrade();
-	mb.limit = mb.used / 2;
+	fx_budget.limit = fx_budget.used / 2;
 	n = frame(buf, 1, 2, (const uint8_t *)"full", 4, 4);
 	put(F.net[1], buf, n);
 	put(F.local[1], "x", 1);
@@ -550,19 +549,18 @@ START_TEST(test_memory_full_flows)
 	ck_assert_uint_eq(F.ngot, 3);
 	ck_assert_int_eq(F.got[2], 'x');
 	ck_assert_ptr_null(F.why);
-	ck_assert_uint_eq(mb.used, ws_memory(F.ws));
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
 }
 END_TEST
 
 START_TEST(test_memory_pongs_unread)
 {
 	static uint8_t buf[400 * 131];
-	struct membudget mb;
 	int small = 4096;
 	size_t n = 0, i, before;
 
-	membudget_init(&mb, 0, NULL);
-	fx_mb = &mb;
+	membudget_init(&fx_budget, 0, NULL);
+	fx_mb = &fx_budget;
 	upgrade();
 	ck_assert_int_eq(setsockopt(F.net[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	for (i = 0; i < 400; i++)
@@ -571,20 +569,20 @@ START_TEST(test_memory_pongs_unread)
 		                                     "ppppppppppppppppppppppppp", 125, 125);
 	ck_assert_uint_eq(n, sizeof(buf));
 	/* No limit: the pongs the peer leaves unread are charged, the bridge lives. */
-	before = mb.used;
+	before = fx_budget.used;
 	put(F.net[1], buf, n);
 	run_until_pings(400);
 	ck_assert_ptr_null(F.why);
 	ck_assert_uint_eq(ws_stats(F.ws)->pings, 400);
-	ck_assert_uint_eq(mb.used, ws_memory(F.ws));
-	ck_assert_uint_gt(mb.used, before + 200 * (125 + WS_QMSG_COST));
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_gt(fx_budget.used, before + 200 * (125 + WS_QMSG_COST));
 	/* 400 more unread pongs would take the share of the budget kept for data. */
-	mb.limit = mb.used + 66000;
+	fx_budget.limit = fx_budget.used + 66000;
 	put(F.net[1], buf, n);
 	run_until_done(2);
 	ck_assert_ptr_nonnull(F.why);
 	ck_assert_str_eq(F.why, "peer does not read its pongs (memory budget)");
-	ck_assert_uint_eq(mb.used, 0);
+	ck_assert_uint_eq(fx_budget.used, 0);
 }
 END_TEST
 

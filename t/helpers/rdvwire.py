@@ -13,7 +13,7 @@ ADMIN = None  # the broker's admin socket (a path), for metric() and held()
 
 
 def metric(name, admin=None):
-    """The broker's metric name, summed over its labels."""
+    """The broker's metric name, summed over its labels (unless name gives them)."""
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(10)
     s.connect(admin or ADMIN)
@@ -28,7 +28,7 @@ def metric(name, admin=None):
     n = 0
     for l in b.decode().split("\r\n\r\n", 1)[-1].splitlines():
         f = l.split()
-        if len(f) == 2 and f[0].split("{")[0] == name:
+        if len(f) == 2 and (f[0] if "{" in name else f[0].split("{")[0]) == name:
             n += int(f[1])
     return n
 

@@ -15,6 +15,7 @@
 
 #define CARRIER_MAX 16
 
+struct cws_live;
 struct tls_ctx;
 
 /* wss:// carriers: where to connect and what TLS says (cws.h). */
@@ -33,6 +34,7 @@ struct carrier {
 	struct carrier_tls tls; /* wss:// */
 	uint8_t pin[32]; /* the egress key's SHA-256 (--egress-fingerprint) */
 	int has_pin;
+	struct cws_live *live; /* ws://, wss://: the program's list of live bridges (cws.h) */
 };
 
 /*

@@ -19,6 +19,7 @@
 
 struct ctls {
 	struct ctls *prev, *next;
+	struct ctls **list; /* the owner's list of live pumps */
 	struct ev_loop *loop;
 	int tcp, plain;
 	int connecting, handshaking;
@@ -28,8 +29,6 @@ struct ctls {
 	struct buf up, down;
 	char name[300];
 };
-
-static struct ctls *ctls_list;
 
 static void
 ctls_end(struct ctls *c, const char *why)
@@ -48,7 +47,7 @@ ctls_end(struct ctls *c, const char *why)
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		ctls_list = c->next;
+		*c->list = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c);
@@ -179,7 +178,7 @@ ctls_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 int
-ctls_start(struct ev_loop *loop, int tcpfd, int plainfd, struct tls_ctx *ctx,
+ctls_start(struct ev_loop *loop, struct ctls **list, int tcpfd, int plainfd, struct tls_ctx *ctx,
            const struct tls_conn_opts *o, const char *name, char *err, size_t errlen)
 {
 	struct ctls *c = calloc(1, sizeof(*c));
@@ -210,17 +209,18 @@ ctls_start(struct ev_loop *loop, int tcpfd, int plainfd, struct tls_ctx *ctx,
 	ev_io_init(&c->prd, ctls_cb, plainfd, EV_READ);
 	ev_io_init(&c->pwr, ctls_cb, plainfd, EV_WRITE);
 	c->trd.data = c->twr.data = c->prd.data = c->pwr.data = c;
-	c->next = ctls_list;
-	if (ctls_list)
-		ctls_list->prev = c;
-	ctls_list = c;
+	c->list = list;
+	c->next = *list;
+	if (*list)
+		(*list)->prev = c;
+	*list = c;
 	ctls_step(c);
 	return 0;
 }
 
 void
-ctls_abort_all(void)
+ctls_abort_all(struct ctls **list)
 {
-	while (ctls_list != NULL)
-		ctls_end(ctls_list, "shutting down");
+	while (*list != NULL)
+		ctls_end(*list, "shutting down");
 }

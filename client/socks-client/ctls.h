@@ -7,7 +7,8 @@
  * has not taken what came before. It ends, closing both fds, when
  * either side ends or fails (the WebSocket bridge's own timer bounds the
  * connect and the handshake: it closes its end). The live pumps are kept
- * in one list per process for shutdown (ctls_abort_all).
+ * on a list the caller owns (in the program's state) for shutdown
+ * (ctls_abort_all).
  */
 #ifndef PW_SOCKS_CLIENT_CTLS_H
 #define PW_SOCKS_CLIENT_CTLS_H
@@ -18,14 +19,17 @@
 
 #define CTLS_BUF 65536
 
+struct ctls;
+
 /*
  * Start on tcpfd (connect in progress, non-blocking) and plainfd; both
- * owned from now on. -1 (both closed, why in err) when the session
- * cannot be made.
+ * owned from now on; the pump joins *list until it ends. -1 (both
+ * closed, why in err) when the session cannot be made.
  */
-int ctls_start(struct ev_loop *loop, int tcpfd, int plainfd, struct tls_ctx *ctx,
+int ctls_start(struct ev_loop *loop, struct ctls **list, int tcpfd, int plainfd, struct tls_ctx *ctx,
                const struct tls_conn_opts *o, const char *name, char *err, size_t errlen);
 
-void ctls_abort_all(void);
+/* End every pump on *list now (shutdown). */
+void ctls_abort_all(struct ctls **list);
 
 #endif

@@ -18,12 +18,10 @@
 
 struct cws {
 	struct cws *prev, *next;
+	struct cws_live *live; /* the program's, where it is listed */
 	struct ws *ws;
 	char name[ENDPOINT_HOST_MAX + 16];
 };
-
-/* The live bridges: one process, one loop. */
-static struct cws *cws_list;
 
 static void
 cws_done(void *arg, const char *why)
@@ -34,7 +32,7 @@ cws_done(void *arg, const char *why)
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		cws_list = c->next;
+		c->live->ws = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c);
@@ -77,7 +75,7 @@ cws_net(struct ev_loop *loop, const struct carrier *car, const char *name, int *
 		errno = saved;
 		return -1;
 	}
-	if (ctls_start(loop, fd, sv[1], car->tls.ctx, &to, name, err, sizeof(err)) == -1) {
+	if (ctls_start(loop, &car->live->tls, fd, sv[1], car->tls.ctx, &to, name, err, sizeof(err)) == -1) {
 		log_warnx("wss %s: %s", name, err);
 		close(sv[0]);
 		errno = EPROTO;
@@ -126,17 +124,18 @@ cws_open(struct ev_loop *loop, const struct carrier *car)
 		errno = ENOMEM;
 		return -1;
 	}
-	c->next = cws_list;
-	if (cws_list)
-		cws_list->prev = c;
-	cws_list = c;
+	c->live = car->live;
+	c->next = c->live->ws;
+	if (c->next)
+		c->next->prev = c;
+	c->live->ws = c;
 	return sv[0];
 }
 
 void
-cws_abort_all(void)
+cws_abort_all(struct cws_live *live)
 {
-	while (cws_list != NULL)
-		ws_abort(cws_list->ws, "shutting down");
-	ctls_abort_all();
+	while (live->ws != NULL)
+		ws_abort(live->ws->ws, "shutting down");
+	ctls_abort_all(&live->tls);
 }

@@ -70,6 +70,7 @@ struct socks_main {
 	size_t nlisten;
 	struct carrier carriers[CARRIER_MAX];
 	size_t ncarriers;
+	struct cws_live cws; /* the ws:// and wss:// carriers' live bridges */
 	uint64_t max_conns;
 	uint64_t connect_ms, idle_ms, drain_ms;
 	int per_connection, optimistic, plaintext;
@@ -101,6 +102,7 @@ parse_carrier(struct socks_main *m, const char *s)
 	if (carrier_parse(s, &m->carriers[m->ncarriers], err, sizeof(err)) == -1)
 		cli_usage_error("-C %s: %s", s, err);
 	csecure_pin_carrier(&m->carriers[m->ncarriers], m->pin, m->have_pin);
+	m->carriers[m->ncarriers].live = &m->cws;
 	m->ncarriers++;
 }
 
@@ -305,7 +307,7 @@ teardown(struct socks_main *m)
 
 	proxy_abort_all(&m->px);
 	csession_free(m->px.sess);
-	cws_abort_all();
+	cws_abort_all(&m->cws);
 	for (i = 0; i < m->ncarriers; i++)
 		carrier_free(&m->carriers[i]);
 	csecure_free(&m->sec);

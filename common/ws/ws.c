@@ -4,7 +4,9 @@
  * connection with its four watchers and one timer; ws_end() is the only
  * way out and every callback returns right after it. wslay's callbacks
  * never end the bridge themselves: they record a failure in ws->fail,
- * which the caller of wslay_event_recv/send acts on.
+ * which the caller of wslay_event_recv/send acts on. What the bridge holds
+ * is charged to its budget in ws_update (ws_mem_sync), the one place that
+ * already derives everything from the buffers' state.
  */
 #include "ws/ws.h"
 
@@ -17,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/evio.h"
+#include "base/membudget.h"
 #include "proto/http.h"
 
 enum ws_state {
@@ -45,10 +48,65 @@ struct ws {
 	size_t budget;     /* bytes one wslay_event_recv call may still read */
 	int cur_data;      /* the frame being received carries data */
 	uint64_t msg_len;  /* payload of the message being received so far */
+	struct membudget *mb;
+	size_t charged;    /* what mb holds for this bridge */
 	struct ws_stats stats;
 };
 
 static void ws_update(struct ws *ws);
+
+/* --- memory ----------------------------------------------------------------- */
+
+static size_t
+ws_buf_cost(const struct buf *b)
+{
+	return b->data != NULL ? membudget_cost(b->cap) : 0;
+}
+
+/* wslay's send queue: payload, plus each message's own allocations. */
+static size_t
+ws_queue_cost(const struct ws *ws)
+{
+	if (ws->ctx == NULL)
+		return 0;
+	return wslay_event_get_queued_msg_length(ws->ctx) +
+	       wslay_event_get_queued_msg_count(ws->ctx) * WS_QMSG_COST;
+}
+
+/* Charge (or give back) the difference between what the bridge holds and what it charged. */
+static void
+ws_mem_sync(struct ws *ws)
+{
+	size_t now = WS_MEM_BASE + ws_buf_cost(&ws->hs) + ws_buf_cost(&ws->hsout) +
+	             ws_buf_cost(&ws->tolocal) + ws_queue_cost(ws);
+
+	if (now > ws->charged)
+		membudget_force(ws->mb, now - ws->charged);
+	else
+		membudget_uncharge(ws->mb, ws->charged - now);
+	ws->charged = now;
+}
+
+/*
+ * grew bytes of control frames (pongs, a Close reply) that one read made
+ * wslay queue: 1 when, charged, they would take the share of the budget
+ * kept for data.
+ */
+static int
+ws_mem_ctrl_over(const struct ws *ws, size_t grew)
+{
+	const struct membudget *top = membudget_top(ws->mb);
+
+	if (top == NULL || top->limit == 0 || grew == 0)
+		return 0;
+	return top->used + grew > top->limit - top->limit / WS_CTRL_RESERVE_DIV;
+}
+
+size_t
+ws_memory(const struct ws *ws)
+{
+	return ws->charged;
+}
 
 static void
 ws_end(struct ws *ws, const char *why)
@@ -66,6 +124,8 @@ ws_end(struct ws *ws, const char *why)
 	buf_free(&ws->hs);
 	buf_free(&ws->hsout);
 	buf_free(&ws->tolocal);
+	membudget_uncharge(ws->mb, ws->charged);
+	membudget_release(ws->mb);
 	ws->cb->done(ws->arg, why);
 	free(ws);
 }
@@ -314,6 +374,7 @@ ws_update(struct ws *ws)
 	int open = ws->st == WS_OPEN, frames = open || ws->st == WS_CLOSING;
 	int nrd, nwr;
 
+	ws_mem_sync(ws);
 	switch (ws->st) {
 	case WS_CONNECTING:
 		nrd = 0;
@@ -410,11 +471,12 @@ ws_client_head(struct ws *ws)
 static void
 ws_frames_read(struct ws *ws)
 {
+	size_t q0, q1;
 	int r;
 
 	ws->budget = WS_RECV_BUDGET;
+	q0 = ws_queue_cost(ws);
 	r = wslay_event_recv(ws->ctx);
-
 	if (ws_after_wslay(ws, r) == -1)
 		return;
 	/* A local failure only moves to closing: our Close still has to go out. */
@@ -423,6 +485,12 @@ ws_frames_read(struct ws *ws)
 	r = wslay_event_send(ws->ctx);
 	if (ws_after_wslay(ws, r) == -1)
 		return;
+	/* Only control frames join the queue here: what the peer left unread. */
+	q1 = ws_queue_cost(ws);
+	if (q1 > q0 && ws_mem_ctrl_over(ws, q1 - q0)) {
+		ws_end(ws, "peer does not read its pongs (memory budget)");
+		return;
+	}
 	ws_update(ws);
 }
 
@@ -612,6 +680,7 @@ ws_new(struct ev_loop *loop, int netfd, int localfd, const struct ws_opts *o, co
 	ev_timer_init(&ws->timer, ws_timer_cb, o->handshake_timeout, 0);
 	ws->timer.data = ws;
 	ev_timer_start(loop, &ws->timer);
+	ws->mb = o->mb;
 	if (o->role == WS_CLIENT) {
 		char req[WSHS_TARGET_MAX + WSHS_HOST_MAX + 256];
 		ssize_t m;

@@ -27,6 +27,19 @@
  * local side is not read meanwhile) and WS_SENDQ_MAX in all, so a peer
  * that pings without reading the pongs is closed. Buffers grow on
  * demand and are given back when empty.
+ *
+ * Memory: with a budget (ws_opts.mb, the owner's --max-memory) the bridge
+ * charges what it holds: WS_MEM_BASE for itself and wslay's contexts,
+ * the handshake buffers, the buffer toward the local side and the send
+ * queue (payload plus WS_QMSG_COST a message). Charges follow the buffers
+ * (derived from their state in one place), so they are given back as the
+ * buffers drain. They are forced: the buffers are bounded per bridge
+ * (above), and a bridge that stopped reading for a full budget would
+ * stall the very sessions filling it; the owner bounds the bridges'
+ * number instead, admitting a new one only with WS_MEM_ADMIT of room.
+ * Pongs, which wslay queues on its own and a peer can make grow without
+ * reading them, may not take the last 1/WS_CTRL_RESERVE_DIV of the
+ * budget: the bridge whose unread pongs would is closed.
  */
 #ifndef PW_WS_H
 #define PW_WS_H
@@ -35,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/http.h"
 #include "proto/wshs.h"
 
 #define WS_BUF 65536                 /* toward the local side; data queued toward the peer */
@@ -44,12 +58,18 @@
 #define WS_SENDQ_MAX (4 * WS_BUF)    /* everything queued toward the peer, pongs included */
 #define WS_SENDQ_MSGS 1024           /* messages queued toward the peer */
 #define WS_CLOSE_WAIT 5.0            /* seconds for the peer's Close after ours */
+/* What a bridge costs before it holds data: itself, wslay's event and frame contexts (4 KiB buffer each). */
+#define WS_MEM_BASE ((size_t)12 << 10)
+#define WS_QMSG_COST 160             /* a message queued in wslay besides its payload */
+#define WS_MEM_ADMIT (WS_MEM_BASE + HTTP_HEAD_MAX + 2 * WS_BUF) /* room a new bridge needs */
+#define WS_CTRL_RESERVE_DIV 8        /* the budget's share pongs may not take */
 
 enum ws_role { WS_SERVER, WS_CLIENT };
 
 /* The done reason when the upgrade did not finish in time (for the owner's counters). */
 #define WS_WHY_TIMEOUT "upgrade timeout"
 
+struct membudget;
 struct ws;
 
 struct ws_cb {
@@ -71,6 +91,7 @@ struct ws_opts {
 	const char *host;         /* client role: Host header */
 	const char *path;         /* client role: request-target */
 	int connecting;           /* client role: netfd's connect is in progress */
+	struct membudget *mb;     /* charged for the bridge's memory; NULL: not counted */
 };
 
 /*
@@ -90,5 +111,7 @@ struct ws_stats {
 	uint64_t pings;     /* pings received */
 };
 const struct ws_stats *ws_stats(const struct ws *ws);
+/* Bytes the bridge has charged to its budget now (WS_MEM_BASE and its buffers). */
+size_t ws_memory(const struct ws *ws);
 
 #endif

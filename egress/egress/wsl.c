@@ -12,9 +12,22 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/membudget.h"
 #include "conn.h"
 #include "tt.h"
+#include "tt/carrier_io.h"
+#include "tt/tunnel.h"
 #include "ws/ws.h"
+
+#define WSL_ADMIT (TUNNEL_ADMIT_SESSION > WS_MEM_ADMIT ? TUNNEL_ADMIT_SESSION : WS_MEM_ADMIT)
+/*
+ * The carrier a WebSocket feeds once upgraded: its read buffer, held in
+ * its struct, and its output buffer. Charged with the WebSocket from its
+ * accept, so that admission sees what every WebSocket accepted will cost,
+ * to its end: the two end within WS_CLOSE_WAIT of each other, as either
+ * end closing the socketpair ends the other.
+ */
+#define WSL_CARRIER_COST (membudget_cost(sizeof(struct carrier_io)) + membudget_cost(TT_CARRIER_BUF))
 
 struct wsl {
 	struct wsl *prev, *next;
@@ -25,6 +38,7 @@ struct wsl {
 	ev_tstamp t_accept;
 	char source[NET_ADDRSTR_MAX];
 	int has_source;
+	size_t charged; /* itself and WSL_CARRIER_COST, for its carrier */
 };
 
 /* An IP literal that names someone: not unspecified (some proxies send 0.0.0.0). */
@@ -96,6 +110,7 @@ wsl_done(void *arg, const char *why)
 	if (strcmp(why, WS_WHY_TIMEOUT) == 0)
 		limits_refuse(&eg->lim, LIMIT_HANDSHAKE, ev_now(eg->loop));
 	conn_slot_give(eg, &w->slot);
+	membudget_uncharge(tunnel_global(), w->charged);
 	if (w->prev)
 		w->prev->next = w->next;
 	else
@@ -115,7 +130,9 @@ void
 wsl_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer,
            const struct egress_listen *el)
 {
-	struct ws_opts o = { .role = WS_SERVER, .handshake_timeout = eg->handshake_timeout };
+	struct ws_opts o = {
+		.role = WS_SERVER, .handshake_timeout = eg->handshake_timeout, .mb = tunnel_global(),
+	};
 	struct conn_slot slot;
 	struct wsl *w;
 
@@ -125,6 +142,17 @@ wsl_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer,
 	 */
 	if (eg->nwsl >= eg->max_conns) {
 		limits_refuse(&eg->lim, LIMIT_CONNS, ev_now(eg->loop));
+		close(fd);
+		return;
+	}
+	/*
+	 * Its buffers are charged to --max-memory, like the sessions'. A
+	 * WebSocket is a carrier for a session: it is admitted when a new
+	 * session would be, which also keeps the room the streams and reads
+	 * of the sessions that exist need.
+	 */
+	if (membudget_would_exceed(o.mb, WSL_ADMIT)) {
+		limits_refuse(&eg->lim, LIMIT_MEMORY, ev_now(eg->loop));
 		close(fd);
 		return;
 	}
@@ -141,6 +169,8 @@ wsl_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer,
 	w->eg = eg;
 	w->el = el;
 	w->slot = slot;
+	w->charged = membudget_cost(sizeof(*w)) + WSL_CARRIER_COST;
+	membudget_force(o.mb, w->charged);
 	w->t_accept = ev_now(eg->loop);
 	if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
 		w->has_source = 1;

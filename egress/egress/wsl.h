@@ -15,6 +15,15 @@
  * peer's Close without a slot; --max-conns also bounds how many
  * WebSockets exist at all.
  *
+ * Each WebSocket's memory (the bridge, wslay's contexts and queue, the
+ * buffers both ways) is charged to --max-memory, the budget the sessions
+ * share (tunnel_global()); a new one is refused (max_memory) when a new
+ * session would be (TUNNEL_ADMIT_SESSION of room), which bounds how many
+ * exist, each with bounded buffers (common/ws/ws.h). The carrier a
+ * WebSocket feeds (some 130 kB of buffers, most of what it costs) is
+ * charged with it, from its accept to its end; carriers over TCP are not
+ * charged (they never were).
+ *
  * ?client_ip= (Snowflake proxies add the client's address) is believed
  * only on a listener marked ,trusted: there it becomes the carrier's
  * source (events, logs, per-source limits); elsewhere it is ignored and

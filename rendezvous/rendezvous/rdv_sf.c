@@ -64,32 +64,74 @@ sid_bucket(const char *sid)
 	return (size_t)(h % RDV_PENDING_BUCKETS);
 }
 
-static struct rconn *
-pending_find(struct rdv *r, const char *sid)
-{
-	struct rconn *c;
+/*
+ * Two hash chains by sid: proxy polls held (r->held, linked through
+ * u.proxy) and clients awaiting the answer of the proxy they were handed
+ * to (r->pending, through u.client). A connection is a proxy or a client,
+ * never both; one set of functions serves both chains through the
+ * members the chain uses.
+ */
+enum sidchain { SC_HELD, SC_PENDING };
 
-	for (c = r->pending[sid_bucket(sid)]; c != NULL; c = c->u.client.hnext) {
-		if (strcmp(c->u.client.sid, sid) == 0)
-			return c;
-	}
-	return NULL;
+struct sidlink {
+	struct rconn **next; /* the member that links the chain */
+	int *on;             /* set while on the chain */
+	const char *sid;
+};
+
+static struct sidlink
+sidlink_of(struct rconn *c, enum sidchain w)
+{
+	if (w == SC_HELD)
+		return (struct sidlink){ &c->u.proxy.hnext, &c->u.proxy.held, c->u.proxy.sid };
+	return (struct sidlink){ &c->u.client.hnext, &c->u.client.pending, c->u.client.sid };
+}
+
+static struct rconn **
+sidchain_head(struct rdv *r, enum sidchain w, const char *sid)
+{
+	return &(w == SC_HELD ? r->held : r->pending)[sid_bucket(sid)];
 }
 
 static void
-pending_remove(struct rconn *c)
+sidchain_add(struct rconn *c, enum sidchain w)
 {
+	struct sidlink l = sidlink_of(c, w);
+	struct rconn **head = sidchain_head(c->r, w, l.sid);
+
+	*l.next = *head;
+	*head = c;
+	*l.on = 1;
+}
+
+static void
+sidchain_remove(struct rconn *c, enum sidchain w)
+{
+	struct sidlink l = sidlink_of(c, w);
 	struct rconn **pp;
 
-	if (!c->u.client.pending)
+	if (!*l.on)
 		return;
-	for (pp = &c->r->pending[sid_bucket(c->u.client.sid)]; *pp != NULL; pp = &(*pp)->u.client.hnext) {
+	for (pp = sidchain_head(c->r, w, l.sid); *pp != NULL; pp = sidlink_of(*pp, w).next) {
 		if (*pp == c) {
-			*pp = c->u.client.hnext;
+			*pp = *l.next;
 			break;
 		}
 	}
-	c->u.client.pending = 0;
+	*l.on = 0;
+}
+
+/* The first connection on chain w with this sid that ok accepts (NULL: any). */
+static struct rconn *
+sidchain_find(struct rdv *r, enum sidchain w, const char *sid, int (*ok)(const struct rconn *))
+{
+	struct rconn *c;
+
+	for (c = *sidchain_head(r, w, sid); c != NULL; c = *sidlink_of(c, w).next) {
+		if (strcmp(sidlink_of(c, w).sid, sid) == 0 && (ok == NULL || ok(c)))
+			return c;
+	}
+	return NULL;
 }
 
 static void
@@ -156,52 +198,16 @@ proxy_reply(struct rconn *c, const char *status, const struct rconn *client, con
 		                sf_nat_name(client->u.client.mc.nat), relay);
 }
 
-static void
-held_add(struct rconn *p)
+static int
+proxy_pooled(const struct rconn *p)
 {
-	size_t b = sid_bucket(p->u.proxy.sid);
-
-	p->u.proxy.hnext = p->r->held[b];
-	p->r->held[b] = p;
-	p->u.proxy.held = 1;
-}
-
-static void
-held_remove(struct rconn *p)
-{
-	struct rconn **pp;
-
-	if (!p->u.proxy.held)
-		return;
-	for (pp = &p->r->held[sid_bucket(p->u.proxy.sid)]; *pp != NULL; pp = &(*pp)->u.proxy.hnext) {
-		if (*pp == p) {
-			*pp = p->u.proxy.hnext;
-			break;
-		}
-	}
-	p->u.proxy.held = 0;
+	return p->u.proxy.mp.pooled;
 }
 
 struct rconn *
 sf_held_proxy(struct rdv *r, const char *sid)
 {
-	struct rconn *p;
-
-	for (p = r->held[sid_bucket(sid)]; p != NULL; p = p->u.proxy.hnext) {
-		if (strcmp(p->u.proxy.sid, sid) == 0 && p->u.proxy.mp.pooled)
-			return p;
-	}
-	return NULL;
-}
-
-static void
-pending_add(struct rconn *c)
-{
-	size_t b = sid_bucket(c->u.client.sid);
-
-	c->u.client.hnext = c->r->pending[b];
-	c->r->pending[b] = c;
-	c->u.client.pending = 1;
+	return sidchain_find(r, SC_HELD, sid, proxy_pooled);
 }
 
 /* The client was handed to the proxy: the offer goes out, the client waits for the answer. */
@@ -215,7 +221,7 @@ pair(struct rconn *p, struct rconn *c)
 	double left = r->cfg.client_timeout - waited;
 
 	match_pool_remove(&r->match, &p->u.proxy.mp);
-	held_remove(p);
+	sidchain_remove(p, SC_HELD);
 	match_queue_remove(&r->match, &c->u.client.mc);
 	r->nproxies--;
 	r->m.matches++;
@@ -229,7 +235,7 @@ pair(struct rconn *p, struct rconn *c)
 	c->u.client.relay = relay;
 	c->u.client.proxy_addr = p->addr;
 	addrtab_ref(&r->addrs, p->addr);
-	pending_add(c);
+	sidchain_add(c, SC_PENDING);
 	rconn_hold(c, RC_CLIENT_WAIT, left > 0.05 ? left : 0.05);
 	log_debug("matched a %s client with a %s proxy, relay %s", sf_nat_name(c->u.client.mc.nat),
 	          sf_nat_name(p->u.proxy.mp.nat), r->relays.r[relay].url);
@@ -315,17 +321,17 @@ sf_remote_pending(struct rconn *c, const char *sid, int relay)
 
 	strcpy(c->u.client.sid, sid);
 	c->u.client.relay = relay;
-	pending_add(c);
+	sidchain_add(c, SC_PENDING);
 	rconn_hold(c, RC_CLIENT_WAIT, left > 0.05 ? left : 0.05);
 }
 
 struct rconn *
 sf_pending_take(struct rdv *r, const char *sid)
 {
-	struct rconn *c = pending_find(r, sid);
+	struct rconn *c = sidchain_find(r, SC_PENDING, sid, NULL);
 
 	if (c != NULL)
-		pending_remove(c);
+		sidchain_remove(c, SC_PENDING);
 	return c;
 }
 
@@ -335,7 +341,7 @@ sf_remote_pair(struct rconn *p, const char *offer, size_t len, enum sf_nat nat, 
 	struct rdv *r = p->r;
 
 	match_pool_remove(&r->match, &p->u.proxy.mp);
-	held_remove(p);
+	sidchain_remove(p, SC_HELD);
 	r->nproxies--;
 	r->m.remote_served++;
 	proxy_reply_raw(p, "client match", offer, len, sf_nat_name(nat), relay);
@@ -344,12 +350,12 @@ sf_remote_pair(struct rconn *p, const char *offer, size_t len, enum sf_nat nat, 
 int
 sf_deliver_answer(struct rdv *r, const char *sid, const char *answer, size_t len)
 {
-	struct rconn *cl = pending_find(r, sid);
+	struct rconn *cl = sidchain_find(r, SC_PENDING, sid, NULL);
 
 	if (cl == NULL)
 		return 0;
 	r->m.answers++;
-	pending_remove(cl);
+	sidchain_remove(cl, SC_PENDING);
 	if (cl->u.client.proxy_addr != NULL)
 		addrtab_outcome(cl->u.client.proxy_addr, 1);
 	client_reply(cl, answer, len, NULL);
@@ -404,7 +410,7 @@ on_proxy(struct rconn *c, const uint8_t *body, size_t len)
 		proxy_reply(c, "no match", NULL, NULL);
 		return;
 	}
-	if (pending_find(r, pp.sid) != NULL) {
+	if (sidchain_find(r, SC_PENDING, pp.sid, NULL) != NULL) {
 		/* a client is waiting for this Sid's answer: no second match on it */
 		r->m.sid_clash++;
 		proxy_reply(c, "no match", NULL, NULL);
@@ -428,7 +434,7 @@ on_proxy(struct rconn *c, const uint8_t *body, size_t len)
 		pair(c, container_of(mc, struct rconn, u.client.mc));
 		return;
 	}
-	held_add(c);
+	sidchain_add(c, SC_HELD);
 	rconn_hold(c, RC_PROXY_HELD, r->cfg.proxy_timeout);
 	rdv_redis_advertise(c);
 }
@@ -550,7 +556,7 @@ sf_held_close(struct rconn *c)
 	} else if (c->route == RT_ANSWER) {
 		free(c->u.ans.answer);
 	} else if (c->route == RT_PROXY) {
-		held_remove(c);
+		sidchain_remove(c, SC_HELD);
 		if (c->u.proxy.mp.pooled) {
 			match_pool_remove(&r->match, &c->u.proxy.mp);
 			r->nproxies--;
@@ -560,7 +566,7 @@ sf_held_close(struct rconn *c)
 		    c->u.client.proxy_addr != NULL)
 			r->nclients--;
 		match_queue_remove(&r->match, &c->u.client.mc);
-		pending_remove(c);
+		sidchain_remove(c, SC_PENDING);
 		if (c->u.client.offer != NULL)
 			membudget_uncharge(&r->mem, membudget_cost(c->u.client.offer_len + 1));
 		free(c->u.client.offer);

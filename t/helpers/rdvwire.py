@@ -1,11 +1,48 @@
 # SPDX-License-Identifier: MIT
 # rdvwire.py: Snowflake broker requests for the rendezvous tests, imported
 # by their inline scripts (sys.path gets $PW_PY). post() is one request on
-# its own connection; Proxy and Client run a poll in a thread, so a test
-# can hold a proxy's poll open while a client posts its offer.
-import http.client, json, threading
+# its own connection; Bg runs one in a thread, so a test can hold a
+# proxy's poll open while a client posts its offer. held() is Bg returned
+# once the broker has routed the poll (held, queued or matched), seen on
+# its admin socket (ADMIN): a test that sets up an order of arrivals waits
+# for that event, never for a time that a loaded machine may outlast.
+import http.client, json, socket, threading, time
 
 PORT = 0
+ADMIN = None  # the broker's admin socket (a path), for metric() and held()
+
+
+def metric(name, admin=None):
+    """The broker's metric name, summed over its labels (unless name gives them)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(admin or ADMIN)
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    b = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        b += c
+    s.close()
+    n = 0
+    for l in b.decode().split("\r\n\r\n", 1)[-1].splitlines():
+        f = l.split()
+        if len(f) == 2 and (f[0] if "{" in name else f[0].split("{")[0]) == name:
+            n += int(f[1])
+    return n
+
+
+def wait_metric(name, at_least, admin=None, timeout=20):
+    """Until metric(name) reaches at_least: polled, bounded."""
+    end = time.time() + timeout
+    while True:
+        n = metric(name, admin)
+        if n >= at_least:
+            return n
+        if time.time() > end:
+            raise SystemExit("%s stayed at %d, want %d" % (name, n, at_least))
+        time.sleep(0.01)
 
 
 def post(path, body, headers=None, port=None, timeout=30):
@@ -54,8 +91,18 @@ class Bg(threading.Thread):
         return self.result
 
 
+def held(path, body, **kw):
+    """Bg, returned once the broker has routed the poll: its counter of
+    proxy or client polls moved on (held, queued or matched by then)."""
+    what = "rendezvous_proxy_polls_total" if path == "/proxy" else "rendezvous_client_polls_total"
+    n = metric(what)
+    b = Bg(path, body, **kw)
+    wait_metric(what, n + 1)
+    return b
+
+
 # --- freddie -------------------------------------------------------------
-import socket, time, urllib.parse
+import urllib.parse
 
 BF = {"X-BF-Version": "v2.3.1"}
 

@@ -9,21 +9,30 @@
 #   unmasked    upgrade, then an unmasked binary frame (clients must mask)
 #   pingflood   upgrade, then pings as fast as the socket takes them,
 #               never reading the pongs
+#   pingstall N N connections (receive buffer 4 KiB) upgrade, then each
+#               sends -p pings (default 900: fewer than the egress's
+#               per-WebSocket bound of 1024 queued messages) and never
+#               reads the pongs, holding the connection for -w seconds
 #
 # slow and upgraded print "ready K" (K connections open, upgraded for
 # upgraded) and, once the peer closed them all or after -w (default 30),
 # "closed K of N after S s" (S counted from ready). The others print one
 # line: "status=CODE" (the HTTP status answered, 0 for none), "close=CODE"
 # (a Close frame's status, 0 for none), "eof=1" when the peer closed, and
-# for pingflood "pings=P MB=M". Exit 0, 1 when an upgrade failed.
+# for pingflood "pings=P MB=M". pingstall prints "ready K" (K upgraded)
+# once every ping is written or its connection refused, then after -w
+# "closed C of K" (C closed by the peer, seen without reading: TCP state).
+# Exit 0, 1 when an upgrade failed.
 import base64, os, select, socket, struct, sys, time
 args = sys.argv[1:]
-src, wait = None, 30.0
+src, wait, npings = None, 30.0, 900
 while args and args[0].startswith("-"):
     if args[0] == "-s":
         src = args[1]
     elif args[0] == "-w":
         wait = float(args[1])
+    elif args[0] == "-p":
+        npings = int(args[1])
     args = args[2:]
 mode, target = args[0], args[1]
 n = int(args[2]) if len(args) > 2 else 1
@@ -32,8 +41,10 @@ port = int(port)
 REQ = ("GET /attack HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
        "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n")
 
-def conn():
+def conn(rcvbuf=0):
     s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     if src:
         s.bind((src, 0))
     s.connect((host, port))
@@ -184,5 +195,41 @@ elif mode == "pingflood":
     except OSError:
         eof = 1
     print("pings=%d MB=%.1f eof=%d" % (pings, pings * len(ping) / 1e6, eof))
+elif mode == "pingstall":
+    socks = []
+    for _ in range(n):
+        s = conn(4096)
+        try:
+            ok = upgrade(s)
+        except OSError:
+            ok = False
+        if ok:
+            socks.append(s)
+        else:
+            s.close()
+    ping = frame(9, b"p" * 125)
+    left = {s: ping * npings for s in socks}
+    for s in socks:
+        s.setblocking(False)
+    t0 = time.time()
+    while left and time.time() - t0 < wait:
+        _, w, _ = select.select([], list(left), [], 0.5)
+        for s in w:
+            try:
+                k = s.send(left[s])
+            except OSError:
+                del left[s]
+                continue
+            left[s] = left[s][k:]
+            if not left[s]:
+                del left[s]
+    print("ready %d" % len(socks), flush=True)
+    time.sleep(max(0.0, wait - (time.time() - t0)))
+    closed = 0
+    for s in socks:
+        st = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+        if st != 1:  # not ESTABLISHED: the peer closed (CLOSE_WAIT) or reset
+            closed += 1
+    print("closed %d of %d" % (closed, len(socks)), flush=True)
 else:
     sys.exit("unknown mode " + mode)

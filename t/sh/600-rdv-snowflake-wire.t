@@ -19,11 +19,12 @@ cat >"$T/bridges" <<'B'
 B
 pw_start rdv 2 "$PW_BIN/rendezvous" -l tcp:127.0.0.1:0 --bridge-list "$T/bridges" \
 	--proxy-timeout 1 --client-timeout 2 --admin "unix:$T/admin.sock"
-python3 - "$pw_port" "$PW_PY" <<'PY' || fail "wire"
+python3 - "$pw_port" "$PW_PY" "$T/admin.sock" <<'PY' || fail "wire"
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 import rdvwire as w
 w.PORT = int(sys.argv[1])
+w.ADMIN = sys.argv[3]
 
 def want(what, got, exp):
     if got != exp:
@@ -40,8 +41,7 @@ print("# idle poll held %.2fs" % held)
 offer = json.dumps({"type": "offer", "sdp": "v=0\r\na=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\r\n<&>"})
 answer = json.dumps({"type": "answer", "sdp": "v=0\r\na=candidate:2 1 udp 1 192.0.2.2 6000 typ host\r\n"})
 # The same Sid polls again and is matched.
-p = w.Bg("/proxy", w.proxy_body("sid-one", nat="unrestricted"))
-time.sleep(0.2)
+p = w.held("/proxy", w.proxy_body("sid-one", nat="unrestricted"))
 c = w.Bg("/client", w.client_body(offer, nat="restricted", fingerprint="8838024498816A039FCBBAB14E6F40A0843051FA"))
 st, body = p.get()
 want("match status", st, 200)
@@ -56,8 +56,7 @@ want("client status", st, 200)
 want("client answer", json.loads(body), {"answer": answer})
 
 # Late answer: the client timed out (no answer within 2 s).
-p = w.Bg("/proxy", w.proxy_body("sid-two"))
-time.sleep(0.2)
+p = w.held("/proxy", w.proxy_body("sid-two"))
 c = w.Bg("/client", w.client_body(offer))
 p.get()
 want("client timeout", c.get(), (200, b'{"error":"timed out waiting for answer!"}'))
@@ -80,8 +79,7 @@ if b'"error"' not in body:
     sys.exit("malformed client JSON: %r" % body)
 # Legacy client: bare SDP JSON, bare answer or 503.
 want("legacy no proxies", w.post("/client", offer, {"Snowflake-NAT-Type": "unrestricted"}), (503, b""))
-p = w.Bg("/proxy", w.proxy_body("sid-three"))
-time.sleep(0.2)
+p = w.held("/proxy", w.proxy_body("sid-three"))
 c = w.Bg("/client", offer, headers={"Snowflake-NAT-Type": "unrestricted"})
 st, body = p.get()
 want("legacy offer to proxy", json.loads(json.loads(body)["Offer"]), json.loads(offer))

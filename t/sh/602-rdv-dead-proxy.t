@@ -11,24 +11,26 @@
 
 pw_start rdv 1 "$PW_BIN/rendezvous" -l tcp:127.0.0.1:0 --proxy-timeout 20 --client-timeout 10 \
 	--relay wss://snowflake.torproject.net/ --admin "unix:$T/admin.sock"
-python3 - "$pw_port" "$PW_PY" <<'PY' || fail "dead proxy"
+python3 - "$pw_port" "$PW_PY" "$T/admin.sock" <<'PY' || fail "dead proxy"
 import json, socket, struct, sys, time
 sys.path.insert(0, sys.argv[2])
 import rdvwire as w
 w.PORT = int(sys.argv[1])
+w.ADMIN = sys.argv[3]
 offer = json.dumps({"type": "offer", "sdp": "v=0\r\n"})
 
 def raw_poll(sid):
+    """A poll on a socket of our own, returned once the broker holds it."""
+    n = w.metric("rendezvous_proxy_polls_total")
     s = socket.create_connection(("127.0.0.1", w.PORT))
     b = w.proxy_body(sid).encode()
     s.sendall(b"POST /proxy HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(b), b))
+    w.wait_metric("rendezvous_proxy_polls_total", n + 1)
     return s
 
-live = w.Bg("/proxy", w.proxy_body("live"))
-time.sleep(0.2)
+live = w.held("/proxy", w.proxy_body("live"))
 for i, how in enumerate(("rst", "fin")):
     s = raw_poll("dead-%s" % how)
-    time.sleep(0.2)
     if how == "rst":
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()
@@ -43,7 +45,6 @@ if c.get()[0] != 200 or b"answer" not in c.get()[1]:
 print("# matched with the live proxy in %.2fs" % (time.time() - t0))
 # Only a dead proxy: "no proxies" at once.
 s = raw_poll("dead-again")
-time.sleep(0.2)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 t0 = time.time()
@@ -54,8 +55,7 @@ if got != (200, b'{"error":"no snowflake proxies currently available"}') or dt >
 print("# only a dead proxy: no-proxies answer after %.2fs" % dt)
 # The same Sid polls again while its first poll is held: the first is let
 # go with "no match" at once, the second is the one a client gets.
-first = w.Bg("/proxy", w.proxy_body("dup"))
-time.sleep(0.2)
+first = w.held("/proxy", w.proxy_body("dup"))
 t0 = time.time()
 second = w.Bg("/proxy", w.proxy_body("dup"))
 got = first.get()

@@ -13,11 +13,12 @@
 pw_start rdv 1 "$PW_BIN/rendezvous" -l tcp:127.0.0.1:0 --proxy-timeout 5 --client-timeout 2 \
 	--read-timeout 2 --max-conns-per-addr 6 --poll-rate 1 --poll-burst 4 --max-proxies 2 \
 	--max-clients 1 --relay wss://snowflake.torproject.net/ --admin "unix:$T/admin.sock"
-python3 - "$pw_port" "$PW_PY" <<'PY' || fail "limits"
+python3 - "$pw_port" "$PW_PY" "$T/admin.sock" <<'PY' || fail "limits"
 import json, socket, sys, time
 sys.path.insert(0, sys.argv[2])
 import rdvwire as w
 w.PORT = int(sys.argv[1])
+w.ADMIN = sys.argv[3]
 offer = json.dumps({"type": "offer", "sdp": "v=0\r\n"})
 
 def raw(data, wait=5):
@@ -77,8 +78,9 @@ if not closed or time.time() - t0 > 6:
 print("# slowloris closed after %.1fs" % (time.time() - t0))
 s.close()
 # Silent connections count toward the per-address cap (6); the 7th is closed at once.
+n = w.metric("rendezvous_connections_total")
 held = [socket.create_connection(("127.0.0.1", w.PORT)) for _ in range(6)]
-time.sleep(0.3)
+w.wait_metric("rendezvous_connections_total", n + 6)
 x = socket.create_connection(("127.0.0.1", w.PORT))
 x.settimeout(2)
 try:
@@ -98,16 +100,14 @@ for s in held:
 print("# silent connections closed after %.1fs" % (time.time() - t0))
 time.sleep(1.5)  # refill the poll bucket
 # Poll rate: burst 4 then 1/s. Cap on held polls: 2.
-polls = [w.Bg("/proxy", w.proxy_body("p%d" % i)) for i in range(2)]
-time.sleep(0.3)
+polls = [w.held("/proxy", w.proxy_body("p%d" % i)) for i in range(2)]
 t0 = time.time()
 if w.post("/proxy", w.proxy_body("over-cap"))[1] != b'{"Status":"no match","Offer":"","NAT":"","RelayURL":""}' or time.time() - t0 > 1:
     sys.exit("the third held poll was not refused at once")
 for i in range(3):
     w.post("/proxy", w.proxy_body("rate%d" % i))
 # Cap on waiting clients: 1; the proxies held are matched with it.
-c1 = w.Bg("/client", w.client_body(offer))
-time.sleep(0.3)
+c1 = w.held("/client", w.client_body(offer))
 got = w.post("/client", w.client_body(offer))
 if got != (200, b'{"error":"no snowflake proxies currently available"}'):
     sys.exit("second client over the cap: %r" % (got,))

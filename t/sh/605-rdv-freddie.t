@@ -16,11 +16,12 @@
 
 pw_start rdv 1 "$PW_BIN/rendezvous" -l tcp:127.0.0.1:0 --relay wss://snowflake.torproject.net/ \
 	--admin "unix:$T/admin.sock" --poll-rate 1000 --poll-burst 1000
-python3 - "$pw_port" "$PW_PY" <<'PY' || fail "freddie"
+python3 - "$pw_port" "$PW_PY" "$T/admin.sock" <<'PY' || fail "freddie"
 import http.client, json, socket, struct, sys, time
 sys.path.insert(0, sys.argv[2])
 import rdvwire as w
 w.PORT = int(sys.argv[1])
+w.ADMIN = sys.argv[3]
 
 def want(what, got, exp):
     if got != exp:
@@ -37,8 +38,9 @@ if r.status != 200 or "X-BF-Version" not in (r.getheader("Access-Control-Allow-H
     sys.exit("OPTIONS: %d %r" % (r.status, r.getheaders()))
 
 genesis = json.dumps({"PathAssertion": {"Allow": [{"Host": "$", "Distance": 1}], "Deny": None, "JITUnavailable": False}})
+n = w.metric("rendezvous_freddie_streams_total")
 a, b = w.Stream(), w.Stream()
-time.sleep(0.3)
+w.wait_metric("rendezvous_freddie_streams_total", n + 2)
 vol = w.FBg("genesis", 0, genesis)
 ga, gb = a.poll(2), b.poll(2)
 if len(ga) != 1 or len(gb) != 1:
@@ -70,9 +72,10 @@ print("# genesis, offer, answer, ICE, 404 when late: ok")
 
 # Posted while nobody listens: consumers arriving later still get them, and
 # with two volunteers waiting, two consumers are sent different ones.
+n = w.metric("rendezvous_freddie_genesis_total")
 v1 = w.FBg("genesis", 0, genesis + " ")
 v2 = w.FBg("genesis", 0, genesis + "  ")
-time.sleep(0.3)
+w.wait_metric("rendezvous_freddie_genesis_total", n + 2)
 c, d = w.Stream(), w.Stream()
 gc, gd = c.poll(1), d.poll(1)
 if len(gc) != 1 or len(gd) != 1:

@@ -4,13 +4,13 @@
 # server through egress -> ws:// -> socks-client, read by a client that
 # stalls 3 s and then reads at 60 MB/s. The RSS of both programs stays
 # flat (the session's memory cap plus allocator slack, as in 080: growth
-# under 32 MB whatever is pushed): the WebSocket bridges hold at most
-# 64 KiB each way and read nothing more meanwhile. Then SIGTERM to both
+# under 64 MB whatever is pushed, ASan included): the WebSocket bridges
+# hold at most 64 KiB each way and read nothing more meanwhile. Then SIGTERM to both
 # under traffic: each exits 0 (no sanitizer report under ASan).
 . "$PW_TOP/t/lib.sh"
 
 N=200000000
-LIMIT_KB=32768
+LIMIT_KB=65536
 pw_httpd 1000
 H=$httpd_port
 pw_start egress 1 pw_egress -l ws://127.0.0.1:0/ --allow "127.0.0.1:$H" --drain-timeout 2

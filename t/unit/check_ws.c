@@ -7,16 +7,22 @@
  * answered and the local side ended; local EOF sending our Close; a
  * fragmented message over WS_MSG_MAX refused with 1009 while its first
  * fragments stream through; a client role bridge against a server role
- * bridge, both ways.
+ * bridge, both ways; the memory budget: what the bridge holds charged and
+ * given back, data still flowing over a full budget, unread pongs that
+ * would take the share kept for data closing the bridge.
  */
 #include "ws/ws.h"
 
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "base/membudget.h"
 
 #define KEY "dGhlIHNhbXBsZSBub25jZQ=="
 
@@ -32,6 +38,8 @@ struct fix {
 };
 
 static struct fix F;
+static struct membudget *fx_mb; /* the budget server_start gives the bridge */
+static struct membudget fx_budget; /* the tests' (outlives them: teardown ends the bridge) */
 
 static int
 fx_request(void *arg, struct ws *ws, const struct wshs_request *r)
@@ -70,6 +78,7 @@ static void
 setup(void)
 {
 	memset(&F, 0, sizeof(F));
+	fx_mb = NULL;
 	F.loop = ev_loop_new(EVFLAG_AUTO);
 	pair(F.net);
 	pair(F.local);
@@ -88,7 +97,7 @@ teardown(void)
 static void
 server_start(void)
 {
-	struct ws_opts o = { .role = WS_SERVER, .handshake_timeout = 5 };
+	struct ws_opts o = { .role = WS_SERVER, .handshake_timeout = 5, .mb = fx_mb };
 
 	F.ws = ws_new(F.loop, F.net[0], -1, &o, &fx_cb, &F);
 	ck_assert_ptr_nonnull(F.ws);
@@ -431,6 +440,152 @@ START_TEST(test_client_server)
 }
 END_TEST
 
+/* --- memory budget ------------------------------------------------------- */
+
+/* Run the loop until the bridge has charged between lo and hi bytes, or 5 s. */
+static void
+run_until_holds(size_t lo, size_t hi)
+{
+	ev_tstamp end = ev_time() + 5;
+
+	while (F.ws != NULL && (ws_memory(F.ws) < lo || ws_memory(F.ws) > hi) && ev_time() < end) {
+		ev_run(F.loop, EVRUN_NOWAIT);
+		usleep(1000);
+	}
+}
+
+/* Run the loop until the bridge has seen n pings, or 5 s. */
+static void
+run_until_pings(uint64_t n)
+{
+	ev_tstamp end = ev_time() + 5;
+
+	while (F.ws != NULL && ws_stats(F.ws)->pings < n && ev_time() < end) {
+		ev_run(F.loop, EVRUN_NOWAIT);
+		usleep(1000);
+	}
+}
+
+/* Write what fd takes of p within secs, running the loop; bytes written. */
+static size_t
+put_some(int fd, const uint8_t *p, size_t n, double secs)
+{
+	ev_tstamp end = ev_time() + secs;
+	size_t done = 0;
+
+	while (done < n && ev_time() < end) {
+		ssize_t w = write(fd, p + done, n - done);
+
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		ck_assert(w == -1 && errno == EAGAIN);
+		ev_run(F.loop, EVRUN_NOWAIT);
+		usleep(1000);
+	}
+	return done;
+}
+
+START_TEST(test_memory_charged)
+{
+	static uint8_t pay[128 * 1024], buf[sizeof(pay) + 16];
+	int small = 4096;
+	size_t n, sent;
+
+	membudget_init(&fx_budget, 0, NULL);
+	fx_mb = &fx_budget;
+	upgrade();
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_ge(fx_budget.used, WS_MEM_BASE);
+	ck_assert_uint_lt(fx_budget.used, WS_MEM_BASE + 8192);
+	/* The local side does not read: the buffer toward it fills, and is charged. */
+	ck_assert_int_eq(setsockopt(F.local[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	memset(pay, 'm', sizeof(pay));
+	n = frame(buf, 1, 2, pay, sizeof(pay), sizeof(pay));
+	sent = put_some(F.net[1], buf, n, 0.5);
+	run_until_holds(WS_MEM_BASE + WS_BUF, SIZE_MAX);
+	fprintf(stderr, "ws: %zu bytes written, bridge holds %zu, budget %zu\n", sent, ws_memory(F.ws),
+	        fx_budget.used);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_ge(fx_budget.used, WS_MEM_BASE + WS_BUF);
+	ck_assert_uint_le(fx_budget.peak, WS_MEM_BASE + 8192 + membudget_cost(WS_BUF));
+	/* Read everything: the buffer is given back. */
+	F.ngot = 0;
+	put_reading(F.net[1], buf + sent, n - sent, F.local[1]);
+	drain(F.local[1], sizeof(pay));
+	ck_assert_uint_eq(F.ngot, sizeof(pay));
+	run_until_holds(0, WS_MEM_BASE + 8191);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_lt(fx_budget.used, WS_MEM_BASE + 8192);
+	ws_abort(F.ws, "test over");
+	ck_assert_uint_eq(fx_budget.used, 0);
+}
+END_TEST
+
+/*
+ * Over its limit (the sessions filled it), the budget stops nothing that
+ * flows: charges are forced, or the bridge would stall the very sessions
+ * whose data fills the budget.
+ */
+START_TEST(test_memory_full_flows)
+{
+	uint8_t buf[64];
+	size_t n;
+
+	membudget_init(&fx_budget, 0, NULL);
+	fx_mb = &fx_budget;
+	upgrade();
+	fx_budget.limit = fx_budget.used / 2;
+	n = frame(buf, 1, 2, (const uint8_t *)"full", 4, 4);
+	put(F.net[1], buf, n);
+	put(F.local[1], "x", 1);
+	F.ngot = 0;
+	drain(F.local[1], 4);
+	ck_assert_uint_eq(F.ngot, 4);
+	ck_assert(memcmp(F.got, "full", 4) == 0);
+	F.ngot = 0;
+	drain(F.net[1], 3);
+	ck_assert_uint_eq(F.ngot, 3);
+	ck_assert_int_eq(F.got[2], 'x');
+	ck_assert_ptr_null(F.why);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+}
+END_TEST
+
+START_TEST(test_memory_pongs_unread)
+{
+	static uint8_t buf[400 * 131];
+	int small = 4096;
+	size_t n = 0, i, before;
+
+	membudget_init(&fx_budget, 0, NULL);
+	fx_mb = &fx_budget;
+	upgrade();
+	ck_assert_int_eq(setsockopt(F.net[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	for (i = 0; i < 400; i++)
+		n += frame(buf + n, 1, 9, (const uint8_t *)"pppppppppppppppppppppppppppppppppppppppppppppppppp"
+		                                     "pppppppppppppppppppppppppppppppppppppppppppppppppp"
+		                                     "ppppppppppppppppppppppppp", 125, 125);
+	ck_assert_uint_eq(n, sizeof(buf));
+	/* No limit: the pongs the peer leaves unread are charged, the bridge lives. */
+	before = fx_budget.used;
+	put(F.net[1], buf, n);
+	run_until_pings(400);
+	ck_assert_ptr_null(F.why);
+	ck_assert_uint_eq(ws_stats(F.ws)->pings, 400);
+	ck_assert_uint_eq(fx_budget.used, ws_memory(F.ws));
+	ck_assert_uint_gt(fx_budget.used, before + 200 * (125 + WS_QMSG_COST));
+	/* 400 more unread pongs would take the share of the budget kept for data. */
+	fx_budget.limit = fx_budget.used + 66000;
+	put(F.net[1], buf, n);
+	run_until_done(2);
+	ck_assert_ptr_nonnull(F.why);
+	ck_assert_str_eq(F.why, "peer does not read its pongs (memory budget)");
+	ck_assert_uint_eq(fx_budget.used, 0);
+}
+END_TEST
+
 static Suite *
 ws_suite(void)
 {
@@ -449,6 +604,9 @@ ws_suite(void)
 	tcase_add_test(tc, test_client_server);
 	tcase_add_test(tc, test_data_then_close);
 	tcase_add_test(tc, test_client_refused);
+	tcase_add_test(tc, test_memory_charged);
+	tcase_add_test(tc, test_memory_full_flows);
+	tcase_add_test(tc, test_memory_pongs_unread);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -30,10 +30,31 @@ gcm_fast(void)
 	return fast;
 }
 
+/*
+ * The ciphers, fetched from the provider once (an implicit fetch at each
+ * init costs more than sealing a small record), and one context per
+ * thread, reset between calls rather than allocated.
+ */
 static const EVP_CIPHER *
 gcm_cipher(size_t klen)
 {
-	return klen == 16 ? EVP_aes_128_gcm() : klen == 32 ? EVP_aes_256_gcm() : NULL;
+	static _Thread_local EVP_CIPHER *c128, *c256;
+
+	if (klen == 16)
+		return c128 != NULL ? c128 : (c128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL));
+	if (klen == 32)
+		return c256 != NULL ? c256 : (c256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL));
+	return NULL;
+}
+
+static EVP_CIPHER_CTX *
+gcm_ctx(void)
+{
+	static _Thread_local EVP_CIPHER_CTX *x;
+
+	if (x == NULL)
+		x = EVP_CIPHER_CTX_new();
+	return x;
 }
 
 /* One seal or open; enc 1 or 0. The tag is read (open) or written (seal). */
@@ -45,7 +66,7 @@ gcm_run(int enc, const uint8_t *key, size_t klen, const uint8_t *iv, const uint8
 	EVP_CIPHER_CTX *x;
 	int len, ok;
 
-	if (c == NULL || n > INT_MAX || alen > INT_MAX || (x = EVP_CIPHER_CTX_new()) == NULL)
+	if (c == NULL || n > INT_MAX || alen > INT_MAX || (x = gcm_ctx()) == NULL)
 		return -1;
 	ok = EVP_CipherInit_ex(x, c, NULL, key, iv, enc) == 1 &&
 	     (alen == 0 || EVP_CipherUpdate(x, NULL, &len, aad, (int)alen) == 1) &&
@@ -55,7 +76,7 @@ gcm_run(int enc, const uint8_t *key, size_t klen, const uint8_t *iv, const uint8
 	ok = ok && EVP_CipherFinal_ex(x, out + n, &len) == 1;
 	if (ok && enc)
 		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, GCM_TAG_LEN, tag) == 1;
-	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_CTX_reset(x);
 	if (!ok && !enc && n > 0)
 		OPENSSL_cleanse(out, n);
 	return ok ? 0 : -1;

@@ -14,11 +14,12 @@
  * role). struct carrier_io adds a non-blocking fd on a libev loop: it
  * reads up to CARRIER_IO_BUF bytes at a time, writes the output buffer
  * and refills it from the owner's queue, and derives its write interest
- * from that state. Output goes out from an ev_prepare watcher, just before
- * the loop next blocks (every packet that one turn of the loop queued, in
- * as few sends as fit), and write interest on the fd is armed only after
- * a send met a full socket: a request/response exchange costs one send
- * per turn and no epoll_ctl. Bounds: CARRIER_IO_BUF read at a time, the output
+ * from that state. Output goes out from an ev_prepare watcher before the
+ * loop blocks, after one more turn that does not block (an ev_idle watcher
+ * keeps that turn's poll from waiting), so that what became ready
+ * meanwhile (a connect that completed) goes in the same send; write
+ * interest on the fd is armed only after a send met a full socket. No
+ * epoll_ctl per packet. Bounds: CARRIER_IO_BUF read at a time, the output
  * buffer's capacity (given at init), one datagram held by the reader;
  * the owner's pktq bounds the rest, and a full output buffer leaves
  * packets in the queue, which is the backpressure toward the tunnel.
@@ -133,7 +134,9 @@ struct carrier_io {
 	int connecting; /* waiting for writability before reading */
 	int blocked;    /* the last send met a full socket: wait for EV_WRITE */
 	ev_io rd, wr;
-	ev_prepare flush; /* writes what is pending before the loop blocks */
+	ev_prepare flush; /* writes what is pending before the loop blocks ... */
+	ev_idle idle;     /* ... after one more look that does not block */
+	int grace;        /* the flush watcher has not yet let the loop look again */
 	struct carrier_codec k;
 	uint8_t rbuf[CARRIER_IO_BUF];
 };

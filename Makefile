@@ -58,14 +58,16 @@ CHECK_LIBS = $(call pc_libs,check,-lcheck -lsubunit -lrt -lpthread -lm)
 #   nss   NSS/NSPR: DTLS and the browser TLS persona
 #   srtp  libsrtp2    ice  libnice (the only place GLib's flags appear)
 #   sctp  usrsctp     ws   wslay      h2  nghttp2    redis  hiredis
+#   gcm   libcrypto: AES-GCM for tls's records (linked wherever tls is)
 # A slot is built once its folder holds sources. Link order: users first.
 LAYERS := rtc call stun tt net proto base
-ADAPTERS := ice sctp srtp nss ws h2 redis tls
+ADAPTERS := ice sctp srtp nss ws h2 redis tls gcm
 PWLIBS := $(LAYERS) $(ADAPTERS) llhttp
-LINK_ORDER := rtc call stun tt ice sctp srtp nss ws h2 redis net proto tls llhttp base
+LINK_ORDER := rtc call stun tt ice sctp srtp nss ws h2 redis net proto tls gcm llhttp base
 
 cflags_proto = -I$(LLHTTP_INC)
 cflags_tls = $(call pc_cflags,wolfssl)
+cflags_gcm = $(call pc_cflags,libcrypto)
 cflags_nss = $(call pc_cflags,nss)
 cflags_srtp = $(call pc_cflags,libsrtp2)
 cflags_ice = $(call pc_cflags,nice)
@@ -83,6 +85,7 @@ needs_call := ev m
 needs_net := ev cares
 needs_base := ev
 needs_tls = $(call pc_libs,wolfssl,-lwolfssl)
+needs_gcm = $(call pc_libs,libcrypto,-lcrypto)
 needs_nss = $(call pc_libs,nss,-lnss3 -lnspr4) $(call pc_libs,zlib libbrotlidec libbrotlienc libzstd,-lz -lbrotlidec -lbrotlienc -lzstd)
 needs_srtp = $(call pc_libs,libsrtp2,-lsrtp2)
 needs_ice = $(call pc_libs,nice,-lnice)
@@ -119,7 +122,8 @@ ALL_PROGS := socks-client meek-client stun-prober egress peerconn-watch meek-ser
 ALL_PROGS += rendezvous lanturn-egress lanturn-client peer-client peer-proxy
 
 dir_of = $(firstword $(prog_$(1)))
-uses_of = $(wordlist 2,99,$(prog_$(1)))
+# tls seals AES-GCM records through gcm (libcrypto): whoever links tls links gcm.
+uses_of = $(wordlist 2,99,$(prog_$(1))) $(if $(filter tls,$(prog_$(1))),gcm)
 # A program is built once its main exists.
 PROGS := $(foreach p,$(ALL_PROGS),$(if $(wildcard $(call dir_of,$(p))/$(p).c),$(p)))
 PROG_DIRS := $(foreach p,$(PROGS),$(call dir_of,$(p)))

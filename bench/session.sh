@@ -9,9 +9,11 @@
 # kind that serves both, whose upstream streams zeros), and the same in
 # process (t/helpers/tunnel-bench: the engine alone, no syscalls); and
 # egress memory for 1,000 idle sessions (each a carrier that sent its
-# preamble and KCP segment 0, the head of a TLS record).
+# preamble and KCP segment 0, the head of a TLS record); one stream over a
+# carrier with a 100 ms and a 300 ms round trip (PW_BENCH_SLOW_BYTES).
 # Goals: session goodput >= 300 MB/s and >= 0.5x per-connection; secure
-# >= 0.9x plaintext; <= 32 KiB per idle session.
+# >= 0.9x plaintext; <= 32 KiB per idle session; over 100 ms, session >=
+# 0.8x per-connection.
 cd "$(dirname "$0")/.." || exit 101
 PW_TOP=$PWD
 . "$PW_TOP/t/lib.sh"
@@ -140,15 +142,20 @@ rss1=$(pw_rss "$egress_pid")
 kill "$idle_pid" 2>/dev/null
 per=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
 
-# One stream over a carrier with a 100 ms round trip (bench/delay.py). The
-# clients start here, not inside $( ), so the exit trap knows their PIDs.
+# One stream over a carrier with a 100 ms and a 300 ms round trip
+# (bench/delay.py), session mode against per-connection mode, rounds
+# interleaved, best of RUNS; the session's first transfer (a cold session:
+# its TLS handshake and window growth inside the transfer) is printed too.
+# The clients start here, not inside $( ), so the exit trap knows their PIDs.
 SLOW=${PW_BENCH_SLOW_BYTES:-20000000}
-for m in session perconn; do
-	flag=
-	[ "$m" = perconn ] && flag=--per-connection
-	pw_start "slow$m" 1 pw_socks_client -q ${flag:+"$flag"} -l tcp:127.0.0.1:0 \
-		-C "exec python3 $PW_TOP/bench/delay.py 50 $sock"
-	eval "slowport_$m=\$pw_port"
+for d in 50 150; do
+	for m in session perconn; do
+		flag=
+		[ "$m" = perconn ] && flag=--per-connection
+		pw_start "slow$m$d" 1 pw_socks_client -q ${flag:+"$flag"} -l tcp:127.0.0.1:0 \
+			-C "exec python3 $PW_TOP/bench/delay.py $d $sock"
+		eval "slowport_$m$d=\$pw_port"
+	done
 done
 slow() {
 	out=$(curl -sS --max-time 300 -o /dev/null -w '%{size_download} %{speed_download}' \
@@ -157,11 +164,23 @@ slow() {
 	[ "${out% *}" = "$SLOW" ] || fail "slow carrier ($1): got ${out% *} of $SLOW bytes"
 	awk -v s="${out#* }" 'BEGIN { printf "%.1f", s / 1e6 }'
 }
-# shellcheck disable=SC2154 # set by eval above
-{
-	slow_s=$(slow session "$slowport_session")
-	slow_p=$(slow per-connection "$slowport_perconn")
+best() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'
 }
+# shellcheck disable=SC2154 # set by eval above
+for d in 50 150; do
+	eval "sport=\$slowport_session$d pport=\$slowport_perconn$d"
+	bs=0 bp=0 first=
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		v=$(slow "session, $((2 * d)) ms" "$sport")
+		[ -n "$first" ] || first=$v
+		bs=$(best "$bs" "$v")
+		bp=$(best "$bp" "$(slow "per-connection, $((2 * d)) ms" "$pport")")
+		i=$((i + 1))
+	done
+	eval "slow_s$d=\$bs slow_p$d=\$bp slow_f$d=\$first"
+done
 
 ratio=$(awk -v a="$s_mbs" -v b="$p_mbs" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
 echo
@@ -182,6 +201,18 @@ printf '%-44s %10s   goal <= %s + 1     %s\n' "round trips until a stream is acc
 	"$tb_rs" "$tb_rp" "$(awk -v a="$tb_rs" -v b="$tb_rp" 'BEGIN { print (a <= b + 1) ? "met" : "NOT met" }')"
 printf '%-44s %10s   goal <= 32 KiB     %s\n' "egress KiB per idle session (1,000)" "$per" \
 	"$(awk -v a="$per" 'BEGIN { print (a <= 32) ? "met" : "NOT met" }')"
-echo "one stream of $SLOW bytes over a carrier with a 100 ms round trip (MB/s):"
-printf '%-44s %10s   (no goal)\n' "session mode" "$slow_s"
-printf '%-44s %10s   (no goal; TCP inside an unbounded pipe)\n' "per-connection mode" "$slow_p"
+echo "one stream of $SLOW bytes over a carrier with a long round trip (MB/s), best of $RUNS," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg):"
+# shellcheck disable=SC2154 # set by eval above
+for d in 50 150; do
+	eval "vs=\$slow_s$d vp=\$slow_p$d vf=\$slow_f$d"
+	r=$(awk -v a="$vs" -v b="$vp" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
+	printf '%-44s %10s\n' "session mode, $((2 * d)) ms" "$vs"
+	printf '%-44s %10s   (first transfer, cold session)\n' "" "$vf"
+	printf '%-44s %10s   (TCP inside an unbounded pipe)\n' "per-connection mode, $((2 * d)) ms" "$vp"
+	if [ "$d" = 50 ]; then
+		printf '%-44s %10s   goal >= 0.8        %s\n' "session / per-connection, 100 ms" "$r" "$(met "$r" 0.8)"
+	else
+		printf '%-44s %10s   (no goal)\n' "session / per-connection, $((2 * d)) ms" "$r"
+	fi
+done

@@ -25,6 +25,8 @@
 #         redirect   301 to https://www.example.com/
 #         page404    404 with an HTML page
 #         teapot     418, a status no meek server sends
+#         busy:K     503 with an HTML page (a front's error page) for K
+#                    requests, then echo
 #   meekc_certs DIR NAME…
 #       A test CA (DIR/ca.crt) and a server certificate (DIR/srv.crt,
 #       DIR/srv.key) for the names, made with openssl.

@@ -282,7 +282,12 @@ hc_answered(struct h1c *c, const struct meekc_resp *r, size_t used)
 	sl->conn = NULL;
 	c->nreq++;
 	if (!r->keep_alive || used != sl->rsp_len) {
-		if (used != sl->rsp_len)
+		/*
+		 * Only a 200 is framed to its last byte: any other answer ends at
+		 * its head (keep_alive 0), so its body is no surprise and no
+		 * log line.
+		 */
+		if (used != sl->rsp_len && r->status == 200)
 			log_info("%zu stray bytes after an answer; reconnecting", sl->rsp_len - used);
 		hc_close(c);
 	} else {

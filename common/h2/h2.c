@@ -112,6 +112,7 @@ h2_client_new(const struct h2_cbs *cbs, void *arg, char *err, size_t errlen)
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100 },
 		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW },
 		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
+		{ NGHTTP2_SETTINGS_MAX_FRAME_SIZE, H2_FRAME_MAX },
 	};
 	struct h2 *h = calloc(1, sizeof(*h));
 	int rv;

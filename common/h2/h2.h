@@ -12,7 +12,11 @@
  * the stream ended cleanly, else reset, refused or cut off). Memory:
  * one small struct per stream and an output buffer of at most
  * H2_OUT_MAX plus one frame; the receive windows are set large
- * (H2_WINDOW) so a full meek body needs no window round trip.
+ * (H2_WINDOW) so a full meek body needs no window round trip, and
+ * frames up to H2_FRAME_MAX are accepted: a server that writes a DATA
+ * frame per TLS write (Go's, so Caddy) then sends a 32 KiB chunk as one
+ * frame, not two 16 KiB frames each split into a full TLS record and a
+ * 9-byte one.
  */
 #ifndef PW_H2_H
 #define PW_H2_H
@@ -24,6 +28,7 @@
 #define H2_NV_MAX 32          /* header fields in one request */
 #define H2_OUT_MAX 65536      /* output buffered before the caller writes it */
 #define H2_WINDOW (16u << 20) /* our receive window, per stream and per connection */
+#define H2_FRAME_MAX 262144   /* largest frame we accept (SETTINGS_MAX_FRAME_SIZE, >= 16384) */
 #define H2_ERR_MAX 128
 
 struct h2_nv {

@@ -12,28 +12,47 @@
 #include "tls/tls.h"
 #include "tls/tlskey_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /*
  * ChaCha20-Poly1305 first: Debian's wolfSSL has no AES-NI code, so its
  * AES-GCM runs at a fraction of the speed; servers that honour the
  * client's order (Go's crypto/tls, so Caddy, does when ChaCha comes
  * first) then pick ChaCha, as they do for phones without AES hardware.
+ * Where tlsgcm.c seals AES-GCM records on the CPU's AES instructions,
+ * AES-GCM comes first instead (as in browsers on such CPUs).
  */
-#define TLS_CIPHERS                                                                  \
+#define TLS_CIPHERS_CHACHA                                                         \
 	"TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:" \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                      \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                      \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+#define TLS_CIPHERS_GCM                                                              \
+	"TLS13-AES128-GCM-SHA256:TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                      \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                      \
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
 
 struct tls_ctx {
 	WOLFSSL_CTX *ctx;
 };
 
+/*
+ * Bytes read from the socket at a time. wolfSSL asks for a record's
+ * 5-byte header and then its body, two recv calls per record; reading
+ * ahead into this buffer makes it about one per 32 KiB.
+ */
+#define TLS_READ_AHEAD 32768
+
 struct tls_conn {
 	WOLFSSL *ssl;
+	int fd;
+	uint8_t *rb;         /* TLS_READ_AHEAD bytes: what the socket gave and wolfSSL has not taken */
+	size_t rb_off, rb_len;
 	int done;      /* handshake finished */
 	int dead;      /* fatal error or EOF seen: no close_notify */
 	int shut;      /* close_notify sent */
@@ -42,6 +61,48 @@ struct tls_conn {
 	char alpn[TLS_ALPN_MAX + 1];
 	char err[TLS_ERR_MAX];
 };
+
+/* wolfSSL's receive callback: from the read-ahead buffer, refilled from the socket. */
+static int
+tls_recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_conn *c = arg;
+	ssize_t r;
+	size_t k;
+
+	(void)ssl;
+	if (sz <= 0)
+		return 0;
+	if (c->rb_off == c->rb_len) {
+		c->rb_off = c->rb_len = 0;
+		r = recv(c->fd, c->rb, TLS_READ_AHEAD, 0);
+		if (r == 0)
+			return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+		if (r < 0) {
+			switch (errno) {
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return WOLFSSL_CBIO_ERR_WANT_READ;
+			case EINTR:
+				return WOLFSSL_CBIO_ERR_ISR;
+			case ECONNRESET:
+				return WOLFSSL_CBIO_ERR_CONN_RST;
+			case ECONNABORTED:
+			case EPIPE:
+				return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+			default:
+				return WOLFSSL_CBIO_ERR_GENERAL;
+			}
+		}
+		c->rb_len = (size_t)r;
+	}
+	k = c->rb_len - c->rb_off < (size_t)sz ? c->rb_len - c->rb_off : (size_t)sz;
+	memcpy(buf, c->rb + c->rb_off, k);
+	c->rb_off += k;
+	return (int)k;
+}
 
 int
 tls_lib_init(void)
@@ -60,7 +121,7 @@ struct tls_ctx *
 tls_ctx_new(const char *ca_file, char *err, size_t errlen)
 {
 	struct tls_ctx *t;
-	int ok;
+	int ok, devid;
 
 	if (tls_lib_init() == -1) {
 		snprintf(err, errlen, "wolfSSL_Init failed");
@@ -76,7 +137,12 @@ tls_ctx_new(const char *ca_file, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot require TLS 1.2 or later");
 		goto fail;
 	}
-	if (wolfSSL_CTX_set_cipher_list(t->ctx, TLS_CIPHERS) != WOLFSSL_SUCCESS) {
+	devid = tls_gcm_devid();
+	if (devid != INVALID_DEVID && wolfSSL_CTX_SetDevId(t->ctx, devid) != WOLFSSL_SUCCESS)
+		devid = INVALID_DEVID;
+	if (wolfSSL_CTX_set_cipher_list(t->ctx, devid != INVALID_DEVID ? TLS_CIPHERS_GCM
+	                                                              : TLS_CIPHERS_CHACHA) !=
+	    WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "cannot set the cipher suites");
 		goto fail;
 	}
@@ -130,15 +196,22 @@ tls_conn_new(struct tls_ctx *t, int fd, const struct tls_conn_opts *o, char *err
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->ssl = wolfSSL_new(t->ctx)) == NULL) {
+	if (c == NULL || (c->rb = malloc(TLS_READ_AHEAD)) == NULL ||
+	    (c->ssl = wolfSSL_new(t->ctx)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (c != NULL)
+			free(c->rb);
 		free(c);
 		return NULL;
 	}
+	c->fd = fd;
 	if (wolfSSL_set_fd(c->ssl, fd) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "wolfSSL_set_fd failed");
 		goto fail;
 	}
+	/* Writes go straight to the fd; reads through the read-ahead buffer. */
+	wolfSSL_SSLSetIORecv(c->ssl, tls_recv_cb);
+	wolfSSL_SetIOReadCtx(c->ssl, c);
 	if (o->sni != NULL && o->sni[0] != '\0' &&
 	    wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, o->sni, (word16)strlen(o->sni)) !=
 	        WOLFSSL_SUCCESS) {
@@ -170,6 +243,7 @@ tls_conn_new(struct tls_ctx *t, int fd, const struct tls_conn_opts *o, char *err
 	return c;
 fail:
 	wolfSSL_free(c->ssl);
+	free(c->rb);
 	free(c);
 	return NULL;
 }
@@ -182,6 +256,7 @@ tls_conn_free(struct tls_conn *c)
 	if (c->done && !c->dead && !c->shut)
 		(void)wolfSSL_shutdown(c->ssl);
 	wolfSSL_free(c->ssl);
+	free(c->rb);
 	free(c);
 }
 
@@ -297,7 +372,8 @@ int
 tls_pending(const struct tls_conn *c)
 {
 	/* wolfSSL_pending takes a non-const pointer but only reads. */
-	return wolfSSL_pending((WOLFSSL *)c->ssl) > 0 || wolfSSL_has_pending(c->ssl);
+	return wolfSSL_pending((WOLFSSL *)c->ssl) > 0 || wolfSSL_has_pending(c->ssl) ||
+	       c->rb_off < c->rb_len;
 }
 
 int

@@ -18,7 +18,8 @@
  * Non-blocking calls return a byte count (> 0) or one of enum tls_rc.
  * After TLS_WANT_WRITE from tls_write, call it again with the same bytes
  * (wolfSSL keeps its place in a record it has started). Because wolfSSL
- * reads whole records from the socket, bytes may wait inside it while
+ * reads whole records from the socket, and reads it ahead up to 32 KiB
+ * at a time (tls.c), bytes may wait inside it while
  * the fd is not readable: with level-triggered watchers, keep calling
  * tls_read until it returns TLS_WANT_READ, or check tls_pending.
  */

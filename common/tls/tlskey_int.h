@@ -20,6 +20,14 @@ struct tlsmem_key {
 /* wolfSSL_Init once per process: 0, or -1. */
 int tls_lib_init(void);
 
+/*
+ * tlsgcm.c: the crypto callback device that seals and opens AES-GCM
+ * records with gcm/gcm.h, registered at the first call; its id for
+ * wolfSSL_CTX_SetDevId, or INVALID_DEVID when AES-GCM is not fast here
+ * (then ChaCha20-Poly1305 stays first). After tls_lib_init.
+ */
+int tls_gcm_devid(void);
+
 int tlskey_pub_pin(const uint8_t pub[TLSKEY_PUB_LEN], uint8_t pin[TLSMEM_PIN_LEN]);
 /* The pin of an Ed25519 SubjectPublicKeyInfo: 0, or -1 for any other key. */
 int tlskey_spki_pin(const uint8_t *spki, size_t n, uint8_t pin[TLSMEM_PIN_LEN]);

@@ -103,6 +103,8 @@ carrier_codec_fill(struct carrier_codec *k, struct pktq *q)
 
 static void carrier_io_rd_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void carrier_io_wr_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void carrier_io_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents);
+static void carrier_io_idle_cb(struct ev_loop *loop, ev_idle *w, int revents);
 
 int
 carrier_io_init(struct carrier_io *io, struct ev_loop *loop, size_t outcap,
@@ -115,7 +117,10 @@ carrier_io_init(struct carrier_io *io, struct ev_loop *loop, size_t outcap,
 	io->connecting = 0;
 	ev_init(&io->rd, carrier_io_rd_cb);
 	ev_init(&io->wr, carrier_io_wr_cb);
-	io->rd.data = io->wr.data = io;
+	ev_prepare_init(&io->flush, carrier_io_flush_cb);
+	ev_idle_init(&io->idle, carrier_io_idle_cb);
+	io->rd.data = io->wr.data = io->flush.data = io->idle.data = io;
+	io->blocked = 0;
 	return carrier_codec_init(&io->k, outcap);
 }
 
@@ -134,6 +139,7 @@ carrier_io_open(struct carrier_io *io, int fd, enum carrier_role role,
 	carrier_codec_reset(&io->k, role, id);
 	io->fd = fd;
 	io->connecting = connecting;
+	io->blocked = 0;
 	ev_io_set(&io->rd, fd, EV_READ);
 	ev_io_set(&io->wr, fd, EV_WRITE);
 }
@@ -145,6 +151,8 @@ carrier_io_close(struct carrier_io *io)
 		return;
 	ev_io_stop(io->loop, &io->rd);
 	ev_io_stop(io->loop, &io->wr);
+	ev_prepare_stop(io->loop, &io->flush);
+	ev_idle_stop(io->loop, &io->idle);
 	close(io->fd);
 	io->fd = -1;
 	buf_reset(&io->k.out);
@@ -161,7 +169,18 @@ carrier_io_update(struct carrier_io *io)
 	q = io->cb->queue(io->arg);
 	want_wr = io->connecting || buf_len(&io->k.out) > 0 || (q != NULL && pktq_len(q) > 0);
 	evio_want(io->loop, &io->rd, !io->connecting);
-	evio_want(io->loop, &io->wr, want_wr);
+	/* The fd is armed only while the kernel said no; otherwise send before blocking. */
+	evio_want(io->loop, &io->wr, want_wr && (io->connecting || io->blocked));
+	if (want_wr && !io->connecting && !io->blocked) {
+		if (!ev_is_active(&io->flush)) {
+			io->grace = 1;
+			ev_prepare_start(io->loop, &io->flush);
+			ev_idle_start(io->loop, &io->idle);
+		}
+	} else if (ev_is_active(&io->flush)) {
+		ev_prepare_stop(io->loop, &io->flush);
+		ev_idle_stop(io->loop, &io->idle);
+	}
 }
 
 /* The owner's queue -> encapsulated -> output -> fd. 0, or -1 after a failure. */
@@ -181,13 +200,51 @@ carrier_io_write(struct carrier_io *io)
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				io->blocked = 1;
 				return 0;
+			}
 			io->cb->failed(io->arg, strerror(errno));
 			return -1;
 		}
 		buf_consume(&io->k.out, (size_t)w);
 	}
+}
+
+static void
+carrier_io_send(struct carrier_io *io)
+{
+	if (carrier_io_write(io) == 0)
+		carrier_io_update(io);
+}
+
+/*
+ * Before the loop blocks. The first time, let it look once more without
+ * blocking (the idle watcher makes that poll not wait), so that what is
+ * ready by then (a connect that completed, the next request) adds to the
+ * same send; the second time, send.
+ */
+static void
+carrier_io_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct carrier_io *io = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (io->grace) {
+		io->grace = 0;
+		return;
+	}
+	carrier_io_send(io);
+}
+
+/* That look found nothing to do: send now. */
+static void
+carrier_io_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	carrier_io_send(w->data);
 }
 
 static void
@@ -202,6 +259,7 @@ carrier_io_wr_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		io->connecting = 0;
 	}
+	io->blocked = 0;
 	if (carrier_io_write(io) == 0)
 		carrier_io_update(io);
 }

@@ -14,7 +14,12 @@
  * role). struct carrier_io adds a non-blocking fd on a libev loop: it
  * reads up to CARRIER_IO_BUF bytes at a time, writes the output buffer
  * and refills it from the owner's queue, and derives its write interest
- * from that state. Bounds: CARRIER_IO_BUF read at a time, the output
+ * from that state. Output goes out from an ev_prepare watcher before the
+ * loop blocks, after one more turn that does not block (an ev_idle watcher
+ * keeps that turn's poll from waiting), so that what became ready
+ * meanwhile (a connect that completed) goes in the same send; write
+ * interest on the fd is armed only after a send met a full socket. No
+ * epoll_ctl per packet. Bounds: CARRIER_IO_BUF read at a time, the output
  * buffer's capacity (given at init), one datagram held by the reader;
  * the owner's pktq bounds the rest, and a full output buffer leaves
  * packets in the queue, which is the backpressure toward the tunnel.
@@ -127,7 +132,11 @@ struct carrier_io {
 	void *arg;
 	int fd;         /* -1 while closed */
 	int connecting; /* waiting for writability before reading */
+	int blocked;    /* the last send met a full socket: wait for EV_WRITE */
 	ev_io rd, wr;
+	ev_prepare flush; /* writes what is pending before the loop blocks ... */
+	ev_idle idle;     /* ... after one more look that does not block */
+	int grace;        /* the flush watcher has not yet let the loop look again */
 	struct carrier_codec k;
 	uint8_t rbuf[CARRIER_IO_BUF];
 };
@@ -163,7 +172,9 @@ int carrier_io_input(struct carrier_io *io, const uint8_t *p, size_t n);
 /*
  * Derive watcher interest from state: read once connected; write while
  * connecting, while output is pending, or while the owner's queue holds
- * packets. Call after anything that may have changed those.
+ * packets (from the flush watcher before the loop blocks, or from EV_WRITE
+ * once a send met a full socket). Call after anything that may have
+ * changed those.
  */
 void carrier_io_update(struct carrier_io *io);
 

@@ -138,6 +138,12 @@ uint32_t kcp_check(const struct kcp *k, uint32_t now_ms);
 
 /* Flush now at the last kcp_update() time: pending ACKs, window tells and probes, new data, due retransmissions. */
 void kcp_flush(struct kcp *k);
+/*
+ * kcp_flush, unless all it would send is at most max_acks ACKs: those
+ * then wait for the next flush that sends data (they ride along) or for
+ * the interval (kcp_check says when), as kcp-go's ACKs do by default.
+ */
+void kcp_flush_lazy(struct kcp *k, uint32_t max_acks);
 
 /*
  * The path changed (the old carrier died): the oldest max segments in

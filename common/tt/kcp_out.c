@@ -445,6 +445,15 @@ kcp_flush(struct kcp *k)
 	}
 }
 
+void
+kcp_flush_lazy(struct kcp *k, uint32_t max_acks)
+{
+	if (k->nack > max_acks || k->probe || k->fq.head != NULL || k->rmt_wnd == 0 ||
+	    (k->nheap > 0 && kcp_diff(k->current, k->heap[0].key) >= 0) ||
+	    (k->sq_head != NULL && k->snd_nxt - k->snd_una < cwnd_now(k) && k->budget > 0))
+		kcp_flush(k);
+}
+
 /* --- clock ------------------------------------------------------------------ */
 
 static int

@@ -27,15 +27,7 @@
 
 #include "tt/smux_impl.h"
 
-static const char smux_enomem[] = "out of memory";
-
-static void
-frame_hdr(uint8_t *out, uint8_t cmd, uint16_t len, uint32_t sid)
-{
-	struct smux_hdr h = { SMUX_VERSION, cmd, len, sid };
-
-	smux_hdr_encode(out, &h);
-}
+const char smux_enomem[] = "out of memory";
 
 /* ---- configuration ----------------------------------------------------- */
 
@@ -80,196 +72,6 @@ live(struct smux *s, uint32_t sid)
 		return NULL;
 	}
 	return st;
-}
-
-/* ---- output ------------------------------------------------------------ */
-
-static void
-die(struct smux *s, const char *why)
-{
-	if (s->why == NULL)
-		s->why = why;
-}
-
-static int
-blocked(const struct smux *s)
-{
-	return s->pend != NULL || s->owed_head != NULL;
-}
-
-static int
-pend_set(struct smux *s, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	s->pend = malloc(alen + blen);
-	if (s->pend == NULL) {
-		die(s, smux_enomem);
-		return -1;
-	}
-	if (alen > 0)
-		memcpy(s->pend, a, alen);
-	if (blen > 0)
-		memcpy(s->pend + alen, b, blen);
-	s->pend_len = alen + blen;
-	s->pend_off = 0;
-	return 1;
-}
-
-/* An output callback claiming more than it was given is taken at its word, capped. */
-static size_t
-out(struct smux *s, const uint8_t *p, size_t n)
-{
-	size_t k = s->cb.output(s->arg, p, n);
-
-	return k < n ? k : n;
-}
-
-/*
- * Offer one frame (a, then b) to output. The frame is committed either
- * way: what output does not take becomes the held tail. 0 all taken, 1
- * some held, -1 dead. Only called while nothing is held.
- */
-static int
-out_frame(struct smux *s, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	size_t k = out(s, a, alen);
-
-	if (k < alen)
-		return pend_set(s, a + k, alen - k, b, blen);
-	if (blen == 0)
-		return 0;
-	k = out(s, b, blen);
-	if (k < blen)
-		return pend_set(s, NULL, 0, b + k, blen - k);
-	return 0;
-}
-
-static int
-out_ctrl(struct smux *s, struct stream *st, uint32_t what)
-{
-	uint8_t f[SMUX_HDR_LEN + SMUX_UPD_LEN];
-
-	switch (what) {
-	case ST_OWE_SYN:
-		frame_hdr(f, SMUX_CMD_SYN, 0, st->sid);
-		return out_frame(s, f, SMUX_HDR_LEN, NULL, 0);
-	case ST_OWE_FIN:
-		frame_hdr(f, SMUX_CMD_FIN, 0, st->sid);
-		return out_frame(s, f, SMUX_HDR_LEN, NULL, 0);
-	default:
-		/* The current count, not the one at the read that owed it: newer is better. */
-		frame_hdr(f, SMUX_CMD_UPD, SMUX_UPD_LEN, st->sid);
-		put32(f + SMUX_HDR_LEN, st->nread);
-		put32(f + SMUX_HDR_LEN + 4, s->window);
-		return out_frame(s, f, sizeof(f), NULL, 0);
-	}
-}
-
-/* Send a control frame for st now, or owe it if output is held. */
-static int
-ctrl(struct smux *s, struct stream *st, uint32_t what)
-{
-	if (!blocked(s))
-		return out_ctrl(s, st, what) < 0 ? -1 : 0;
-	st->flags |= what;
-	if (!(st->flags & ST_OWED)) {
-		st->flags |= ST_OWED;
-		st->owed_next = NULL;
-		if (s->owed_tail != NULL)
-			s->owed_tail->owed_next = st;
-		else
-			s->owed_head = st;
-		s->owed_tail = st;
-	}
-	return 0;
-}
-
-static void
-want_out(struct smux *s, struct stream *st)
-{
-	if (st->flags & ST_WANT_OUT)
-		return;
-	if (s->wq_len == s->wq_cap) {
-		uint32_t cap = s->wq_cap ? s->wq_cap * 2 : 8;
-		uint32_t *q = realloc(s->wq, cap * sizeof(*q));
-
-		if (q == NULL) {
-			die(s, smux_enomem);
-			return;
-		}
-		s->wq = q;
-		s->wq_cap = cap;
-	}
-	s->wq[s->wq_len++] = st->sid;
-	st->flags |= ST_WANT_OUT;
-}
-
-/*
- * Output drained: tell the streams that were refused for it. The queue
- * is detached first, because the callbacks write (and may block again,
- * refilling a new queue) and close streams (so only sids are kept).
- */
-static void
-notify_writable(struct smux *s)
-{
-	s->notifying = 1;
-	while (s->wq_len > 0 && !blocked(s) && s->why == NULL) {
-		uint32_t *q = s->wq, n = s->wq_len, i;
-
-		s->wq = NULL;
-		s->wq_len = s->wq_cap = 0;
-		for (i = 0; i < n; i++) {
-			struct stream *st = smux_lookup(s, q[i]);
-
-			if (st == NULL || !(st->flags & ST_WANT_OUT))
-				continue;
-			st->flags &= ~ST_WANT_OUT;
-			if (s->why != NULL)
-				break;
-			if (blocked(s))
-				want_out(s, st); /* held again: keep its turn for the next drain */
-			else if (!(st->flags & ST_CLOSED) && s->cb.writable != NULL)
-				s->cb.writable(s->arg, q[i]);
-		}
-		free(q);
-	}
-	s->notifying = 0;
-}
-
-static int
-flush(struct smux *s)
-{
-	struct stream *st;
-	static const uint32_t order[] = { ST_OWE_SYN, ST_OWE_UPD, ST_OWE_FIN };
-	size_t i, k;
-
-	if (s->why != NULL)
-		return -1;
-	if (s->pend != NULL) {
-		k = out(s, s->pend + s->pend_off, s->pend_len - s->pend_off);
-		s->pend_off += k;
-		if (s->pend_off < s->pend_len)
-			return 1;
-		free(s->pend);
-		s->pend = NULL;
-	}
-	while ((st = s->owed_head) != NULL) {
-		for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-			if (!(st->flags & order[i]))
-				continue;
-			st->flags &= ~order[i];
-			if (out_ctrl(s, st, order[i]) != 0)
-				return s->why != NULL ? -1 : 1;
-		}
-		s->owed_head = st->owed_next;
-		if (s->owed_head == NULL)
-			s->owed_tail = NULL;
-		st->flags &= ~ST_OWED;
-		if (st->flags & ST_CLOSED)
-			smux_stream_free(s, st);
-	}
-	if (s->wq_len > 0 && !s->notifying)
-		notify_writable(s);
-	return s->why != NULL ? -1 : blocked(s);
 }
 
 /* ---- session ----------------------------------------------------------- */
@@ -335,13 +137,13 @@ smux_nstreams(const struct smux *s)
 int
 smux_blocked(const struct smux *s)
 {
-	return blocked(s);
+	return smux_o_blocked(s);
 }
 
 int
 smux_flush(struct smux *s)
 {
-	return flush(s);
+	return smux_o_flush(s);
 }
 
 int
@@ -369,14 +171,14 @@ on_syn(struct smux *s, uint32_t sid)
 	if (smux_lookup(s, sid) != NULL)
 		return 0;
 	if (sid == 0 || s->tcount >= s->cfg.streams_max || s->cb.accept == NULL) {
-		if (blocked(s))
+		if (smux_o_blocked(s))
 			return 0;
 		frame_hdr(f, SMUX_CMD_FIN, 0, sid);
-		return out_frame(s, f, sizeof(f), NULL, 0) < 0 ? -1 : 0;
+		return smux_o_frame(s, f, sizeof(f), NULL, 0) < 0 ? -1 : 0;
 	}
 	st = smux_stream_new(s, sid);
 	if (st == NULL) {
-		die(s, smux_enomem);
+		smux_o_die(s, smux_enomem);
 		return -1;
 	}
 	s->cb.accept(s->arg, sid);
@@ -406,7 +208,7 @@ on_psh(struct smux *s, uint32_t sid, uint32_t len)
 	if (limit < SMUX_INITIAL_PEER_WINDOW)
 		limit = SMUX_INITIAL_PEER_WINDOW;
 	if ((uint64_t)st->rbytes + len > limit) {
-		die(s, "peer overran the stream window");
+		smux_o_die(s, "peer overran the stream window");
 		return -1;
 	}
 	st->rbytes += len;
@@ -501,7 +303,7 @@ smux_input(struct smux *s, const uint8_t *p, size_t n)
 			off += k;
 			r = smux_hdr_decode(s->hdr, s->hfill, &h);
 			if (r < 0) {
-				die(s, "bad frame header");
+				smux_o_die(s, "bad frame header");
 				break;
 			}
 			if (r == 0)
@@ -515,7 +317,7 @@ smux_input(struct smux *s, const uint8_t *p, size_t n)
 			if (k > n - off)
 				k = n - off;
 			if (s->rx_st != NULL && smux_stream_append(s, s->rx_st, p + off, k, s->rx_left) < 0) {
-				die(s, smux_enomem);
+				smux_o_die(s, smux_enomem);
 				break;
 			}
 			off += k;
@@ -584,7 +386,7 @@ smux_open(struct smux *s, uint32_t *sid)
 		errno = ENOMEM;
 		return -1;
 	}
-	if (ctrl(s, st, ST_OWE_SYN) < 0) {
+	if (smux_o_ctrl(s, st, ST_OWE_SYN) < 0) {
 		errno = ECONNRESET;
 		return -1;
 	}
@@ -607,7 +409,7 @@ smux_write(struct smux *s, uint32_t sid, const uint8_t *p, size_t n)
 	if (n == 0)
 		return 0;
 	/* Held output first; its writable callbacks may change this stream. */
-	if (flush(s) < 0) {
+	if (smux_o_flush(s) < 0) {
 		errno = ECONNRESET;
 		return -1;
 	}
@@ -617,8 +419,8 @@ smux_write(struct smux *s, uint32_t sid, const uint8_t *p, size_t n)
 		errno = EPIPE;
 		return -1;
 	}
-	if (blocked(s)) {
-		want_out(s, st);
+	if (smux_o_blocked(s)) {
+		smux_o_want_out(s, st);
 		return 0;
 	}
 	win = send_room(st, &inflight);
@@ -637,7 +439,7 @@ smux_write(struct smux *s, uint32_t sid, const uint8_t *p, size_t n)
 			sz = s->cfg.frame_max;
 		frame_hdr(h, SMUX_CMD_PSH, (uint16_t)sz, sid);
 		st->written += (uint32_t)sz;
-		r = out_frame(s, h, sizeof(h), p + sent, sz);
+		r = smux_o_frame(s, h, sizeof(h), p + sent, sz);
 		if (r < 0) {
 			errno = ECONNRESET;
 			return -1;
@@ -645,8 +447,8 @@ smux_write(struct smux *s, uint32_t sid, const uint8_t *p, size_t n)
 		sent += sz;
 	}
 	if (sent < n) {
-		if (blocked(s))
-			want_out(s, st);
+		if (smux_o_blocked(s))
+			smux_o_want_out(s, st);
 		else
 			st->flags |= ST_WANT_WIN;
 	}
@@ -679,7 +481,7 @@ smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n)
 	/* Go: announce at the first read, then each half window consumed. */
 	if (st->incr >= s->cfg.stream_window / 2 || st->nread == (uint32_t)got) {
 		st->incr = 0;
-		if (ctrl(s, st, ST_OWE_UPD) < 0) {
+		if (smux_o_ctrl(s, st, ST_OWE_UPD) < 0) {
 			errno = ECONNRESET;
 			return -1;
 		}
@@ -706,7 +508,7 @@ smux_set_window(struct smux *s, uint32_t window)
 		struct stream *st = s->tab[i];
 
 		if (st != NULL && st->nread != 0 && !(st->flags & (ST_CLOSED | ST_FIN_RCVD)) &&
-		    ctrl(s, st, ST_OWE_UPD) < 0)
+		    smux_o_ctrl(s, st, ST_OWE_UPD) < 0)
 			return;
 	}
 }
@@ -727,7 +529,7 @@ smux_shutdown(struct smux *s, uint32_t sid)
 	if (st->flags & ST_FIN_SENT)
 		return 0;
 	st->flags |= ST_FIN_SENT;
-	if (ctrl(s, st, ST_OWE_FIN) < 0) {
+	if (smux_o_ctrl(s, st, ST_OWE_FIN) < 0) {
 		errno = ECONNRESET;
 		return -1;
 	}
@@ -743,7 +545,7 @@ smux_close(struct smux *s, uint32_t sid)
 		return;
 	if (s->why == NULL && !(st->flags & ST_FIN_SENT)) {
 		st->flags |= ST_FIN_SENT;
-		(void)ctrl(s, st, ST_OWE_FIN); /* death is reported by the next call */
+		(void)smux_o_ctrl(s, st, ST_OWE_FIN); /* death is reported by the next call */
 	}
 	/* No more UPD after close, as in Go; SYN/FIN still owed go out first. */
 	st->flags = (st->flags & ~(ST_OWE_UPD | ST_WANT_WIN | ST_WANT_OUT)) | ST_CLOSED;
@@ -768,7 +570,7 @@ smux_tick(struct smux *s, uint64_t now_ms)
 
 	if (s->why != NULL)
 		return -1;
-	if (flush(s) < 0)
+	if (smux_o_flush(s) < 0)
 		return -1;
 	if (s->cfg.keepalive_ms == 0)
 		return 0;
@@ -777,14 +579,14 @@ smux_tick(struct smux *s, uint64_t now_ms)
 		s->last_rx = now_ms;
 	}
 	if (now_ms >= s->last_rx + s->cfg.timeout_ms) {
-		die(s, "keepalive timeout");
+		smux_o_die(s, "keepalive timeout");
 		return -1;
 	}
 	if (now_ms >= s->next_nop) {
 		/* Behind held output a NOP would only arrive after the data anyway. */
-		if (!blocked(s)) {
+		if (!smux_o_blocked(s)) {
 			frame_hdr(f, SMUX_CMD_NOP, 0, 0);
-			if (out_frame(s, f, sizeof(f), NULL, 0) < 0)
+			if (smux_o_frame(s, f, sizeof(f), NULL, 0) < 0)
 				return -1;
 		}
 		s->next_nop += s->cfg.keepalive_ms;

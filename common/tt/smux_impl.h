@@ -96,6 +96,32 @@ get32(const uint8_t *p)
 	    (uint32_t)p[3] << 24;
 }
 
+static inline void
+frame_hdr(uint8_t *out, uint8_t cmd, uint16_t len, uint32_t sid)
+{
+	struct smux_hdr h = { SMUX_VERSION, cmd, len, sid };
+
+	smux_hdr_encode(out, &h);
+}
+
+/* smux.c: the reason a session died of memory (compared by address). */
+extern const char smux_enomem[];
+
+/*
+ * smux_out.c: output. smux_o_die ends the session with why; blocked: a
+ * held tail or owed control frames wait; frame: offer one frame (a, then
+ * b), committed either way: 0 all taken, 1 some held, -1 dead; ctrl: a
+ * control frame now, or owed; want_out: sid waits for held output to
+ * drain (its writable callback); flush: send what is held and owed, then
+ * tell waiting writers: -1 dead, 1 still held, 0 clear.
+ */
+void smux_o_die(struct smux *s, const char *why);
+int smux_o_blocked(const struct smux *s);
+int smux_o_frame(struct smux *s, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+int smux_o_ctrl(struct smux *s, struct stream *st, uint32_t what);
+void smux_o_want_out(struct smux *s, struct stream *st);
+int smux_o_flush(struct smux *s);
+
 /* smux_stream.c: the table owns every stream; ids are looked up in O(1). */
 struct stream *smux_lookup(const struct smux *s, uint32_t sid);
 /* A new stream in the table, or NULL (out of memory). */

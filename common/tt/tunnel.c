@@ -32,6 +32,14 @@
  */
 static struct membudget tunnel_all;
 
+/*
+ * After input and stream calls, ACKs alone go out only when there are
+ * more than this many: fewer (for a request, an answer, a FIN) ride with
+ * the data sent next or leave at the KCP interval (10 ms), as kcp-go's
+ * do; a bulk transfer's batches are acknowledged at once as before.
+ */
+#define TUNNEL_ACK_LAZY 2
+
 struct membudget *
 tunnel_global(void)
 {
@@ -465,7 +473,7 @@ tunnel_flush(struct tunnel *t)
 	if (smux_flush(t->smux) == -1)
 		tunnel_check_dead(t);
 	tunnel_budget(t);
-	kcp_flush(t->kcp);
+	kcp_flush_lazy(t->kcp, TUNNEL_ACK_LAZY);
 	tunnel_check_dead(t);
 }
 
@@ -561,7 +569,7 @@ static void
 tunnel_kick(struct tunnel *t)
 {
 	tunnel_budget(t);
-	kcp_flush(t->kcp);
+	kcp_flush_lazy(t->kcp, TUNNEL_ACK_LAZY);
 	if (t->cb.wake)
 		t->cb.wake(t->arg);
 }

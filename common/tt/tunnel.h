@@ -205,6 +205,8 @@ const char *tunnel_error(const struct tunnel *t);
 int tunnel_error_is_pin(const struct tunnel *t);
 /* Secure mode: 1 once the channel carries smux (handshake done, credentials accepted). */
 int tunnel_secured(const struct tunnel *t);
+/* Secure mode: the TLS cipher suite's name once negotiated; NULL before or in plaintext mode. */
+const char *tunnel_cipher(const struct tunnel *t);
 uint32_t tunnel_conv(const struct tunnel *t);
 size_t tunnel_nstreams(const struct tunnel *t);
 /* KCP segments sent or queued and not yet acknowledged. */

@@ -247,3 +247,9 @@ tunnel_sec_preface(struct tunnel *t)
 	t->sec_in = 1;
 	return 1;
 }
+
+const char *
+tunnel_cipher(const struct tunnel *t)
+{
+	return t->sec != NULL && t->sec_in && t->sec_out ? tlsmem_cipher(t->sec) : NULL;
+}

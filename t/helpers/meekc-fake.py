@@ -86,6 +86,12 @@ class H(socketserver.StreamRequestHandler):
                                   (st, hdrs, len(page))).encode() + page)
                 self.wfile.flush()
                 continue
+            if mode.startswith("busy:") and n <= int(mode[5:]):
+                # A front's error page: 503 with an HTML body, then service.
+                self.wfile.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
+                                  "Content-Length: %d\r\n\r\n" % len(HTML)).encode() + HTML)
+                self.wfile.flush()
+                continue
             if mode.startswith("status:"):
                 status, out = int(mode[7:]), b""
             if mode.startswith("gone:") and n > int(mode[5:]):

@@ -43,6 +43,7 @@ struct side {
 static struct side cli, srv;
 static uint64_t now;
 static unsigned rounds; /* of the last run, until the stream was accepted */
+static char cipher[64] = "none"; /* the suite the last secure run negotiated */
 
 static void
 on_packet(void *arg, const uint8_t *p, size_t n)
@@ -148,6 +149,8 @@ run(const struct tunnel_config *ccfg, const struct tunnel_config *scfg, size_t t
 			                                                                   : srv.t));
 	}
 	t0 = wall() - t0;
+	if (tunnel_cipher(cli.t) != NULL)
+		snprintf(cipher, sizeof(cipher), "%s", tunnel_cipher(cli.t));
 	tunnel_free(cli.t);
 	tunnel_free(srv.t);
 	return (double)total / 1e6 / t0;
@@ -194,8 +197,8 @@ main(int argc, char **argv)
 	mp = run(&p, &p, (size_t)mib << 20);
 	rp = rounds;
 	ms = run(&c, &s, (size_t)mib << 20);
-	printf("plaintext %.1f %u\nsecure %.1f %u TLS13-CHACHA20-POLY1305-SHA256\nratio %.2f\n", mp,
-	       rp, ms, rounds, ms / mp);
+	printf("plaintext %.1f %u\nsecure %.1f %u %s\nratio %.2f\n", mp, rp, ms, rounds, cipher,
+	       ms / mp);
 	tlsmem_ctx_free(s.tls);
 	tlsmem_ctx_free(c.tls);
 	free(cli.q);

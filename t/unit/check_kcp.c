@@ -166,6 +166,90 @@ START_TEST(test_stream_coalesce)
 }
 END_TEST
 
+/* Datagrams one engine emitted, for test_lazy_acks. */
+struct lz {
+	uint8_t pkt[8][1500];
+	size_t len[8], n;
+};
+
+static void
+lz_out(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct lz *z = arg;
+
+	CHECK(z->n < 8 && len <= sizeof(z->pkt[0]));
+	memcpy(z->pkt[z->n], pkt, len);
+	z->len[z->n++] = len;
+}
+
+/* Everything a emitted, into b. */
+static void
+lz_deliver(struct lz *z, struct kcp *b)
+{
+	size_t i;
+
+	for (i = 0; i < z->n; i++)
+		ck_assert_int_eq(kcp_input(b, z->pkt[i], z->len[i]), 0);
+	z->n = 0;
+}
+
+/*
+ * kcp_flush_lazy: one or two ACKs alone wait; they ride with the answer
+ * (one datagram), or leave at the interval; three go at once.
+ */
+START_TEST(test_lazy_acks)
+{
+	struct lz za = { .n = 0 }, zb = { .n = 0 };
+	struct kcp *a = kcp_new(9, lz_out, &za), *b = kcp_new(9, lz_out, &zb);
+	uint8_t data[4000] = { 0 };
+	uint32_t now = 1000;
+
+	kcp_update(a, now);
+	kcp_update(b, now);
+	ck_assert_int_eq(kcp_send(a, (const uint8_t *)"request", 7), 7);
+	kcp_flush(a);
+	ck_assert_uint_eq(za.n, 1);
+	lz_deliver(&za, b);
+	kcp_flush_lazy(b, 2);
+	ck_assert_uint_eq(zb.n, 0); /* the ACK waits */
+	ck_assert_int_eq(kcp_send(b, (const uint8_t *)"answer", 6), 6);
+	kcp_flush_lazy(b, 2);
+	ck_assert_uint_eq(zb.n, 1); /* ... and rides with the answer */
+	ck_assert(has_cmd(zb.pkt[0], zb.len[0], KCP_CMD_ACK));
+	ck_assert(has_cmd(zb.pkt[0], zb.len[0], KCP_CMD_PUSH));
+	lz_deliver(&zb, a);
+
+	/* Alone, it leaves at the interval. */
+	ck_assert_int_eq(kcp_send(a, (const uint8_t *)"again", 5), 5);
+	kcp_flush(a);
+	lz_deliver(&za, b);
+	kcp_flush_lazy(b, 2);
+	ck_assert_uint_eq(zb.n, 0);
+	ck_assert(kcp_diff(kcp_check(b, now), now + 10) <= 0);
+	kcp_update(b, now + 10);
+	ck_assert_uint_eq(zb.n, 1);
+	ck_assert(has_cmd(zb.pkt[0], zb.len[0], KCP_CMD_ACK));
+	ck_assert(!has_cmd(zb.pkt[0], zb.len[0], KCP_CMD_PUSH));
+	lz_deliver(&zb, a);
+	ck_assert_uint_eq(kcp_pending(a), 0);
+
+	/* Three segments' ACKs go at once. */
+	ck_assert_int_eq(kcp_send(a, data, sizeof(data)), (ssize_t)sizeof(data));
+	kcp_update(a, now + 20);
+	kcp_flush(a);
+	ck_assert_uint_ge(za.n, 1);
+	kcp_update(b, now + 20);
+	ck_assert_uint_eq(zb.n, 0);
+	lz_deliver(&za, b);
+	ck_assert_int_eq(kcp_recv(b, data, sizeof(data)), (ssize_t)sizeof(data));
+	kcp_flush_lazy(b, 2);
+	ck_assert_uint_eq(zb.n, 1);
+	ck_assert(has_cmd(zb.pkt[0], zb.len[0], KCP_CMD_ACK));
+	kcp_free(a);
+	kcp_free(b);
+}
+END_TEST
+
 START_TEST(test_message_mode)
 {
 	static const size_t sizes[] = { 1, 1375, 1376, 1377, 5000, 128 * 1376, 7, 2 * 1376 };
@@ -601,6 +685,7 @@ kcp_suite(void)
 	tc = tcase_create("app");
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_stream_coalesce);
+	tcase_add_test(tc, test_lazy_acks);
 	tcase_add_test(tc, test_message_mode);
 	tcase_add_test(tc, test_settings);
 	tcase_add_test(tc, test_idle_memory);

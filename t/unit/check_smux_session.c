@@ -517,6 +517,42 @@ START_TEST(test_output_backpressure)
 }
 END_TEST
 
+/*
+ * A frame with a small payload is one output call (a secure session seals
+ * each call as a TLS record); a large one stays two. A small frame cut by
+ * the output's limit is held whole and arrives intact.
+ */
+START_TEST(test_small_frames_joined)
+{
+	struct end *c, *s;
+	uint32_t a;
+	uint8_t data[4000];
+	size_t before;
+
+	pair(&c, &s, NULL, NULL);
+	fill(data, sizeof(data), 7);
+	ck_assert_int_eq(smux_open(c->s, &a), 0);
+	before = c->ncalls;
+	ck_assert_int_eq(smux_write(c->s, a, data, 100), 100);
+	ck_assert_uint_eq(c->ncalls - before, 1);
+	before = c->ncalls;
+	ck_assert_int_eq(smux_write(c->s, a, data, sizeof(data)), (ssize_t)sizeof(data));
+	ck_assert_uint_eq(c->ncalls - before, 2);
+	c->limit = c->len + 20; /* header and 12 of 100 bytes */
+	ck_assert_int_eq(smux_write(c->s, a, data + 100, 100), 100);
+	ck_assert(smux_blocked(c->s));
+	c->limit = SIZE_MAX;
+	pump(c, s);
+	ck_assert(!smux_blocked(c->s));
+	ck_assert_uint_eq(s->sinks[a].len, 4200);
+	ck_assert(memcmp(s->sinks[a].data, data, 100) == 0);
+	ck_assert(memcmp(s->sinks[a].data + 100, data, sizeof(data)) == 0);
+	ck_assert(memcmp(s->sinks[a].data + 4100, data + 100, 100) == 0);
+	end_free(c);
+	end_free(s);
+}
+END_TEST
+
 START_TEST(test_streams_max)
 {
 	struct end *c, *s;
@@ -627,6 +663,7 @@ smux_session_suite(void)
 	tcase_add_test(tc, test_keepalive);
 	tcase_add_test(tc, test_keepalive_full_buffer);
 	tcase_add_test(tc, test_output_backpressure);
+	tcase_add_test(tc, test_small_frames_joined);
 	tcase_add_test(tc, test_streams_max);
 	tcase_add_test(tc, test_idle_memory);
 	tcase_add_test(tc, test_sid_skip_and_goaway);

@@ -38,6 +38,7 @@ struct end {
 	/* bytes emitted, not yet delivered; output takes at most limit */
 	uint8_t *buf;
 	size_t len, cap, limit;
+	size_t ncalls; /* output calls */
 	int input_err;
 	/* tap: every emitted frame, parsed */
 	int tap;
@@ -105,6 +106,7 @@ cb_output(void *arg, const uint8_t *p, size_t n)
 {
 	struct end *e = arg;
 
+	e->ncalls++;
 	if (n > e->limit - e->len)
 		n = e->limit - e->len;
 	if (e->len + n > e->cap) {

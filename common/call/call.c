@@ -362,6 +362,7 @@ call_input(struct call *c, const uint8_t *dgram, size_t n)
 			goto bad;
 		c->st.rtp_in++;
 		c->last_in = ev_now(c->loop);
+		pace_rx_seen(&c->rx, h.ssrc, h.seq);
 		take_records(c, buf + hl, paylen);
 		break;
 	case DEMUX_RTCP:
@@ -372,6 +373,7 @@ call_input(struct call *c, const uint8_t *dgram, size_t n)
 		    rtcp_parse(buf, (size_t)k, &pt, &ssrc, NULL) <= 0)
 			goto bad;
 		c->st.rtcp_in++;
+		shape_rtcp(c, buf, (size_t)k);
 		break;
 	default:
 	bad:
@@ -427,6 +429,9 @@ call_stats(const struct call *c, struct call_stats *st)
 	st->queued = queue_used(c);
 	st->up = c->up;
 	st->video = c->video_on;
+	st->pace_cuts = c->pace.cuts;
+	st->pace_waits = c->pace.waits;
+	st->pace_rate = c->prof == CALL_PROFILE_BULK && c->shaping ? c->pace.rate : 0;
 }
 
 size_t

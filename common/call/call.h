@@ -63,7 +63,7 @@ enum call_role {
 enum call_profile {
 	CALL_PROFILE_OPUS,  /* 50 pps always, 110-169-byte payloads, RTCP SR every ~5 s */
 	CALL_PROFILE_VIDEO, /* 30 fps, frames in <= 1200-byte packets, 0.3-2.5 Mbit/s by demand */
-	CALL_PROFILE_BULK,  /* no shaping: a packet as soon as there is data */
+	CALL_PROFILE_BULK,  /* no shaping, but paced: a rate that follows the peer's loss reports */
 };
 
 /* "opus" "video" "bulk" <-> the profile; -1 for an unknown name. */
@@ -106,6 +106,9 @@ struct call_stats {
 	unsigned long long bad_in;                /* dropped: demux, auth, framing */
 	unsigned long long tt_out, tt_in;         /* encapsulated packets written / delivered */
 	unsigned long long tt_bytes_out, tt_bytes_in;
+	/* bulk pacing: receiver reports sent / taken, rate cuts, waits for tokens, the rate (bytes/s) */
+	unsigned long long rr_out, rr_in, pace_cuts, pace_waits;
+	double pace_rate;
 	size_t queued;                            /* bytes waiting in the send queue */
 	int up;
 	int video;                                /* currently shaping as video */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "call/call.h"
+#include "call/pace.h"
 #include "proto/lanframe.h"
 
 #define CALL_DGRAM_MAX 2048
@@ -69,6 +70,11 @@ struct call {
 	ev_tstamp busy_since, idle_since;
 	unsigned long long frames;
 
+	/* bulk pacing (pace.h): our sender's bucket, the peer's stream as received */
+	struct pace pace;
+	struct pace_rx rx;
+	ev_timer pace_w, rr_w;
+
 	struct call_stats st;
 };
 
@@ -98,7 +104,9 @@ uint32_t call_rand(struct call *c);
 void shape_init(struct call *c);
 void shape_start(struct call *c, enum call_profile prof, int camera);
 void shape_stop(struct call *c);
-/* Data was queued: bulk sends now, the clocks may start the camera. */
+/* Data was queued: bulk sends now (as the pacer allows), the clocks may start the camera. */
 void shape_kick(struct call *c);
+/* An authenticated, decrypted RTCP packet from the peer (bulk: receiver reports). */
+void shape_rtcp(struct call *c, const uint8_t *p, size_t n);
 
 #endif

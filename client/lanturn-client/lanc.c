@@ -125,8 +125,8 @@ leg_release(struct leg *g)
 		log_info("call %u: %llu datagrams out (%llu bytes), %llu in (%llu bytes), %llu packets out, %llu in",
 		    g->no, st.pkts_out, st.bytes_out, st.pkts_in, st.bytes_in, st.tt_out, st.tt_in);
 		if (st.pace_rate > 0)
-			log_info("call %u: paced at %.0f bytes/s, %llu rate cuts, %llu waits, %llu reports in, %llu out",
-			    g->no, st.pace_rate, st.pace_cuts, st.pace_waits, st.rr_in, st.rr_out);
+			log_info("call %u: paced at %.0f bytes/s, %llu rate cuts, %llu waits, %llu reports in, "
+			         "%llu out", g->no, st.pace_rate, st.pace_cuts, st.pace_waits, st.rr_in, st.rr_out);
 	}
 	call_free(g->call);
 	g->call = NULL;

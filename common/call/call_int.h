@@ -10,8 +10,10 @@
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "call/call.h"
+#include "call/consent.h"
 #include "call/pace.h"
 #include "proto/lanframe.h"
 
@@ -74,6 +76,16 @@ struct call {
 	struct pace pace;
 	struct pace_rx rx;
 	ev_timer pace_w, rr_w;
+
+	/* ICE consent freshness (consent.h): the client asks, the server answers */
+	struct consent_creds cons;
+	int cons_ready, cons_pending;
+	uint8_t cons_tid[STUN_TID_LEN];
+	uint64_t cons_tiebreak;
+	ev_timer cons_w, cons_wait;
+	ev_tstamp last_heard;  /* anything from the peer that was ours */
+	struct sockaddr_storage peer_addr;
+	socklen_t peer_len;
 
 	struct call_stats st;
 };

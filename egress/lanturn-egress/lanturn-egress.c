@@ -483,6 +483,8 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 		free(lc);
 		return NULL;
 	}
+	/* ICE consent answers say where the request came from (the relayed address). */
+	call_set_peer_addr(lc->call, (const struct sockaddr *)peer, plen);
 	ev_io_init(&lc->rio, on_up_read, -1, EV_READ);
 	ev_io_init(&lc->wio, on_up_write, -1, EV_WRITE);
 	lc->rio.data = lc->wio.data = lc;
@@ -559,7 +561,7 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	const struct lm *m = arg;
 	const struct lcall *lc;
 	struct call_stats st;
-	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0;
+	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0;
 	double rate = 0;
 	int k;
 
@@ -570,6 +572,7 @@ admin_body(void *arg, int which, char *out, size_t cap)
 		cuts += st.pace_cuts;
 		waits += st.pace_waits;
 		rate += st.pace_rate;
+		consent += st.consent_in;
 	}
 	if (which == 0)
 		return snprintf(out, cap, "ok calls=%zu up=%zu\n", m->ncalls, m->nup);
@@ -592,8 +595,9 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	return k + snprintf(out + k, cap - (size_t)k,
 	                    "lanturn_send_dropped_total %llu\nlanturn_pace_rate_bytes %.0f\n"
 	                    "lanturn_pace_cuts %llu\nlanturn_pace_waits %llu\n"
-	                    "lanturn_receiver_reports_in %llu\nlanturn_receiver_reports_out %llu\n",
-	                    m->send_dropped, rate, cuts, waits, rr_in, rr_out);
+	                    "lanturn_receiver_reports_in %llu\nlanturn_receiver_reports_out %llu\n"
+	                    "lanturn_consent_answered %llu\n",
+	                    m->send_dropped, rate, cuts, waits, rr_in, rr_out, consent);
 }
 
 static void

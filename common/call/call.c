@@ -492,6 +492,7 @@ call_input(struct call *c, const uint8_t *dgram, size_t n)
 		c->st.rtp_in++;
 		c->last_in = c->last_heard = ev_now(c->loop);
 		pace_rx_seen(&c->rx, h.ssrc, h.seq);
+		shape_rx(c);
 		take_records(c, buf + hl, paylen);
 		break;
 	case DEMUX_RTCP:

@@ -118,6 +118,8 @@ void shape_start(struct call *c, enum call_profile prof, int camera);
 void shape_stop(struct call *c);
 /* Data was queued: bulk sends now (as the pacer allows), the clocks may start the camera. */
 void shape_kick(struct call *c);
+/* An RTP packet arrived: bulk's receiver-report clock runs while packets do. */
+void shape_rx(struct call *c);
 /* An authenticated, decrypted RTCP packet from the peer (bulk: receiver reports). */
 void shape_rtcp(struct call *c, const uint8_t *p, size_t n);
 

@@ -262,6 +262,8 @@ bulk_flush(struct call *c)
 			}
 			break;
 		}
+		if (!ev_is_active(&c->rr_w))
+			ev_timer_again(c->loop, &c->rr_w);
 		before = c->st.bytes_out;
 		send_rtp(c, &c->video, 0, CALL_PAYLOAD_MAX, 0);
 		pace_spent(&c->pace, (size_t)(c->st.bytes_out - before));
@@ -303,7 +305,11 @@ on_rr(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	call_enter(c);
 	pace_tick(&c->pace, ev_time());
-	if (pace_rx_report(&c->rx, c->video.ssrc, &rr)) {
+	if (!pace_rx_report(&c->rx, c->video.ssrc, &rr)) {
+		/* Nothing arrived: an idle call needs no clock (shape_rx and sending restart it). */
+		if (!c->pace.sent)
+			ev_timer_stop(loop, w);
+	} else {
 		pace_rr_build(&rr, buf, sizeof(buf));
 		if ((k = srtpc_protect_rtcp(c->srtp, buf, PACE_RR_LEN, sizeof(buf))) < 0)
 			call_fail(c, "SRTCP: protect failed");
@@ -314,6 +320,14 @@ on_rr(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 	}
 	call_leave(c);
+}
+
+void
+shape_rx(struct call *c)
+{
+	if (c->shaping && c->prof == CALL_PROFILE_BULK && !ev_is_active(&c->rr_w) && !c->failed &&
+	    !c->zombie)
+		ev_timer_again(c->loop, &c->rr_w);
 }
 
 void

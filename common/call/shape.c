@@ -243,8 +243,14 @@ on_video(struct ev_loop *loop, ev_timer *w, int revents)
 	call_leave(c);
 }
 
+/*
+ * Send what the pacer allows. full_only (a writer is still queueing):
+ * only full payloads now, the tail on the next loop iteration, so a run
+ * of packets leaves in full 1,200-byte payloads instead of one packet and
+ * a fragment each.
+ */
 static void
-bulk_flush(struct call *c)
+bulk_flush(struct call *c, int full_only)
 {
 	int sent = 0;
 	double now = ev_time();
@@ -253,6 +259,13 @@ bulk_flush(struct call *c)
 	pace_refill(&c->pace, now);
 	/* Owed records ride in each packet; alone they need one packet a tick. */
 	while (!c->failed && !c->zombie && (queue_pending(c) > 0 || (!sent && queue_owes(c)))) {
+		if (full_only && queue_pending(c) < CALL_PAYLOAD_MAX) {
+			if (!ev_is_active(&c->pace_w)) {
+				ev_timer_set(&c->pace_w, 0., 0.);
+				ev_timer_start(c->loop, &c->pace_w);
+			}
+			break;
+		}
 		if (!pace_may_send(&c->pace)) {
 			double d = pace_wait(&c->pace, CALL_PAYLOAD_MAX);
 
@@ -280,7 +293,7 @@ on_bulk(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	call_enter(c);
-	bulk_flush(c);
+	bulk_flush(c, 0);
 	if (!c->failed && !c->zombie)
 		queue_maybe_writable(c);
 	call_leave(c);
@@ -417,7 +430,7 @@ shape_kick(struct call *c)
 	if (!c->shaping || c->failed || c->zombie)
 		return;
 	if (c->prof == CALL_PROFILE_BULK) {
-		bulk_flush(c);
+		bulk_flush(c, 1);
 		return;
 	}
 	if (c->dtx_quiet) { /* a person starts talking: the next packet now */

@@ -18,7 +18,8 @@
  * camera (opus): the video stream starts when data has waited for
  *   0.5 s and stops after 10 s without any.
  * bulk: PT 96 packets of up to 1,200 bytes as soon as data is queued and
- *   the pacer (pace.h) has tokens, unpadded; when it has none the queue
+ *   the pacer (pace.h) has tokens, unpadded (full payloads while a writer
+ *   is still queueing, the tail on the next loop iteration); with no tokens the queue
  *   fills and the writer is refused (backpressure, never loss); a 50 ms
  *   clock for owed records; a receiver report every 25 ms while packets
  *   arrive, which drives the peer's pacer.

@@ -13,8 +13,14 @@
 #   lanturn    a PW_BENCH_LANTURN_BYTES (50 MB) download, bulk profile:
 #              curl -> socks-client -> lanturn-client -> coturn ->
 #              lanturn-egress -> egress -> httpd
+#   direct     the same download and chain without coturn (the call
+#              straight over UDP, t/helpers/lanturn-call): the ceiling of
+#              the chain itself on this machine
 #
-# Goal: lanturn >= 0.7 x pump. Then one idle call of each profile held
+# Goal: lanturn >= 0.7 x pump. Also printed: lanturn / direct, and the
+# datagrams coturn's relay socket dropped (its receive buffer full, the
+# kernel's count for the socket) per lanturn download, which the bulk
+# pacer is there to keep low. Then one idle call of each profile held
 # PW_BENCH_IDLE_SECONDS (30) after one small fetch: datagrams and bytes per
 # minute, each way (lanturn-client's own counts, from the first connection
 # to the stop, the handshake and the fetch included). Needs PW_BIN and
@@ -67,21 +73,40 @@ lanturn() {
 	awk -v n="${_out% *}" -v t="${_out#* }" 'BEGIN { print n / t / 1e6 }'
 }
 
+# relay_drops: datagrams dropped so far by coturn's UDP sockets (receive
+# buffer full), summed over its sockets.
+relay_drops() {
+	ss -uamnp 2>/dev/null | awk -v pid="pid=$turn_pid," '
+		index($0, pid) { want = 1; next }
+		want && match($0, /,d[0-9]+\)/) { n += substr($0, RSTART + 2, RLENGTH - 3) }
+		{ want = 0 }
+		END { print n + 0 }'
+}
+
+lanturn_client direct bulk
+direct_port=$client_port
 lanc_client client bulk "turn:127.0.0.1:$P"
-mb_pump=0 mb_uc=0 mb_lt=0
+mb_pump=0 mb_uc=0 mb_lt=0 mb_direct=0 drops=
 r=0
 while [ "$r" -lt "$RUNS" ]; do
 	mb_pump=$(max "$mb_pump" "$(pump)")
 	mb_uc=$(max "$mb_uc" "$(uclient)")
+	d0=$(relay_drops)
 	mb_lt=$(max "$mb_lt" "$(lanturn)")
+	drops="$drops $(($(relay_drops) - d0))"
+	mb_direct=$(max "$mb_direct" "$(client_port=$direct_port lanturn)")
 	r=$((r + 1))
 done
 pw_stop client
+pw_stop direct
 
 echo "bench lanturn-turn: best of $RUNS, loopback, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-66s %8.1f MB/s\n' "pump: ChannelData echo through coturn (turn-path --flood 64)" "$mb_pump"
 printf '%-66s %8.1f MB/s\n' "turnutils_uclient -m 8 -z 0 (received; paced, for reference)" "$mb_uc"
 printf '%-66s %8.1f MB/s\n' "lanturn-client bulk download ($BYTES bytes)" "$mb_lt"
+printf '%-66s %8.1f MB/s\n' "the same without coturn (lanturn-call straight to lanturn-egress)" "$mb_direct"
+printf '%-66s %s\n' "datagrams coturn's relay dropped, each lanturn download" "$drops"
+printf '%-40s %6s\n' "lanturn bulk / direct" "$(awk -v a="$mb_lt" -v b="$mb_direct" 'BEGIN { printf "%.2f", a / b }')"
 v=$(awk -v a="$mb_lt" -v b="$mb_pump" 'BEGIN { printf "%.2f", a / b }')
 if awk -v v="$v" 'BEGIN { exit !(v >= 0.7) }'; then verdict=met; else verdict="NOT met"; fi
 printf '%-40s %6s   goal >= 0.7 %s\n' "lanturn bulk / pump" "$v" "$verdict"

@@ -32,8 +32,7 @@ struct leg {
 	struct call *call;
 	struct nssc_id *id;
 	int up, releasing;
-	ev_tstamp last_rx, last_probe;
-	ev_timer overlap, watch;
+	ev_timer overlap;
 };
 
 struct lanc {
@@ -83,7 +82,6 @@ leg_free(struct leg *g)
 	if (g == NULL)
 		return;
 	ev_timer_stop(g->l->loop, &g->overlap);
-	ev_timer_stop(g->l->loop, &g->watch);
 	call_free(g->call);
 	nssc_id_free(g->id);
 	turnpath_free(g->tp);
@@ -117,13 +115,16 @@ leg_release(struct leg *g)
 		return;
 	g->releasing = 1;
 	ev_timer_stop(g->l->loop, &g->overlap);
-	ev_timer_stop(g->l->loop, &g->watch);
 	if (g->call != NULL) {
 		struct call_stats st;
 
 		call_stats(g->call, &st);
 		log_info("call %u: %llu datagrams out (%llu bytes), %llu in (%llu bytes), %llu packets out, %llu in",
 		    g->no, st.pkts_out, st.bytes_out, st.pkts_in, st.bytes_in, st.tt_out, st.tt_in);
+		log_info("call %u: %llu consent checks sent, %llu answered", g->no, st.consent_out, st.consent_ok);
+		if (st.pace_rate > 0)
+			log_info("call %u: paced at %.0f bytes/s, %llu rate cuts, %llu waits, %llu reports in, "
+			         "%llu out", g->no, st.pace_rate, st.pace_cuts, st.pace_waits, st.rr_in, st.rr_out);
 	}
 	call_free(g->call);
 	g->call = NULL;
@@ -346,21 +347,6 @@ overlap_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	leg_release(g);
 }
 
-/* A quiet call: is its TURN server still there? */
-static void
-watch_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct leg *g = w->data;
-	ev_tstamp now = ev_now(loop);
-
-	(void)revents;
-	if (g->releasing || now - g->last_rx < (double)LANC_SILENCE_MS / 1000.0 ||
-	    now - g->last_probe < (double)LANC_SILENCE_MS / 1000.0)
-		return;
-	g->last_probe = now;
-	turnpath_probe(g->tp);
-}
-
 static void
 schedule_rotation(struct lanc *l)
 {
@@ -381,9 +367,6 @@ c_up(void *arg)
 
 	g->up = 1;
 	turnpath_success(g->tp);
-	g->last_rx = ev_now(l->loop);
-	ev_timer_set(&g->watch, (double)LANC_SILENCE_MS / 2000.0, (double)LANC_SILENCE_MS / 2000.0);
-	ev_timer_start(l->loop, &g->watch);
 	turnpath_stats(g->tp, &st);
 	log_info("call %u up through %s%s", g->no, turnpath_name(g->tp), st.fell_back ? " (UDP fell back)" : "");
 	if (g == l->next) {
@@ -452,11 +435,13 @@ c_failed(void *arg, const char *why)
 
 	snprintf(msg, sizeof(msg), "call through %s: %s", turnpath_name(g->tp), why);
 	if (g->up && g == g->l->cur) {
+		struct lanc *l = g->l;
+
 		/* The far end ended a call that worked: the carrier ends, socks-client decides. */
-		g->l->nonauth_fail = 1;
+		l->nonauth_fail = 1;
 		leg_detach(g);
 		leg_free(g);
-		lanc_stop(g->l, EX_PW_TEMP, msg);
+		lanc_stop(l, EX_PW_TEMP, msg);
 		return;
 	}
 	if (!g->up)
@@ -464,7 +449,21 @@ c_failed(void *arg, const char *why)
 	leg_lost(g, msg, 0);
 }
 
-static const struct call_cbs call_cbs = { c_send, NULL, c_packet, c_writable, c_up, c_failed };
+/* Consent checks unanswered and the call silent: its TURN server (or the path) is gone. */
+static void
+c_silent(void *arg, const char *why)
+{
+	struct leg *g = arg;
+	char msg[TURNPATH_WHY_MAX];
+
+	if (g->releasing)
+		return;
+	snprintf(msg, sizeof(msg), "call through %s: %s", turnpath_name(g->tp), why);
+	turnpath_blame(g->tp);
+	leg_lost(g, msg, 0);
+}
+
+static const struct call_cbs call_cbs = { c_send, NULL, c_packet, c_writable, c_up, c_failed, c_silent };
 
 /* --- legs: the TURN half ----------------------------------------------------- */
 
@@ -505,7 +504,6 @@ t_data(void *arg, const uint8_t *p, size_t n)
 {
 	struct leg *g = arg;
 
-	g->last_rx = ev_now(g->l->loop);
 	if (g->call != NULL)
 		call_input(g->call, p, n);
 }
@@ -549,8 +547,6 @@ leg_start(struct lanc *l)
 	g->no = ++l->legs;
 	ev_init(&g->overlap, overlap_cb);
 	g->overlap.data = g;
-	ev_init(&g->watch, watch_cb);
-	g->watch.data = g;
 	for (;;) {
 		g->tp = turnpath_new(&l->cfg->fleet, (struct sockaddr *)&l->cfg->peer, l->cfg->plen, &turn_cbs,
 		    g, err, sizeof(err));

@@ -23,9 +23,10 @@
  *
  * A call that was up and is closed by the far end ends the carrier (the
  * egress chose to end it; socks-client redials). A TURN server that
- * dies under a call is found by a Binding request sent after
- * LANC_SILENCE_MS without a datagram from the call (stun/turnpath.h),
- * and the call is replaced through the next server.
+ * dies under a call is found by the call's ICE consent checks (a Binding
+ * request to lanturn-egress through the relay every 4-6 s, as a browser
+ * sends; call/consent.h): unanswered while the call is silent too, the
+ * call is replaced through the next server.
  *
  * Backpressure: a packet the call refuses stays here (one packet) and
  * stdin is not read until the call says it is writable again; with no
@@ -47,7 +48,6 @@
 #define LANC_RETRY_MS 200        /* between a lost leg and the next */
 #define LANC_ROTATE_RETRY_MS 5000 /* a rotation whose new leg failed */
 #define LANC_STOP_MS 3000        /* waiting for Refresh 0 answers at exit */
-#define LANC_SILENCE_MS 2000     /* a call this quiet makes us ask its TURN server */
 #define LANC_OUTQ 512            /* packets waiting for stdout */
 #define LANC_DUR_MIN_MS (25 * 60 * 1000ULL)
 #define LANC_DUR_MAX_MS (35 * 60 * 1000ULL)

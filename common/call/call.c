@@ -13,9 +13,11 @@
 #include <sys/random.h>
 
 #include "call/call_int.h"
+#include "call/consent.h"
 #include "nss/nssc.h"
 #include "proto/lanframe.h"
 #include "proto/rtp.h"
+#include "proto/stun.h"
 #include "srtp/srtpc.h"
 
 int
@@ -62,6 +64,8 @@ stop_timers(struct call *c)
 {
 	ev_timer_stop(c->loop, &c->rtx);
 	ev_timer_stop(c->loop, &c->hs);
+	ev_timer_stop(c->loop, &c->cons_w);
+	ev_timer_stop(c->loop, &c->cons_wait);
 	shape_stop(c);
 }
 
@@ -120,6 +124,121 @@ on_tls_data(void *arg, const uint8_t *p, size_t n)
 	c->st.bad_in++; /* nothing rides on DTLS application data */
 }
 
+/* --- ICE consent freshness (consent.h) --------------------------------------- */
+
+static double
+consent_next(struct call *c)
+{
+	double r = (double)call_rand(c) / 4294967296.0;
+
+	return CONSENT_IVL * (1 - CONSENT_IVL_SPREAD + 2 * CONSENT_IVL_SPREAD * r);
+}
+
+static void
+on_consent(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct call *c = w->data;
+	uint8_t buf[CONSENT_MSG_MAX];
+	ssize_t k;
+
+	(void)revents;
+	call_enter(c);
+	if (stun_new_tid(c->cons_tid) == 0 &&
+	    (k = consent_request_build(&c->cons, c->cons_tid, c->cons_tiebreak, buf, sizeof(buf))) > 0) {
+		c->cons_pending = 1;
+		c->st.consent_out++;
+		call_send_dgram(c, buf, (size_t)k);
+		ev_timer_stop(loop, &c->cons_wait);
+		ev_timer_set(&c->cons_wait, CONSENT_WAIT, 0.);
+		ev_timer_start(loop, &c->cons_wait);
+	}
+	if (!c->failed && !c->zombie) {
+		ev_timer_set(w, consent_next(c), 0.);
+		ev_timer_start(loop, w);
+	}
+	call_leave(c);
+}
+
+static void
+on_consent_wait(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct call *c = w->data;
+	char why[CALL_ERR_MAX];
+	/* An idle bulk peer may be silent between sender reports (<= 5.5 s). */
+	double need = c->cfg.profile == CALL_PROFILE_BULK ? CONSENT_SILENCE_BULK : CONSENT_WAIT;
+	double silence = ev_now(loop) - c->last_heard;
+
+	(void)revents;
+	if (!c->cons_pending || silence < CONSENT_WAIT)
+		return;
+	if (silence < need) { /* look again when the silence would be long enough */
+		ev_timer_set(w, need - silence, 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
+	c->cons_pending = 0;
+	snprintf(why, sizeof(why), "no answer to a Binding request to the peer (ICE consent), silent for %.1f s",
+	         silence);
+	call_enter(c);
+	if (c->cbs.silent)
+		c->cbs.silent(c->arg, why);
+	call_leave(c);
+}
+
+/* A STUN message from the peer: the server answers a consent request, the client takes its answer. */
+static int
+consent_input(struct call *c, const uint8_t *p, size_t n)
+{
+	uint8_t buf[CONSENT_MSG_MAX], tid[STUN_TID_LEN];
+	ssize_t k;
+
+	if (!c->cons_ready)
+		return -1;
+	if (c->cfg.role == CALL_SERVER) {
+		if (!consent_request_check(&c->cons, p, n, tid))
+			return -1;
+		k = consent_response_build(&c->cons, tid,
+		                           c->peer_len ? (const struct sockaddr *)&c->peer_addr : NULL, buf,
+		                           sizeof(buf));
+		if (k < 0)
+			return -1;
+		c->st.consent_in++;
+		call_send_dgram(c, buf, (size_t)k);
+		return 0;
+	}
+	if (!c->cons_pending || !consent_response_check(&c->cons, c->cons_tid, p, n))
+		return -1;
+	c->cons_pending = 0;
+	c->st.consent_ok++;
+	return 0;
+}
+
+void
+call_set_peer_addr(struct call *c, const struct sockaddr *sa, socklen_t len)
+{
+	if (len > sizeof(c->peer_addr))
+		return;
+	memcpy(&c->peer_addr, sa, len);
+	c->peer_len = len;
+}
+
+static void
+consent_start(struct call *c)
+{
+	uint8_t km[CONSENT_KM_LEN];
+
+	if (nssc_export(c->tls, CONSENT_LABEL, NULL, 0, km, sizeof(km)) < 0)
+		return; /* no consent: the call works without */
+	consent_creds_init(&c->cons, km);
+	memset(km, 0, sizeof(km));
+	c->cons_ready = 1;
+	if (c->cfg.role != CALL_CLIENT)
+		return;
+	c->cons_tiebreak = (uint64_t)call_rand(c) << 32 | call_rand(c);
+	ev_timer_set(&c->cons_w, consent_next(c), 0.);
+	ev_timer_start(c->loop, &c->cons_w);
+}
+
 static void
 went_up(struct call *c)
 {
@@ -142,6 +261,8 @@ went_up(struct call *c)
 	}
 	ev_timer_stop(c->loop, &c->hs);
 	c->up = 1;
+	c->last_heard = ev_now(c->loop);
+	consent_start(c);
 	if (c->cfg.role == CALL_CLIENT)
 		shape_start(c, c->cfg.profile, c->cfg.camera);
 	if (c->cbs.up)
@@ -233,6 +354,9 @@ call_new(struct ev_loop *loop, const struct call_cfg *cfg, const struct call_cbs
 	ev_timer_init(&c->hs, on_hs_timeout,
 	              cfg->handshake_timeout > 0 ? cfg->handshake_timeout : CALL_HANDSHAKE_TIMEOUT, 0.);
 	c->hs.data = c;
+	ev_timer_init(&c->cons_w, on_consent, CONSENT_IVL, 0.);
+	ev_timer_init(&c->cons_wait, on_consent_wait, CONSENT_WAIT, 0.);
+	c->cons_w.data = c->cons_wait.data = c;
 	shape_init(c);
 
 	ncb.arg = c;
@@ -347,6 +471,11 @@ call_input(struct call *c, const uint8_t *dgram, size_t n)
 	c->st.pkts_in++;
 	c->st.bytes_in += n;
 	switch (demux_classify(dgram, n)) {
+	case DEMUX_STUN:
+		if (consent_input(c, dgram, n) < 0)
+			goto bad;
+		c->last_heard = ev_now(c->loop);
+		break;
 	case DEMUX_DTLS:
 		if (nssc_input(c->tls, dgram, n) < 0 && !c->failed)
 			call_fail(c, "DTLS: bad input");
@@ -361,7 +490,9 @@ call_input(struct call *c, const uint8_t *dgram, size_t n)
 		if ((hl = rtp_parse(buf, (size_t)k, &h, &paylen)) <= 0)
 			goto bad;
 		c->st.rtp_in++;
-		c->last_in = ev_now(c->loop);
+		c->last_in = c->last_heard = ev_now(c->loop);
+		pace_rx_seen(&c->rx, h.ssrc, h.seq);
+		shape_rx(c);
 		take_records(c, buf + hl, paylen);
 		break;
 	case DEMUX_RTCP:
@@ -372,6 +503,8 @@ call_input(struct call *c, const uint8_t *dgram, size_t n)
 		    rtcp_parse(buf, (size_t)k, &pt, &ssrc, NULL) <= 0)
 			goto bad;
 		c->st.rtcp_in++;
+		c->last_heard = ev_now(c->loop);
+		shape_rtcp(c, buf, (size_t)k);
 		break;
 	default:
 	bad:
@@ -427,6 +560,9 @@ call_stats(const struct call *c, struct call_stats *st)
 	st->queued = queue_used(c);
 	st->up = c->up;
 	st->video = c->video_on;
+	st->pace_cuts = c->pace.cuts;
+	st->pace_waits = c->pace.waits;
+	st->pace_rate = c->prof == CALL_PROFILE_BULK && c->shaping ? c->pace.rate : 0;
 }
 
 size_t

@@ -33,6 +33,14 @@
  * call call_free on this call except send (which must just send); after
  * failed the call only waits to be freed.
  *
+ * ICE consent freshness (consent.h): once up, the client sends a STUN
+ * Binding request to the server every 4-6 s, as a browser does through
+ * its TURN relay, and the server answers it; both authenticate with ICE
+ * credentials drawn from the DTLS exporter. A request left unanswered
+ * for CONSENT_WAIT while nothing else came from the peer for as long
+ * fires cbs->silent; for bulk, whose idle peer may be silent for 5.5 s
+ * between sender reports, the silence must last CONSENT_SILENCE_BULK.
+ *
  * Limits: a packet is at most CALL_PKT_MAX bytes, the preamble at most
  * CALL_PREAMBLE_MAX; the send queue holds at most cfg->queue_bytes
  * (default CALL_QUEUE_DEFAULT, but 16 KiB for opus without the camera:
@@ -46,6 +54,7 @@
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "nss/fp.h"
 
@@ -63,7 +72,7 @@ enum call_role {
 enum call_profile {
 	CALL_PROFILE_OPUS,  /* 50 pps always, 110-169-byte payloads, RTCP SR every ~5 s */
 	CALL_PROFILE_VIDEO, /* 30 fps, frames in <= 1200-byte packets, 0.3-2.5 Mbit/s by demand */
-	CALL_PROFILE_BULK,  /* no shaping: a packet as soon as there is data */
+	CALL_PROFILE_BULK,  /* no shaping, but paced: a rate that follows the peer's loss reports */
 };
 
 /* "opus" "video" "bulk" <-> the profile; -1 for an unknown name. */
@@ -96,6 +105,12 @@ struct call_cbs {
 	void (*up)(void *arg);
 	/* Fatal (handshake failed or timed out, pin mismatch, DTLS error). */
 	void (*failed)(void *arg, const char *why);
+	/*
+	 * Client: the path to the peer looks dead (consent checks unanswered
+	 * and nothing else heard, see below). The call itself is intact; the
+	 * owner decides (lanturn-client replaces it). Optional.
+	 */
+	void (*silent)(void *arg, const char *why);
 };
 
 struct call_stats {
@@ -106,6 +121,11 @@ struct call_stats {
 	unsigned long long bad_in;                /* dropped: demux, auth, framing */
 	unsigned long long tt_out, tt_in;         /* encapsulated packets written / delivered */
 	unsigned long long tt_bytes_out, tt_bytes_in;
+	/* bulk pacing: receiver reports sent / taken, rate cuts, waits for tokens, the rate (bytes/s) */
+	unsigned long long rr_out, rr_in, pace_cuts, pace_waits;
+	double pace_rate;
+	/* ICE consent: client requests sent / answered; server requests answered */
+	unsigned long long consent_out, consent_ok, consent_in;
 	size_t queued;                            /* bytes waiting in the send queue */
 	int up;
 	int video;                                /* currently shaping as video */
@@ -124,6 +144,8 @@ void call_input(struct call *c, const uint8_t *dgram, size_t n);
 int call_set_preamble(struct call *c, const uint8_t *p, size_t n);
 /* Queue one encapsulated packet: 0, or -1 (errno EAGAIN: full, writable fires later; EMSGSIZE). */
 int call_write(struct call *c, const uint8_t *pkt, size_t n);
+/* Server: the peer's address as we see it, for consent responses' XOR-MAPPED-ADDRESS. */
+void call_set_peer_addr(struct call *c, const struct sockaddr *sa, socklen_t len);
 /* Bytes call_write would take now (0 before up). */
 size_t call_room(const struct call *c);
 void call_stats(const struct call *c, struct call_stats *st);

@@ -10,8 +10,11 @@
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "call/call.h"
+#include "call/consent.h"
+#include "call/pace.h"
 #include "proto/lanframe.h"
 
 #define CALL_DGRAM_MAX 2048
@@ -69,6 +72,21 @@ struct call {
 	ev_tstamp busy_since, idle_since;
 	unsigned long long frames;
 
+	/* bulk pacing (pace.h): our sender's bucket, the peer's stream as received */
+	struct pace pace;
+	struct pace_rx rx;
+	ev_timer pace_w, rr_w;
+
+	/* ICE consent freshness (consent.h): the client asks, the server answers */
+	struct consent_creds cons;
+	int cons_ready, cons_pending;
+	uint8_t cons_tid[STUN_TID_LEN];
+	uint64_t cons_tiebreak;
+	ev_timer cons_w, cons_wait;
+	ev_tstamp last_heard;  /* anything from the peer that was ours */
+	struct sockaddr_storage peer_addr;
+	socklen_t peer_len;
+
 	struct call_stats st;
 };
 
@@ -98,7 +116,11 @@ uint32_t call_rand(struct call *c);
 void shape_init(struct call *c);
 void shape_start(struct call *c, enum call_profile prof, int camera);
 void shape_stop(struct call *c);
-/* Data was queued: bulk sends now, the clocks may start the camera. */
+/* Data was queued: bulk sends now (as the pacer allows), the clocks may start the camera. */
 void shape_kick(struct call *c);
+/* An RTP packet arrived: bulk's receiver-report clock runs while packets do. */
+void shape_rx(struct call *c);
+/* An authenticated, decrypted RTCP packet from the peer (bulk: receiver reports). */
+void shape_rtcp(struct call *c, const uint8_t *p, size_t n);
 
 #endif

@@ -17,8 +17,12 @@
  *   does.
  * camera (opus): the video stream starts when data has waited for
  *   0.5 s and stops after 10 s without any.
- * bulk: PT 96 packets of up to 1,200 bytes as soon as data is queued,
- *   unpadded; a 50 ms clock only for owed records.
+ * bulk: PT 96 packets of up to 1,200 bytes as soon as data is queued and
+ *   the pacer (pace.h) has tokens, unpadded (full payloads while a writer
+ *   is still queueing, the tail on the next loop iteration); with no tokens the queue
+ *   fills and the writer is refused (backpressure, never loss); a 50 ms
+ *   clock for owed records; a receiver report every 25 ms while packets
+ *   arrive, which drives the peer's pacer.
  * Every stream sends an RTCP sender report every 4.5-5.5 s.
  */
 #include <math.h>
@@ -240,14 +244,43 @@ on_video(struct ev_loop *loop, ev_timer *w, int revents)
 	call_leave(c);
 }
 
+/*
+ * Send what the pacer allows. full_only (a writer is still queueing):
+ * only full payloads now, the tail on the next loop iteration, so a run
+ * of packets leaves in full 1,200-byte payloads instead of one packet and
+ * a fragment each.
+ */
 static void
-bulk_flush(struct call *c)
+bulk_flush(struct call *c, int full_only)
 {
 	int sent = 0;
+	double now = ev_time();
+	size_t before;
 
+	pace_refill(&c->pace, now);
 	/* Owed records ride in each packet; alone they need one packet a tick. */
 	while (!c->failed && !c->zombie && (queue_pending(c) > 0 || (!sent && queue_owes(c)))) {
+		if (full_only && queue_pending(c) < CALL_PAYLOAD_MAX) {
+			if (!ev_is_active(&c->pace_w)) {
+				ev_timer_set(&c->pace_w, 0., 0.);
+				ev_timer_start(c->loop, &c->pace_w);
+			}
+			break;
+		}
+		if (!pace_may_send(&c->pace)) {
+			double d = pace_wait(&c->pace, CALL_PAYLOAD_MAX);
+
+			if (!ev_is_active(&c->pace_w)) {
+				ev_timer_set(&c->pace_w, d, 0.);
+				ev_timer_start(c->loop, &c->pace_w);
+			}
+			break;
+		}
+		if (!ev_is_active(&c->rr_w))
+			ev_timer_again(c->loop, &c->rr_w);
+		before = c->st.bytes_out;
 		send_rtp(c, &c->video, 0, CALL_PAYLOAD_MAX, 0);
+		pace_spent(&c->pace, (size_t)(c->st.bytes_out - before));
 		sent = 1;
 	}
 	c->video.ts += 90 * 20;
@@ -261,10 +294,67 @@ on_bulk(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	call_enter(c);
-	bulk_flush(c);
+	bulk_flush(c, 0);
 	if (!c->failed && !c->zombie)
 		queue_maybe_writable(c);
 	call_leave(c);
+}
+
+/* The pacer has tokens again. */
+static void
+on_pace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	on_bulk(loop, w, revents);
+}
+
+static void
+on_rr(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct call *c = w->data;
+	uint8_t buf[PACE_RR_LEN + SRTPC_ROOM];
+	struct pace_rr rr;
+	ssize_t k;
+
+	(void)loop;
+	(void)revents;
+	call_enter(c);
+	pace_tick(&c->pace, ev_time());
+	if (!pace_rx_report(&c->rx, c->video.ssrc, &rr)) {
+		/* Nothing arrived: an idle call needs no clock (shape_rx and sending restart it). */
+		if (!c->pace.sent)
+			ev_timer_stop(loop, w);
+	} else {
+		pace_rr_build(&rr, buf, sizeof(buf));
+		if ((k = srtpc_protect_rtcp(c->srtp, buf, PACE_RR_LEN, sizeof(buf))) < 0)
+			call_fail(c, "SRTCP: protect failed");
+		else {
+			c->st.rtcp_out++;
+			c->st.rr_out++;
+			call_send_dgram(c, buf, (size_t)k);
+		}
+	}
+	call_leave(c);
+}
+
+void
+shape_rx(struct call *c)
+{
+	if (c->shaping && c->prof == CALL_PROFILE_BULK && !ev_is_active(&c->rr_w) && !c->failed &&
+	    !c->zombie)
+		ev_timer_again(c->loop, &c->rr_w);
+}
+
+void
+shape_rtcp(struct call *c, const uint8_t *p, size_t n)
+{
+	struct pace_rr rr;
+
+	if (!c->shaping || c->prof != CALL_PROFILE_BULK || pace_rr_parse(p, n, &rr) <= 0 ||
+	    rr.src != c->video.ssrc)
+		return;
+	c->st.rr_in++;
+	pace_on_report(&c->pace, &rr, ev_time());
+	c->st.pace_rate = c->pace.rate;
 }
 
 static void
@@ -293,7 +383,10 @@ shape_init(struct call *c)
 	ev_timer_init(&c->video_w, on_video, 0., 0.);
 	ev_timer_init(&c->rtcp_w, on_rtcp, 5., 0.);
 	ev_timer_init(&c->bulk_w, on_bulk, BULK_IVL, BULK_IVL);
+	ev_timer_init(&c->pace_w, on_pace, 0., 0.);
+	ev_timer_init(&c->rr_w, on_rr, PACE_RR_IVL, PACE_RR_IVL);
 	c->audio_w.data = c->video_w.data = c->rtcp_w.data = c->bulk_w.data = c;
+	c->pace_w.data = c->rr_w.data = c;
 }
 
 void
@@ -306,7 +399,9 @@ shape_start(struct call *c, enum call_profile prof, int camera)
 	c->camera = prof == CALL_PROFILE_OPUS && camera;
 	if (prof == CALL_PROFILE_BULK) {
 		stream_init(c, &c->video, PT_VIDEO);
+		pace_init(&c->pace, ev_time());
 		ev_timer_start(c->loop, &c->bulk_w);
+		ev_timer_start(c->loop, &c->rr_w);
 	} else {
 		stream_init(c, &c->audio, PT_OPUS);
 		c->audio_next = ev_now(c->loop);
@@ -326,6 +421,8 @@ shape_stop(struct call *c)
 	ev_timer_stop(c->loop, &c->video_w);
 	ev_timer_stop(c->loop, &c->rtcp_w);
 	ev_timer_stop(c->loop, &c->bulk_w);
+	ev_timer_stop(c->loop, &c->pace_w);
+	ev_timer_stop(c->loop, &c->rr_w);
 }
 
 void
@@ -334,7 +431,7 @@ shape_kick(struct call *c)
 	if (!c->shaping || c->failed || c->zombie)
 		return;
 	if (c->prof == CALL_PROFILE_BULK) {
-		bulk_flush(c);
+		bulk_flush(c, 1);
 		return;
 	}
 	if (c->dtx_quiet) { /* a person starts talking: the next packet now */

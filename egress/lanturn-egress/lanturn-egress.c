@@ -114,6 +114,7 @@ struct lm {
 	struct rate rates[RATE_SOURCES];
 	unsigned long long refused_limit, refused_rate, refused_memory, expired, failed;
 	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, bytes_out, ignored;
+	unsigned long long send_dropped; /* sendto refused (our socket buffer full) */
 	size_t nup;
 	struct admin admin;
 	int has_admin;
@@ -213,8 +214,9 @@ on_call_send(void *arg, const uint8_t *p, size_t n)
 
 	lc->m->dgrams_out++;
 	lc->m->bytes_out += n;
-	/* UDP: a full socket buffer drops, as the network would. */
-	(void)sendto(lc->m->ufd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&lc->peer, lc->plen);
+	/* UDP: a full socket buffer drops, as the network would (counted). */
+	if (sendto(lc->m->ufd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&lc->peer, lc->plen) < 0)
+		lc->m->send_dropped++;
 }
 
 static void
@@ -481,6 +483,8 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 		free(lc);
 		return NULL;
 	}
+	/* ICE consent answers say where the request came from (the relayed address). */
+	call_set_peer_addr(lc->call, (const struct sockaddr *)peer, plen);
 	ev_io_init(&lc->rio, on_up_read, -1, EV_READ);
 	ev_io_init(&lc->wio, on_up_write, -1, EV_WRITE);
 	lc->rio.data = lc->wio.data = lc;
@@ -555,10 +559,24 @@ static int
 admin_body(void *arg, int which, char *out, size_t cap)
 {
 	const struct lm *m = arg;
+	const struct lcall *lc;
+	struct call_stats st;
+	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0;
+	double rate = 0;
+	int k;
 
+	for (lc = m->calls; lc; lc = lc->next) {
+		call_stats(lc->call, &st);
+		rr_in += st.rr_in;
+		rr_out += st.rr_out;
+		cuts += st.pace_cuts;
+		waits += st.pace_waits;
+		rate += st.pace_rate;
+		consent += st.consent_in;
+	}
 	if (which == 0)
 		return snprintf(out, cap, "ok calls=%zu up=%zu\n", m->ncalls, m->nup);
-	return snprintf(out, cap,
+	k = snprintf(out, cap,
 	                "lanturn_calls %zu\nlanturn_calls_up %zu\nlanturn_calls_max %zu\n"
 	                "lanturn_calls_total %llu\nlanturn_calls_up_total %llu\n"
 	                "lanturn_calls_failed_total %llu\nlanturn_calls_expired_total %llu\n"
@@ -571,6 +589,15 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                m->ncalls, m->nup, m->max_calls, m->calls_total, m->calls_up_total, m->failed,
 	                m->expired, m->refused_limit, m->refused_rate, m->refused_memory, m->ignored,
 	                m->dgrams_in, m->dgrams_out, m->bytes_out, memory_used(m), m->max_memory);
+	if (k < 0 || (size_t)k >= cap)
+		return k;
+	/* Bulk pacing, summed over the calls alive now (rate: of the bulk calls, bytes/s). */
+	return k + snprintf(out + k, cap - (size_t)k,
+	                    "lanturn_send_dropped_total %llu\nlanturn_pace_rate_bytes %.0f\n"
+	                    "lanturn_pace_cuts %llu\nlanturn_pace_waits %llu\n"
+	                    "lanturn_receiver_reports_in %llu\nlanturn_receiver_reports_out %llu\n"
+	                    "lanturn_consent_answered %llu\n",
+	                    m->send_dropped, rate, cuts, waits, rr_in, rr_out, consent);
 }
 
 static void

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # lanturn-client fails over: two coturns in the fleet, a 20 MB download
 # (bulk profile, read at 2 MB/s) and the coturn carrying the call killed
-# in the middle. The silent call makes lanturn-client ask that server
-# (Binding request, refused), a new call goes up through the other
+# in the middle. The call's ICE consent checks (Binding requests to the
+# peer through the relay) go unanswered while it is silent, a new call
+# goes up through the other
 # coturn with the same session, and the download completes sha256-exact.
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-turn.sh"
@@ -33,7 +34,7 @@ python3 "$PW_PY/wait-for.py" --re "$T/client.err" 'call 2 up through' 30 || fail
 ms=$((($(date +%s%N) - t0) / 1000000))
 lanc_paced_check dl big.bin
 grep -q "call 2 up through turn:127.0.0.1:$other" "$T/client.err" || fail "no call through the other coturn"
-grep -q "no answer to a Binding request" "$T/client.err" || fail "the dead server was not found by a probe"
+grep -q "no answer to a Binding request" "$T/client.err" || fail "the dead server was not found by consent checks"
 note "call 2 up $ms ms after the kill: $(grep -E 'call [0-9]+:|call 2 up' "$T/client.err" | tr '\n' ' ')"
 pw_stop client
 grep -q Sanitizer "$T/client.err" && fail "sanitizer"

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bulk profile's receiver reports and rate controller (pace.h).
+ */
+#include "call/pace.h"
+
+#include <string.h>
+
+#define RTCP_PT_RR 201
+#define LOSS_HIGH 0.10
+#define LOSS_LOW 0.02
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void
+pace_rx_seen(struct pace_rx *rx, uint32_t ssrc, uint16_t seq)
+{
+	uint16_t delta;
+
+	if (!rx->have || rx->ssrc != ssrc) {
+		memset(rx, 0, sizeof(*rx));
+		rx->have = 1;
+		rx->ssrc = ssrc;
+		rx->max_seq = seq;
+		rx->base_seq = seq;
+		rx->received = 1;
+		return;
+	}
+	delta = (uint16_t)(seq - rx->max_seq);
+	if (delta != 0 && delta < 0x8000) {
+		if (seq < rx->max_seq)
+			rx->cycles += 65536;
+		rx->max_seq = seq;
+	}
+	rx->received++;
+}
+
+int
+pace_rx_report(struct pace_rx *rx, uint32_t ssrc, struct pace_rr *rr)
+{
+	uint32_t ext, expected, exp_int, rec_int;
+	int64_t lost_int, cum;
+
+	if (!rx->have || rx->received == rx->received_prior)
+		return 0;
+	ext = rx->cycles + rx->max_seq;
+	expected = ext - rx->base_seq + 1;
+	exp_int = expected - rx->expected_prior;
+	rec_int = rx->received - rx->received_prior;
+	rx->expected_prior = expected;
+	rx->received_prior = rx->received;
+	lost_int = (int64_t)exp_int - (int64_t)rec_int;
+	cum = (int64_t)expected - (int64_t)rx->received;
+	memset(rr, 0, sizeof(*rr));
+	rr->ssrc = ssrc;
+	rr->src = rx->ssrc;
+	rr->fraction = exp_int == 0 || lost_int <= 0 ? 0 : (uint8_t)((lost_int << 8) / exp_int);
+	rr->cum_lost = cum < 0 ? 0 : cum > 0x7fffff ? 0x7fffff : (uint32_t)cum;
+	rr->ext_seq = ext;
+	return 1;
+}
+
+ssize_t
+pace_rr_build(const struct pace_rr *rr, uint8_t *out, size_t cap)
+{
+	if (cap < PACE_RR_LEN)
+		return -1;
+	memset(out, 0, PACE_RR_LEN);
+	out[0] = 0x81; /* V=2, P=0, RC=1 */
+	out[1] = RTCP_PT_RR;
+	out[3] = PACE_RR_LEN / 4 - 1;
+	put32(out + 4, rr->ssrc);
+	put32(out + 8, rr->src);
+	put32(out + 12, rr->cum_lost & 0xffffff);
+	out[12] = rr->fraction;
+	put32(out + 16, rr->ext_seq);
+	/* jitter, LSR, DLSR: 0 */
+	return PACE_RR_LEN;
+}
+
+ssize_t
+pace_rr_parse(const uint8_t *p, size_t n, struct pace_rr *rr)
+{
+	size_t len;
+
+	if (n < 4)
+		return 0;
+	if ((p[0] >> 6) != 2 || p[1] != RTCP_PT_RR || (p[0] & 0x1f) == 0)
+		return -1;
+	len = ((size_t)p[2] << 8 | p[3]) * 4 + 4;
+	if (len < 8 + 24 * (size_t)(p[0] & 0x1f))
+		return -1;
+	if (n < len)
+		return 0;
+	rr->ssrc = get32(p + 4);
+	rr->src = get32(p + 8);
+	rr->fraction = p[12];
+	rr->cum_lost = get32(p + 12) & 0xffffff;
+	rr->ext_seq = get32(p + 16);
+	return (ssize_t)len;
+}
+
+void
+pace_init(struct pace *p, double now)
+{
+	memset(p, 0, sizeof(*p));
+	p->rate = PACE_RATE_INIT;
+	p->tokens = PACE_BURST_MIN;
+	p->last = p->last_rr = now;
+	p->startup = 1;
+}
+
+double
+pace_burst(const struct pace *p)
+{
+	double b = p->rate * PACE_BURST_SECS;
+
+	return b < PACE_BURST_MIN ? PACE_BURST_MIN : b > PACE_BURST_MAX ? PACE_BURST_MAX : b;
+}
+
+void
+pace_refill(struct pace *p, double now)
+{
+	double b = pace_burst(p);
+
+	if (now > p->last) {
+		p->tokens += p->rate * (now - p->last);
+		p->last = now;
+	}
+	if (p->tokens > b)
+		p->tokens = b;
+}
+
+int
+pace_may_send(const struct pace *p)
+{
+	return p->tokens > 0;
+}
+
+void
+pace_spent(struct pace *p, size_t n)
+{
+	if (!p->sent)
+		p->last_rr = p->last; /* the timeout counts from the first send after a report */
+	p->tokens -= (double)n;
+	p->sent = 1;
+}
+
+double
+pace_wait(struct pace *p, size_t n)
+{
+	double need = (double)n - p->tokens;
+
+	p->limited = 1;
+	p->waits++;
+	return need > 0 ? need / p->rate : 0;
+}
+
+static void
+clamp(struct pace *p)
+{
+	if (p->rate < PACE_RATE_MIN)
+		p->rate = PACE_RATE_MIN;
+	if (p->rate > PACE_RATE_MAX)
+		p->rate = PACE_RATE_MAX;
+}
+
+void
+pace_on_report(struct pace *p, const struct pace_rr *rr, double now)
+{
+	double loss = rr->fraction / 256.0;
+
+	p->reports++;
+	p->last_rr = now;
+	if (loss > LOSS_LOW) {
+		p->rate *= 1 - 0.5 * (loss > LOSS_HIGH ? loss : LOSS_HIGH);
+		p->startup = 0;
+		p->cuts++;
+	} else if (p->limited)
+		p->rate *= p->startup ? 1.5 : 1.05;
+	clamp(p);
+	p->limited = p->sent = 0;
+}
+
+void
+pace_tick(struct pace *p, double now)
+{
+	if (p->sent && now - p->last_rr > PACE_RR_TIMEOUT) {
+		p->rate *= 0.5;
+		p->startup = 0;
+		p->cuts++;
+		p->last_rr = now;
+		p->limited = p->sent = 0;
+		clamp(p);
+	}
+}

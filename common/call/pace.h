@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pacing of the bulk profile (issue 15): the RTCP receiver report a
+ * receiver of bulk sends about every 25 ms, and the rate controller its
+ * sender runs on them. Pure: no I/O, no allocation, no clock (the caller
+ * passes the time), so the unit tests drive them directly.
+ *
+ * The receiver report is RFC 3550's (PT 201, one report block: fraction
+ * lost over the interval, cumulative lost, extended highest sequence
+ * number; jitter, LSR and DLSR zero), 32 bytes before SRTCP.
+ *
+ * The controller is the loss-based half of Google Congestion Control
+ * (draft-ietf-rmcat-gcc-02 §6): on each report, more than 2 % lost cuts
+ * the rate by half the loss fraction (by at least 5 %: a relay's full
+ * socket buffer loses in bursts, GCC would hold between 2 and 10 %);
+ * less than 2 % raises it when the
+ * sender was held back by the rate in that interval (never for an idle
+ * sender), by 50 % a report until the first loss ("startup"), by 5 %
+ * after. Without a report for PACE_RR_TIMEOUT while sending, the rate
+ * halves (everything lost, or a peer that sends no reports).
+ */
+#ifndef PW_CALL_PACE_H
+#define PW_CALL_PACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PACE_RR_LEN 32             /* header 8 + one report block 24 */
+#define PACE_RR_IVL 0.025          /* seconds between receiver reports */
+#define PACE_RR_TIMEOUT 0.5        /* no report while sending: halve */
+#define PACE_RATE_INIT 2000000.0   /* bytes/s at the start of a call */
+#define PACE_RATE_MIN 100000.0
+#define PACE_RATE_MAX 500000000.0
+#define PACE_BURST_MIN 8192        /* token bucket depth, bytes */
+#define PACE_BURST_MAX 24576       /* ~20 packets: well inside coturn's 128 KiB relay buffer */
+#define PACE_BURST_SECS 0.002      /* depth: 2 ms at the rate, within the bounds above */
+
+/* What a receiver knows of one incoming RTP stream (RFC 3550 A.3). */
+struct pace_rx {
+	int have;
+	uint32_t ssrc;
+	uint16_t max_seq;
+	uint32_t cycles;
+	uint32_t base_seq;
+	uint32_t received, received_prior, expected_prior;
+};
+
+struct pace_rr {
+	uint32_t ssrc;        /* the reporter */
+	uint32_t src;         /* the stream reported on */
+	uint8_t fraction;     /* lost in the interval, /256 */
+	uint32_t cum_lost;    /* 24 bits */
+	uint32_t ext_seq;     /* extended highest sequence number received */
+};
+
+/* One RTP packet of the stream (a new SSRC starts over). */
+void pace_rx_seen(struct pace_rx *rx, uint32_t ssrc, uint16_t seq);
+/*
+ * The report for the interval since the last one into rr (ssrc: ours):
+ * 1, or 0 when nothing arrived in the interval (then no report is due).
+ */
+int pace_rx_report(struct pace_rx *rx, uint32_t ssrc, struct pace_rr *rr);
+
+/* The 32-byte receiver report: PACE_RR_LEN, or -1 when cap is short. */
+ssize_t pace_rr_build(const struct pace_rr *rr, uint8_t *out, size_t cap);
+/*
+ * The first RTCP packet of p[n] as a receiver report with at least one
+ * block: its length with rr filled from the first block, 0 when p holds
+ * less than the packet (need more), -1 when it is not one (version, PT,
+ * RC 0, a length shorter than its blocks).
+ */
+ssize_t pace_rr_parse(const uint8_t *p, size_t n, struct pace_rr *rr);
+
+struct pace {
+	double rate;          /* bytes/s */
+	double tokens;        /* bytes; may go one packet below zero */
+	double last;          /* time of the last refill */
+	double last_rr;       /* time of the last report, or of the first send */
+	int startup;          /* no loss seen yet */
+	int limited;          /* held back by the rate since the last report */
+	int sent;             /* sent since the last report */
+	unsigned long long reports, cuts, waits;
+};
+
+void pace_init(struct pace *p, double now);
+/* Tokens for the time since the last refill, up to the bucket's depth. */
+void pace_refill(struct pace *p, double now);
+/* May a packet go now? */
+int pace_may_send(const struct pace *p);
+/* A packet of n bytes went (spends tokens, counts it as sending). */
+void pace_spent(struct pace *p, size_t n);
+/* Data waited for tokens: seconds until a packet of n bytes may go. */
+double pace_wait(struct pace *p, size_t n);
+/* A report on our stream arrived. */
+void pace_on_report(struct pace *p, const struct pace_rr *rr, double now);
+/* The report clock: the timeout rule. */
+void pace_tick(struct pace *p, double now);
+double pace_burst(const struct pace *p);
+
+#endif

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bulk pacer (call/pace.h): a receiver report round-trips, arrives
+ * byte by byte (need more until whole), glued to the next RTCP packet
+ * (only its own length is consumed), and malformed ones are refused;
+ * the receiver's interval accounting (loss, wrap of the sequence
+ * number, a new SSRC); the controller: startup growth only while held
+ * back, cuts on loss, the no-report timeout, the bucket's depth.
+ */
+#include "call/pace.h"
+
+#include <check.h>
+#include <string.h>
+
+static const struct pace_rr rr0 = {
+	.ssrc = 0x01020304, .src = 0xa0b0c0d0, .fraction = 51, .cum_lost = 0x123456, .ext_seq = 0x00017fff
+};
+
+START_TEST(test_rr_roundtrip)
+{
+	uint8_t b[PACE_RR_LEN + 40];
+	struct pace_rr g;
+	size_t cut;
+
+	ck_assert_int_eq(pace_rr_build(&rr0, b, sizeof(b)), PACE_RR_LEN);
+	ck_assert_int_eq(b[0], 0x81);
+	ck_assert_int_eq(b[1], 201);
+	ck_assert_int_eq(pace_rr_parse(b, PACE_RR_LEN, &g), PACE_RR_LEN);
+	ck_assert_uint_eq(g.ssrc, rr0.ssrc);
+	ck_assert_uint_eq(g.src, rr0.src);
+	ck_assert_uint_eq(g.fraction, rr0.fraction);
+	ck_assert_uint_eq(g.cum_lost, rr0.cum_lost);
+	ck_assert_uint_eq(g.ext_seq, rr0.ext_seq);
+	/* drip: every prefix needs more */
+	for (cut = 0; cut < PACE_RR_LEN; cut++)
+		ck_assert_int_eq(pace_rr_parse(b, cut, &g), 0);
+	/* glued: a sender report after it is not consumed */
+	memset(b + PACE_RR_LEN, 0, 28);
+	b[PACE_RR_LEN] = 0x80;
+	b[PACE_RR_LEN + 1] = 200;
+	b[PACE_RR_LEN + 3] = 6;
+	ck_assert_int_eq(pace_rr_parse(b, PACE_RR_LEN + 28, &g), PACE_RR_LEN);
+	ck_assert_int_eq(pace_rr_build(&rr0, b, PACE_RR_LEN - 1), -1);
+}
+END_TEST
+
+START_TEST(test_rr_malformed)
+{
+	uint8_t b[PACE_RR_LEN], m[PACE_RR_LEN];
+	struct pace_rr g;
+
+	pace_rr_build(&rr0, b, sizeof(b));
+	memcpy(m, b, sizeof(m));
+	m[0] = 0x41; /* version 1 */
+	ck_assert_int_eq(pace_rr_parse(m, sizeof(m), &g), -1);
+	memcpy(m, b, sizeof(m));
+	m[1] = 200; /* a sender report */
+	ck_assert_int_eq(pace_rr_parse(m, sizeof(m), &g), -1);
+	memcpy(m, b, sizeof(m));
+	m[0] = 0x80; /* no report block */
+	ck_assert_int_eq(pace_rr_parse(m, sizeof(m), &g), -1);
+	memcpy(m, b, sizeof(m));
+	m[3] = 1; /* 8 bytes cannot hold a block */
+	ck_assert_int_eq(pace_rr_parse(m, sizeof(m), &g), -1);
+	memcpy(m, b, sizeof(m));
+	m[0] = 0x82; /* two blocks in the length of one */
+	ck_assert_int_eq(pace_rr_parse(m, sizeof(m), &g), -1);
+	memcpy(m, b, sizeof(m));
+	m[3] = 8; /* longer than what arrived: need more */
+	ck_assert_int_eq(pace_rr_parse(m, sizeof(m), &g), 0);
+}
+END_TEST
+
+START_TEST(test_rx_interval)
+{
+	struct pace_rx rx;
+	struct pace_rr rr;
+	unsigned i;
+
+	memset(&rx, 0, sizeof(rx));
+	ck_assert_int_eq(pace_rx_report(&rx, 9, &rr), 0);
+	/* 100 sent from 65500 (wrapping), every 4th lost */
+	for (i = 0; i < 100; i++)
+		if (i % 4 != 3)
+			pace_rx_seen(&rx, 7, (uint16_t)(65500 + i));
+	pace_rx_seen(&rx, 7, 65599 - 65536); /* the last one arrives */
+	ck_assert_int_eq(pace_rx_report(&rx, 9, &rr), 1);
+	ck_assert_uint_eq(rr.ssrc, 9);
+	ck_assert_uint_eq(rr.src, 7);
+	ck_assert_uint_eq(rr.ext_seq, 65536 + 63);
+	ck_assert_uint_eq(rr.cum_lost, 24);
+	ck_assert_uint_eq(rr.fraction, 24 * 256 / 100);
+	/* nothing new: no report */
+	ck_assert_int_eq(pace_rx_report(&rx, 9, &rr), 0);
+	/* the next interval: all arrive, a duplicate and a late one too */
+	for (i = 100; i < 150; i++)
+		pace_rx_seen(&rx, 7, (uint16_t)(65500 + i));
+	pace_rx_seen(&rx, 7, (uint16_t)(65500 + 140));
+	ck_assert_int_eq(pace_rx_report(&rx, 9, &rr), 1);
+	ck_assert_uint_eq(rr.fraction, 0);
+	ck_assert_uint_eq(rr.ext_seq, 65536 + 113);
+	/* a new stream starts over */
+	pace_rx_seen(&rx, 8, 10);
+	ck_assert_int_eq(pace_rx_report(&rx, 9, &rr), 1);
+	ck_assert_uint_eq(rr.src, 8);
+	ck_assert_uint_eq(rr.cum_lost, 0);
+	ck_assert_uint_eq(rr.ext_seq, 10);
+}
+END_TEST
+
+START_TEST(test_controller)
+{
+	struct pace p;
+	struct pace_rr rr;
+	double t = 100, r;
+
+	memset(&rr, 0, sizeof(rr));
+	pace_init(&p, t);
+	ck_assert(p.rate == PACE_RATE_INIT);
+	/* an idle sender is not raised */
+	pace_on_report(&p, &rr, t);
+	ck_assert(p.rate == PACE_RATE_INIT);
+	/* held back: startup grows by half a report */
+	pace_refill(&p, t);
+	while (pace_may_send(&p))
+		pace_spent(&p, 1200);
+	ck_assert(pace_wait(&p, 1200) > 0);
+	pace_on_report(&p, &rr, t += 0.025);
+	ck_assert(p.rate == PACE_RATE_INIT * 1.5);
+	/* loss: a cut by half the fraction, the end of startup */
+	r = p.rate;
+	rr.fraction = 64;
+	pace_on_report(&p, &rr, t += 0.025);
+	ck_assert(p.rate < r * 0.876 && p.rate > r * 0.874);
+	ck_assert_uint_eq(p.cuts, 1);
+	/* after startup, growth is 5 % */
+	rr.fraction = 0;
+	r = p.rate;
+	pace_wait(&p, 1200);
+	pace_on_report(&p, &rr, t += 0.025);
+	ck_assert(p.rate > r * 1.049 && p.rate < r * 1.051);
+	/* no report for PACE_RR_TIMEOUT while sending: halve, once per timeout */
+	r = p.rate;
+	pace_refill(&p, t += 0.001);
+	pace_spent(&p, 1200);
+	pace_tick(&p, t + PACE_RR_TIMEOUT / 2);
+	ck_assert(p.rate == r);
+	pace_tick(&p, t + PACE_RR_TIMEOUT + 0.01);
+	ck_assert(p.rate == r / 2);
+	pace_tick(&p, t + PACE_RR_TIMEOUT + 0.02);
+	ck_assert(p.rate == r / 2);
+	/* an idle sender never times out */
+	pace_tick(&p, t + 100);
+	ck_assert(p.rate == r / 2);
+	/* the floor */
+	rr.fraction = 255;
+	for (int i = 0; i < 200; i++)
+		pace_on_report(&p, &rr, t);
+	ck_assert(p.rate == PACE_RATE_MIN);
+}
+END_TEST
+
+START_TEST(test_bucket)
+{
+	struct pace p;
+
+	pace_init(&p, 0);
+	/* a long pause fills the bucket to its depth, no more */
+	pace_refill(&p, 10);
+	ck_assert(p.tokens == pace_burst(&p));
+	ck_assert(pace_burst(&p) >= PACE_BURST_MIN && pace_burst(&p) <= PACE_BURST_MAX);
+	p.rate = PACE_RATE_MAX;
+	ck_assert(pace_burst(&p) == PACE_BURST_MAX);
+	p.rate = PACE_RATE_MIN;
+	ck_assert(pace_burst(&p) == PACE_BURST_MIN);
+	/* spending below zero by one packet, then the wait for the next */
+	p.tokens = 100;
+	ck_assert(pace_may_send(&p));
+	pace_spent(&p, 1200);
+	ck_assert(!pace_may_send(&p));
+	ck_assert(pace_wait(&p, 1200) > 2299 / PACE_RATE_MIN);
+	ck_assert(pace_wait(&p, 1200) < 2301 / PACE_RATE_MIN);
+}
+END_TEST
+
+static Suite *
+pace_suite(void)
+{
+	Suite *s = suite_create("pace");
+	TCase *tc = tcase_create("pace");
+
+	tcase_add_test(tc, test_rr_roundtrip);
+	tcase_add_test(tc, test_rr_malformed);
+	tcase_add_test(tc, test_rx_interval);
+	tcase_add_test(tc, test_controller);
+	tcase_add_test(tc, test_bucket);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(pace_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

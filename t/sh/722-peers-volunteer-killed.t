@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Ours to ours, and a volunteer killed mid-download: socks-client runs
 # peer-client as its carrier; two peer-proxies poll our rendezvous; a
-# 20 MB download (curl rate-limited so that it is still running) goes
-# through whichever volunteer took the client, which is then killed
+# 20 MB download (paced at its source, 2 MB/s, so that most of it is
+# still to come: curl's own rate limit left up to 16 MB in the buffers
+# past the volunteer, and the download could end before the kill
+# mattered) goes through whichever volunteer took the client, which is
+# then killed
 # (SIGKILL). peer-client notices the loss, exits with a one-line reason,
 # socks-client redials, the broker hands the second volunteer, and the
 # download completes sha256-exact. The stall (no byte arrives) is
@@ -19,7 +22,9 @@ fi
 sf_netns_setup
 turn_start
 pw_httpd 20000000
-pw_start egress 1 pw_egress -l "ws://127.0.0.1:0/,trusted" --allow "127.0.0.1:$httpd_port"
+pw_start slow 1 python3 "$PW_TOP/t/helpers/slow-proxy.py" "127.0.0.1:$httpd_port" 2000000
+slow_port=$pw_port
+pw_start egress 1 pw_egress -l "ws://127.0.0.1:0/,trusted" --allow "127.0.0.1:$slow_port"
 relay=$pw_ep
 pw_start rdv 2 "$PW_BIN/rendezvous" -v -l tcp:127.0.0.1:0 --relay "$relay" \
 	--admin "unix:$T/rdv-admin.sock" --client-wait 10
@@ -42,8 +47,8 @@ pc="$PW_BIN/peer-client -v --broker http://127.0.0.1:$rdv_port/ --stun stun:127.
 pw_start client 1 pw_socks_client -v -l tcp:127.0.0.1:0 -C "$pc"
 client_port=$pw_port
 
-curl -sS --max-time 120 --limit-rate 2000000 -o "$T/big.got" --socks5-hostname "127.0.0.1:$client_port" \
-	"http://127.0.0.1:$httpd_port/big.bin" 2>"$T/curl.err" &
+curl -sS --max-time 120 -o "$T/big.got" --socks5-hostname "127.0.0.1:$client_port" \
+	"http://127.0.0.1:$slow_port/big.bin" 2>"$T/curl.err" &
 curl_pid=$!
 pw_track "$curl_pid"
 i=0
@@ -85,7 +90,7 @@ reason=$(grep "volunteer gone" "$T/client.err" | head -n 1)
 note "killed the volunteer after $at bytes; $reason"
 sed -n '/volunteer gone/,$p' "$T/client.err" | grep -E "answer in|open after|offer sent" | head -n 4 | sed 's/^/# /'
 pw_wait "$stall_pid" 40
-note "longest stall of the download: $(cat "$T/stall") ms (rate-limited to 2 MB/s)"
+note "longest stall of the download: $(cat "$T/stall") ms (paced to 2 MB/s at the source)"
 grep "answer posted" "$T/$other.err" | sed 's/^/# /'
 grep -q Sanitizer "$T/client.err" "$T/$other.err" && fail "sanitizer report"
 sed -n '/volunteer gone/,$p' "$T/client.err" | cut -c1-180 | sed 's/^/## /'

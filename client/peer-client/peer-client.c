@@ -38,13 +38,14 @@
 #include "net/hpost.h"
 #include "nss/nssc.h"
 #include "rtc/rtc.h"
+#include "rtc/rtc_broker.h"
 #include "rtc/rtc_nat.h"
 #include "rtc/rtc_stun.h"
 
 static const char usage[] =
 	"usage: peer-client [-qv] --broker URL --stun stun:HOST:PORT ... [--nat TYPE] [--nat-probe]\n"
 	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n"
-	"       [--gather-ms N]\n";
+	"       [--gather-ms N] [--broker-front NAME] [--broker-ca FILE]\n";
 
 #define BROKER_BODY_MAX 100000 /* Snowflake's readLimit */
 #define CHUNK_MAX 16384        /* stdin bytes per message */
@@ -53,7 +54,7 @@ static const char usage[] =
 #define DEFAULT_FPR "2B280B23E1107BB62ABFC40DDCC8824814F80A72"
 
 static struct {
-	const char *broker, *fpr, *nat;
+	const char *broker, *fpr, *nat, *broker_front, *broker_ca;
 	struct rtc_stuns stuns;
 	int nat_probe;
 	uint64_t broker_ms, connect_ms, loss_ms, gather_ms;
@@ -61,7 +62,7 @@ static struct {
 	  .gather_ms = 500 };
 
 static struct ev_loop *loop;
-static struct endpoint broker_ep;
+static struct hpost_url broker_url;
 static struct rtc *pc;
 static struct hpost *poll_req;
 static struct stdio_carrier sc;
@@ -171,7 +172,7 @@ post_offer(const char *sdp)
 	if (js == NULL || (body = malloc(strlen(js) + 5)) == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	len = (size_t)sprintf(body, "1.0\n%s", js);
-	poll_req = hpost_start(loop, &broker_ep, "/client", body, len, (double)opt.broker_ms / 1000.0,
+	poll_req = hpost_start(loop, &broker_url, "/client", body, len, (double)opt.broker_ms / 1000.0,
 	                       BROKER_BODY_MAX, on_answer, NULL);
 	free(body);
 	free(js);
@@ -346,6 +347,8 @@ parse_args(int argc, char **argv)
 		{ "nat", required_argument, NULL, 'N' },
 		{ "gather-ms", required_argument, NULL, 'G' },
 		{ "nat-probe", no_argument, NULL, 'P' },
+		{ "broker-front", required_argument, NULL, 'F' },
+		{ "broker-ca", required_argument, NULL, 'A' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -370,6 +373,8 @@ parse_args(int argc, char **argv)
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
 		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
 		case 'P': opt.nat_probe = 1; break;
+		case 'F': opt.broker_front = optarg; break;
+		case 'A': opt.broker_ca = optarg; break;
 		case 'N':
 			if (strcmp(optarg, "unknown") != 0 && strcmp(optarg, "restricted") != 0 &&
 			    strcmp(optarg, "unrestricted") != 0)
@@ -382,8 +387,10 @@ parse_args(int argc, char **argv)
 	cli_no_operands(argc, argv);
 	if (opt.broker == NULL || opt.stuns.n == 0)
 		cli_usage_error("--broker and --stun are required");
-	if (hpost_parse_url(opt.broker, &broker_ep, err, sizeof(err)) == -1)
+	if (hpost_parse_url(opt.broker, opt.broker_front, &broker_url, err, sizeof(err)) == -1)
 		cli_usage_error("--broker: %s", err);
+	if (opt.broker_ca != NULL && !broker_url.https)
+		cli_usage_error("--broker-ca: the broker is not https://");
 }
 
 static struct nssc_id *id;
@@ -435,6 +442,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv);
 	if (nssc_global_init(err, sizeof(err)) < 0 || (id = nssc_id_new(err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "%s", err);
+	if (rtc_broker_tls(&broker_url, opt.broker_ca, err, sizeof(err)) < 0)
+		fatalx(EX_PW_USAGE, "--broker-ca: %s", err);
 	if ((out = malloc(OUT_MAX)) == NULL)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	if (getentropy(rnd, sizeof(rnd)) != 0)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One HTTP/1.1 POST on libev (hpost.h).
+ * One HTTP/1.1 POST on libev (hpost.h): connect, TLS handshake for
+ * https://, send, receive; one watcher whose events follow what the
+ * socket or the TLS layer waits for.
  */
 #include "net/hpost.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,42 +16,87 @@
 #include "net/net.h"
 #include "proto/http.h"
 
+enum hpost_phase { HP_CONNECT, HP_HANDSHAKE, HP_SEND, HP_RECV };
+
 struct hpost {
 	struct ev_loop *loop;
-	int fd, connecting;
+	int fd;
+	enum hpost_phase phase;
 	ev_io io;
 	ev_timer timer;
 	ev_idle later; /* a failure found at start, reported from the loop */
 	hpost_cb cb;
 	void *arg;
+	const struct hpost_url *url;
+	void *ts; /* the TLS session (url->tls), https only */
 	char *req;
 	size_t req_len, req_off;
 	char *resp;
 	size_t resp_len, resp_cap, max_body;
 	const char *why;
+	char err[160];
 	struct http_head head;
 };
 
+static int
+is_literal(const char *host)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
 int
-hpost_parse_url(const char *url, struct endpoint *ep, char *err, size_t errlen)
+hpost_parse_url(const char *url, const char *front, struct hpost_url *u, char *err, size_t errlen)
 {
 	char buf[ENDPOINT_STR_MAX + 8];
+	const char *rest;
+	unsigned dflt;
 
-	if (strncmp(url, "http://", 7) != 0) {
-		snprintf(err, errlen, "%s: not an http:// URL", url);
+	memset(u, 0, sizeof(*u));
+	if (strncmp(url, "http://", 7) == 0) {
+		rest = url + 7;
+		dflt = 80;
+	} else if (strncmp(url, "https://", 8) == 0) {
+		rest = url + 8;
+		dflt = 443;
+		u->https = 1;
+	} else {
+		snprintf(err, errlen, "%s: not an http:// or https:// URL", url);
 		return -1;
 	}
-	if (snprintf(buf, sizeof(buf), "ws://%s", url + 7) >= (int)sizeof(buf)) {
+	/* The endpoint syntax's ws:// form is the same authority and path grammar. */
+	if (snprintf(buf, sizeof(buf), "%s://%s", u->https ? "wss" : "ws", rest) >= (int)sizeof(buf)) {
 		snprintf(err, errlen, "URL too long");
 		return -1;
 	}
-	if (endpoint_parse(buf, ep, err, errlen) == -1)
+	if (endpoint_parse(buf, &u->ep, err, errlen) == -1)
 		return -1;
-	if (ep->nopts > 0) {
+	if (u->ep.nopts > 0) {
 		snprintf(err, errlen, "%s: a URL takes no options", url);
 		return -1;
 	}
-	ep->kind = EP_TCP;
+	u->ep.kind = EP_TCP;
+	if (u->ep.port == dflt)
+		snprintf(u->host, sizeof(u->host), u->ep.host_is_v6 ? "[%s]" : "%s", u->ep.host);
+	else
+		snprintf(u->host, sizeof(u->host), u->ep.host_is_v6 ? "[%s]:%u" : "%s:%u", u->ep.host,
+		         (unsigned)u->ep.port);
+	if (front != NULL) {
+		if (front[0] == '\0' || strlen(front) > ENDPOINT_HOST_MAX || strchr(front, ':') != NULL ||
+		    strchr(front, '/') != NULL) {
+			snprintf(err, errlen, "%s: want a host name or an IPv4 address to front with", front);
+			return -1;
+		}
+		snprintf(u->ep.host, sizeof(u->ep.host), "%s", front);
+		u->ep.host_is_v6 = 0;
+	}
+	if (u->https) {
+		/* RFC 6066: SNI carries names, never address literals. */
+		snprintf(u->verify, sizeof(u->verify), "%s", u->ep.host);
+		if (!is_literal(u->ep.host))
+			snprintf(u->sni, sizeof(u->sni), "%s", u->ep.host);
+	}
 	return 0;
 }
 
@@ -58,6 +106,8 @@ hpost_free(struct hpost *h)
 	ev_io_stop(h->loop, &h->io);
 	ev_timer_stop(h->loop, &h->timer);
 	ev_idle_stop(h->loop, &h->later);
+	if (h->ts != NULL)
+		h->url->tls->close(h->ts);
 	if (h->fd >= 0)
 		close(h->fd);
 	free(h->req);
@@ -70,6 +120,26 @@ hpost_end(struct hpost *h, int status, const char *body, size_t n, const char *e
 {
 	h->cb(h->arg, status, body, n, err);
 	hpost_free(h);
+}
+
+static void
+watch(struct hpost *h, int events)
+{
+	if ((h->io.events & (EV_READ | EV_WRITE)) == events && ev_is_active(&h->io))
+		return;
+	ev_io_stop(h->loop, &h->io);
+	ev_io_set(&h->io, h->fd, events);
+	ev_io_start(h->loop, &h->io);
+}
+
+/* A TLS failure, with the adapter's reason. */
+static void
+tls_fail(struct hpost *h, const char *what)
+{
+	const char *e = h->url->tls->error(h->ts);
+
+	snprintf(h->err, sizeof(h->err), "TLS %s: %s", what, e != NULL && e[0] != '\0' ? e : "failed");
+	hpost_end(h, -1, NULL, 0, h->err);
 }
 
 /* The response is complete (or the peer closed): judge it. */
@@ -111,18 +181,34 @@ static void
 hpost_read(struct hpost *h)
 {
 	ssize_t n;
+	size_t room;
 
 	for (;;) {
 		if (h->resp_len + 1 >= h->resp_cap) {
 			hpost_end(h, -1, NULL, 0, "response too large");
 			return;
 		}
-		n = read(h->fd, h->resp + h->resp_len, h->resp_cap - 1 - h->resp_len);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			hpost_end(h, -1, NULL, 0, strerror(errno));
-			return;
+		room = h->resp_cap - 1 - h->resp_len;
+		if (h->ts != NULL) {
+			n = h->url->tls->read(h->ts, h->resp + h->resp_len, room);
+			if (n == TLSOPS_WANT_READ || n == TLSOPS_WANT_WRITE) {
+				watch(h, n == TLSOPS_WANT_READ ? EV_READ : EV_WRITE);
+				return;
+			}
+			if (n == TLSOPS_ERROR) {
+				tls_fail(h, "read");
+				return;
+			}
+			if (n == TLSOPS_EOF)
+				n = 0;
+		} else {
+			n = read(h->fd, h->resp + h->resp_len, room);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			if (n < 0) {
+				hpost_end(h, -1, NULL, 0, strerror(errno));
+				return;
+			}
 		}
 		h->resp_len += (size_t)n;
 		h->resp[h->resp_len] = '\0';
@@ -138,38 +224,97 @@ hpost_read(struct hpost *h)
 	}
 }
 
+/* Send what is left of the request: 1 when all of it is out, 0 to wait, -1 when h is gone. */
+static int
+hpost_send(struct hpost *h)
+{
+	ssize_t n;
+
+	while (h->req_off < h->req_len) {
+		if (h->ts != NULL) {
+			n = h->url->tls->write(h->ts, h->req + h->req_off, h->req_len - h->req_off);
+			if (n == TLSOPS_WANT_READ || n == TLSOPS_WANT_WRITE) {
+				watch(h, n == TLSOPS_WANT_READ ? EV_READ : EV_WRITE);
+				return 0;
+			}
+			if (n < 0) {
+				tls_fail(h, "write");
+				return -1;
+			}
+		} else {
+			n = write(h->fd, h->req + h->req_off, h->req_len - h->req_off);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+				watch(h, EV_WRITE);
+				return 0;
+			}
+			if (n < 0) {
+				hpost_end(h, -1, NULL, 0, strerror(errno));
+				return -1;
+			}
+		}
+		h->req_off += (size_t)n;
+	}
+	return 1;
+}
+
+/* Open and drive the TLS handshake: 1 when done, 0 to wait, -1 when h is gone. */
+static int
+hpost_handshake(struct hpost *h)
+{
+	int rc;
+
+	if (h->ts == NULL) {
+		h->ts = h->url->tls->open(h->fd, h->url->sni, h->url->verify, "http/1.1", h->err,
+		                          sizeof(h->err));
+		if (h->ts == NULL) {
+			hpost_end(h, -1, NULL, 0, h->err);
+			return -1;
+		}
+	}
+	rc = h->url->tls->handshake(h->ts);
+	if (rc == TLSOPS_OK)
+		return 1;
+	if (rc == TLSOPS_WANT_READ || rc == TLSOPS_WANT_WRITE) {
+		watch(h, rc == TLSOPS_WANT_READ ? EV_READ : EV_WRITE);
+		return 0;
+	}
+	tls_fail(h, "handshake");
+	return -1;
+}
+
 static void
 on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct hpost *h = w->data;
-	ssize_t n;
-	int e;
+	int e, rc;
 
 	(void)loop;
-	if (h->connecting) {
+	(void)revents;
+	switch (h->phase) {
+	case HP_CONNECT:
 		if ((e = net_connect_result(h->fd)) != 0) {
 			hpost_end(h, -1, NULL, 0, strerror(e));
 			return;
 		}
-		h->connecting = 0;
-	}
-	if ((revents & EV_WRITE) && h->req_off < h->req_len) {
-		n = write(h->fd, h->req + h->req_off, h->req_len - h->req_off);
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			hpost_end(h, -1, NULL, 0, strerror(errno));
+		h->phase = h->url->https ? HP_HANDSHAKE : HP_SEND;
+		/* FALLTHROUGH */
+	case HP_HANDSHAKE:
+		if (h->phase == HP_HANDSHAKE) {
+			if ((rc = hpost_handshake(h)) <= 0)
+				return;
+			h->phase = HP_SEND;
+		}
+		/* FALLTHROUGH */
+	case HP_SEND:
+		if ((rc = hpost_send(h)) <= 0)
 			return;
-		}
-		if (n > 0)
-			h->req_off += (size_t)n;
-		if (h->req_off == h->req_len) {
-			ev_io_stop(h->loop, &h->io);
-			ev_io_set(&h->io, h->fd, EV_READ);
-			ev_io_start(h->loop, &h->io);
-		}
+		h->phase = HP_RECV;
+		watch(h, EV_READ);
+		/* FALLTHROUGH */
+	case HP_RECV:
+		hpost_read(h);
 		return;
 	}
-	if (revents & EV_READ)
-		hpost_read(h);
 }
 
 static void
@@ -193,27 +338,31 @@ on_later(struct ev_loop *loop, ev_idle *w, int revents)
 }
 
 struct hpost *
-hpost_start(struct ev_loop *loop, const struct endpoint *ep, const char *path, const char *body,
+hpost_start(struct ev_loop *loop, const struct hpost_url *u, const char *path, const char *body,
             size_t n, double timeout, size_t max_body, hpost_cb cb, void *arg)
 {
 	struct hpost *h;
-	char host[ENDPOINT_HOST_MAX + 16], base[ENDPOINT_PATH_MAX + 1];
+	char base[ENDPOINT_PATH_MAX + 1];
 	size_t bl;
 	int len;
 
+	if (u->https && u->tls == NULL) {
+		errno = EPROTONOSUPPORT;
+		return NULL;
+	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	h->loop = loop;
 	h->cb = cb;
 	h->arg = arg;
+	h->url = u;
 	h->max_body = max_body;
 	h->resp_cap = HTTP_HEAD_MAX + max_body + 2;
-	snprintf(host, sizeof(host), ep->host_is_v6 ? "[%s]:%u" : "%s:%u", ep->host, (unsigned)ep->port);
-	snprintf(base, sizeof(base), "%s", ep->path[0] != '\0' ? ep->path : "/");
+	snprintf(base, sizeof(base), "%s", u->ep.path[0] != '\0' ? u->ep.path : "/");
 	bl = strlen(base);
 	if (bl > 0 && base[bl - 1] == '/' && path[0] == '/')
 		base[bl - 1] = '\0';
-	h->req_len = strlen(host) + strlen(base) + strlen(path) + n + 160;
+	h->req_len = strlen(u->host) + strlen(base) + strlen(path) + n + 160;
 	if ((h->req = malloc(h->req_len)) == NULL || (h->resp = malloc(h->resp_cap)) == NULL) {
 		free(h->req);
 		free(h);
@@ -222,7 +371,7 @@ hpost_start(struct ev_loop *loop, const struct endpoint *ep, const char *path, c
 	}
 	len = snprintf(h->req, h->req_len,
 	               "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-	               base, path, host, n);
+	               base, path, u->host, n);
 	if (len < 0 || (size_t)len + n > h->req_len) {
 		free(h->req);
 		free(h->resp);
@@ -239,12 +388,12 @@ hpost_start(struct ev_loop *loop, const struct endpoint *ep, const char *path, c
 	ev_idle_init(&h->later, on_later);
 	h->later.data = h;
 	ev_timer_start(loop, &h->timer);
-	if ((h->fd = net_connect(ep)) == -1) {
+	if ((h->fd = net_connect(&u->ep)) == -1) {
 		h->why = strerror(errno);
 		ev_idle_start(loop, &h->later);
 		return h;
 	}
-	h->connecting = 1;
+	h->phase = HP_CONNECT;
 	ev_io_set(&h->io, h->fd, EV_WRITE);
 	ev_io_start(loop, &h->io);
 	return h;

@@ -335,3 +335,55 @@ nssfd_error_is_verify(const struct nssfd *f)
 {
 	return nssc_error_is_verify(f->c);
 }
+
+/* nssfd behind base/tlsops.h, the Firefox HTTPS persona. */
+static void *
+ops_open(int fd, const char *sni, const char *verify_name, const char *alpn, char *err, size_t errlen)
+{
+	struct nssfd_opts o = { 0 };
+
+	o.sni = sni;
+	o.verify_name = verify_name;
+	o.alpn = alpn;
+	return nssfd_new(fd, &o, err, errlen);
+}
+
+static int
+ops_handshake(void *s)
+{
+	return nssfd_handshake(s);
+}
+
+static ssize_t
+ops_read(void *s, void *p, size_t n)
+{
+	return nssfd_read(s, p, n);
+}
+
+static ssize_t
+ops_write(void *s, const void *p, size_t n)
+{
+	return nssfd_write(s, p, n);
+}
+
+static const char *
+ops_error(const void *s)
+{
+	return nssfd_error(s);
+}
+
+static void
+ops_close(void *s)
+{
+	nssfd_free(s);
+}
+
+_Static_assert((int)NSSFD_WANT_READ == (int)TLSOPS_WANT_READ &&
+                       (int)NSSFD_WANT_WRITE == (int)TLSOPS_WANT_WRITE &&
+                       (int)NSSFD_EOF == (int)TLSOPS_EOF && (int)NSSFD_ERROR == (int)TLSOPS_ERROR &&
+                       (int)NSSFD_OK == (int)TLSOPS_OK,
+               "nssfd.h and base/tlsops.h results differ");
+
+const struct tlsops nssfd_tlsops = {
+	ops_open, ops_handshake, ops_read, ops_write, ops_error, ops_close,
+};

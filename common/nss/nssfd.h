@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/tlsops.h"
 #include "nss/persona.h"
 
 #define NSSFD_WRITE_MAX (256 << 10) /* plaintext taken by one nssfd_write */
@@ -61,5 +62,8 @@ const char *nssfd_version(const struct nssfd *f);
 unsigned nssfd_cipher(const struct nssfd *f);
 const char *nssfd_error(const struct nssfd *f);
 int nssfd_error_is_verify(const struct nssfd *f);
+
+/* These calls behind base/tlsops.h (persona firefox-https), for net/hpost's https://. */
+extern const struct tlsops nssfd_tlsops;
 
 #endif

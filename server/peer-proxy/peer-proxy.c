@@ -38,6 +38,7 @@
 #include "nss/nssc.h"
 #include "peerp.h"
 #include "rtc/rtc.h"
+#include "rtc/rtc_broker.h"
 #include "rtc/rtc_nat.h"
 #include "rtc/rtc_stun.h"
 #include "ws/ws.h"
@@ -45,7 +46,8 @@
 static const char usage[] =
 	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:HOST:PORT ...\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
-	"       [--loss-ms N] [--nat TYPE] [--nat-probe] [--gather-ms N] [--allowed-relay-pattern P]\n";
+	"       [--loss-ms N] [--nat TYPE] [--nat-probe] [--gather-ms N] [--allowed-relay-pattern P]\n"
+	"       [--broker-front NAME] [--broker-ca FILE]\n";
 
 #define BROKER_BODY_MAX 100000
 #define BROKER_TIMEOUT 30.0
@@ -56,7 +58,7 @@ static const char usage[] =
 #define SPARE_MAX_AGE 20.0 /* seconds a connection gathered ahead is kept for the next client */
 
 static struct {
-	const char *broker, *relay, *nat, *pattern;
+	const char *broker, *relay, *nat, *pattern, *broker_front, *broker_ca;
 	struct rtc_stuns stuns;
 	int nat_probe;
 	uint64_t capacity, client_bytes, client_ms, poll_ms, loss_ms, gather_ms;
@@ -85,7 +87,8 @@ struct peer {
 };
 
 static struct ev_loop *loop;
-static struct endpoint broker_ep, relay_ep;
+static struct endpoint relay_ep;
+static struct hpost_url broker_url;
 static struct nssc_id *id;
 static struct hpost *poll_req;
 static ev_timer poll_w;
@@ -453,7 +456,7 @@ on_local_sdp(void *arg, const char *sdp)
 	if (j != NULL)
 		js = json_dumps(j, JSON_COMPACT);
 	if (js != NULL)
-		p->ans = hpost_start(loop, &broker_ep, "/answer", js, strlen(js), BROKER_TIMEOUT,
+		p->ans = hpost_start(loop, &broker_url, "/answer", js, strlen(js), BROKER_TIMEOUT,
 		                     BROKER_BODY_MAX, on_answered, p);
 	if (p->ans == NULL)
 		peer_kill_later(p, "cannot post the answer");
@@ -670,7 +673,7 @@ poll_now(void)
 	if (j != NULL)
 		js = json_dumps(j, JSON_COMPACT);
 	if (js != NULL)
-		poll_req = hpost_start(loop, &broker_ep, "/proxy", js, strlen(js), BROKER_TIMEOUT,
+		poll_req = hpost_start(loop, &broker_url, "/proxy", js, strlen(js), BROKER_TIMEOUT,
 		                       BROKER_BODY_MAX, on_polled, NULL);
 	free(js);
 	json_decref(j);
@@ -721,6 +724,8 @@ parse_args(int argc, char **argv)
 		{ "gather-ms", required_argument, NULL, 'G' },
 		{ "allowed-relay-pattern", required_argument, NULL, 'A' },
 		{ "nat-probe", no_argument, NULL, 'p' },
+		{ "broker-front", required_argument, NULL, 'F' },
+		{ "broker-ca", required_argument, NULL, 'C' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -743,6 +748,8 @@ parse_args(int argc, char **argv)
 		case 'L': opt.loss_ms = cli_u64("--loss-ms", optarg, 200, 600000); break;
 		case 'G': opt.gather_ms = cli_u64("--gather-ms", optarg, 0, 60000); break;
 		case 'p': opt.nat_probe = 1; break;
+		case 'F': opt.broker_front = optarg; break;
+		case 'C': opt.broker_ca = optarg; break;
 		case 'A':
 			if (strlen(optarg) == 0 || strlen(optarg) > ENDPOINT_HOST_MAX)
 				cli_usage_error("--allowed-relay-pattern: a host name or suffix");
@@ -760,8 +767,10 @@ parse_args(int argc, char **argv)
 	cli_no_operands(argc, argv);
 	if (opt.broker == NULL || opt.relay == NULL || opt.stuns.n == 0)
 		cli_usage_error("--broker, --relay and --stun are required");
-	if (hpost_parse_url(opt.broker, &broker_ep, err, sizeof(err)) == -1)
+	if (hpost_parse_url(opt.broker, opt.broker_front, &broker_url, err, sizeof(err)) == -1)
 		cli_usage_error("--broker: %s", err);
+	if (opt.broker_ca != NULL && !broker_url.https)
+		cli_usage_error("--broker-ca: the broker is not https://");
 	if (endpoint_parse(opt.relay, &relay_ep, err, sizeof(err)) == -1 || relay_ep.kind != EP_WS ||
 	    relay_ep.nopts > 0)
 		cli_usage_error("--relay: a ws:// URL%s%s", err[0] ? ": " : "", err);
@@ -822,6 +831,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv);
 	if (nssc_global_init(err, sizeof(err)) < 0 || (id = nssc_id_new(err, sizeof(err))) == NULL)
 		fatalx(EX_PW_INTERNAL, "%s", err);
+	if (rtc_broker_tls(&broker_url, opt.broker_ca, err, sizeof(err)) < 0)
+		fatalx(EX_PW_USAGE, "--broker-ca: %s", err);
 	if (getentropy(rnd, sizeof(rnd)) != 0)
 		fatal(EX_PW_INTERNAL, "getentropy");
 	for (i = 0; i < sizeof(rnd); i++)

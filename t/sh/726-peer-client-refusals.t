@@ -33,7 +33,9 @@ try web "http://127.0.0.1:$httpd_port/" "^peer-client: broker: status 405, no an
 try closed "http://127.0.0.1:9/" "^peer-client: broker: Connection refused$"
 
 for args in "--broker http://127.0.0.1:9/" "--stun stun:127.0.0.1:3478" \
-	"--broker https://x/ --stun stun:127.0.0.1:3478" "--broker http://x/ --stun stun:name:port" \
+	"--broker ftp://x/ --stun stun:127.0.0.1:3478" "--broker http://x/ --stun stun:name:port" \
+	"--broker http://x/ --stun stun:127.0.0.1:3478 --broker-ca /dev/null" \
+	"--broker https://x/ --stun stun:127.0.0.1:3478 --broker-front a:b" \
 	"--broker http://x/ --stun stun:127.0.0.1:3478 --nat odd"; do
 	# shellcheck disable=SC2086 # the arguments are split on purpose
 	"$PW_BIN/peer-client" $args </dev/null >/dev/null 2>"$T/usage.err"

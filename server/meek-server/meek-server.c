@@ -4,9 +4,9 @@
  * session (X-Session-Id) becomes a byte pipe to the -u endpoint; both
  * lantern-box meek-v1 and classic Tor meek clients are served. This file
  * is options, wiring and shutdown; connections live in meek_conn.c,
- * sessions in meek_session.c, the admin answers in meek_admin.c, the
- * pure request checks in meek_req.c and the start-up steps (endpoints,
- * token, listeners) in meek_setup.c.
+ * sessions in meek_session.c, the admin answers and the status counters
+ * in meek_admin.c, the pure request checks in meek_req.c and the start-up
+ * steps (endpoints, token, listeners) in meek_setup.c.
  *
  * Shutdown: the first SIGTERM/SIGINT closes the listeners and idle
  * connections and lets requests in flight be answered, for at most

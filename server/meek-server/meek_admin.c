@@ -9,9 +9,13 @@
  * Refusals for a limit are counted here too, with one log line per reason
  * at most every MEEKS_REFUSAL_LOG_EVERY seconds (saying how many were not
  * logged), so a flood shows in the log without filling it.
+ *
+ * And the bookkeeping every answer does: its status counted for
+ * /metrics, and the Date header it carries.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "meeks.h"
@@ -143,4 +147,35 @@ meeks_admin_answer(struct meeks *m, const struct http_head *h, char *body, size_
 	n = snprintf(body, cap, "404 page not found\n");
 	*len = n > 0 ? (size_t)n : 0;
 	return 404;
+}
+
+/* The answers sent, by status (MS_OTHER for the rest). */
+void
+meeks_count(struct meeks *m, int status)
+{
+	static const int codes[MS_OTHER] = { 200, 400, 403, 404, 405, 410, 411, 413, 429, 431, 502,
+		                              503 };
+	int i;
+
+	for (i = 0; i < MS_OTHER; i++)
+		if (codes[i] == status)
+			break;
+	m->st.status[i]++;
+}
+
+/* The Date header of every answer, formatted at most once a second. */
+const char *
+meeks_date(struct meeks *m)
+{
+	ev_tstamp now = ev_now(m->loop);
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	if (m->date[0] == '\0' || now - m->date_at >= 1.0) {
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(m->date, sizeof(m->date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+			m->date[0] = '\0';
+		m->date_at = (ev_tstamp)t;
+	}
+	return m->date[0] ? m->date : NULL;
 }

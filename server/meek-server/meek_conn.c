@@ -40,7 +40,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -81,35 +80,6 @@ static void conn_linger(struct mconn *c);
 static void conn_linger_read(struct mconn *c);
 
 /* --- small helpers ------------------------------------------------------ */
-
-const char *
-meeks_date(struct meeks *m)
-{
-	ev_tstamp now = ev_now(m->loop);
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	if (m->date[0] == '\0' || now - m->date_at >= 1.0) {
-		if (gmtime_r(&t, &tm) == NULL ||
-		    strftime(m->date, sizeof(m->date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
-			m->date[0] = '\0';
-		m->date_at = (ev_tstamp)t;
-	}
-	return m->date[0] ? m->date : NULL;
-}
-
-void
-meeks_count(struct meeks *m, int status)
-{
-	static const int codes[MS_OTHER] = { 200, 400, 403, 404, 405, 410, 411, 413, 429, 431, 502,
-		                              503 };
-	int i;
-
-	for (i = 0; i < MS_OTHER; i++)
-		if (codes[i] == status)
-			break;
-	m->st.status[i]++;
-}
 
 const struct meek_req *
 mconn_req(const struct mconn *c)

@@ -321,7 +321,7 @@ conn_turbo(struct conn *c)
 	c->fd = -1;
 	memset(&c->slot, 0, sizeof(c->slot)); /* the carrier holds it now */
 	tt_carrier(c->eg, fd, buf_rptr(&c->in), buf_len(&c->in), c->has_source ? c->source : NULL,
-	           &slot, left, c->upstream);
+	           &slot, left, c->upstream, 0);
 	conn_close(c, EVENTS_ERROR);
 }
 

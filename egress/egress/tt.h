@@ -44,11 +44,15 @@ struct conn_slot;
  * client's address for events (NULL when unknown), its share of the
  * connection limits (given back when the carrier ends) and what is left
  * of its handshake time: by then a packet on it must have passed its
- * session's checks, or it closes.
+ * session's checks, or it closes. A carrier is charged tt_carrier_cost()
+ * to --max-memory while it lives, unless precharged: its caller holds
+ * that charge (a WebSocket's, from its accept).
  */
 void tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source,
                 const struct conn_slot *slot, double handshake_left,
-                const struct endpoint *upstream);
+                const struct endpoint *upstream, int precharged);
+/* What a carrier holds: its struct and its output buffer. */
+size_t tt_carrier_cost(void);
 
 /* How many clients (sessions) and carriers there are now, for metrics. */
 void tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers);

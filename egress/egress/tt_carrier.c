@@ -14,9 +14,10 @@
  * it from its client but never ends the client, which waits TT_IDLE_MS
  * for another.
  *
- * Limits: the carrier keeps the connection slot it was accepted with;
- * it must deliver an accepted packet before its handshake time runs
- * out, and closes after TT_CARRIER_IDLE without one.
+ * Limits: the carrier keeps the connection slot it was accepted with
+ * and its charge to --max-memory; it must deliver an accepted packet
+ * before its handshake time runs out, and closes after TT_CARRIER_IDLE
+ * without one.
  */
 #include "tt_int.h"
 
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/membudget.h"
 
 void
 tt_carrier_end(struct tt_carrier *c, const char *why)
@@ -35,6 +37,7 @@ tt_carrier_end(struct tt_carrier *c, const char *why)
 		log_debug("carrier %s: %s", c->has_source ? c->source : "unix", why);
 	ev_timer_stop(tt->eg->loop, &c->timer);
 	conn_slot_give(tt->eg, &c->slot);
+	membudget_uncharge(tunnel_global(), c->charged);
 	carrier_io_free(&c->io);
 	if (c->e != NULL) {
 		struct tt_client *cl = c->e->user;
@@ -222,9 +225,16 @@ tt_carrier_failed(void *arg, const char *why)
 	tt_carrier_end(arg, why);
 }
 
+size_t
+tt_carrier_cost(void)
+{
+	return membudget_cost(sizeof(struct tt_carrier)) + membudget_cost(TT_CARRIER_BUF);
+}
+
 void
 tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *source,
-           const struct conn_slot *slot, double handshake_left, const struct endpoint *upstream)
+           const struct conn_slot *slot, double handshake_left, const struct endpoint *upstream,
+           int precharged)
 {
 	static const struct carrier_io_cb iocb = {
 		.preamble = tt_carrier_preamble,
@@ -249,6 +259,15 @@ tt_carrier(struct egress *eg, int fd, const uint8_t *p, size_t n, const char *so
 	}
 	c->tt = tt;
 	c->slot = *slot;
+	/*
+	 * Held to its end, never refused for it: it may be the way back of a
+	 * session that exists. --max-conns bounds how many there are; new
+	 * sessions and streams see the budget these take.
+	 */
+	if (!precharged) {
+		c->charged = tt_carrier_cost();
+		membudget_force(tunnel_global(), c->charged);
+	}
 	c->upstream = upstream != NULL ? upstream : eg->upstream;
 	ev_timer_init(&c->timer, tt_carrier_timer, handshake_left > 0 ? handshake_left : 0, 0);
 	c->timer.data = c;

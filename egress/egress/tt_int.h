@@ -73,6 +73,7 @@ struct tt_carrier {
 	const struct endpoint *upstream; /* its listener's, else --upstream */
 	char source[NET_ADDRSTR_MAX];
 	int has_source;
+	size_t charged; /* of --max-memory: tt_carrier_cost(), or 0 when its caller holds it */
 };
 
 enum tt_stream_state { TS_PREFIX, TS_DIAL, TS_RELAY };

@@ -20,15 +20,6 @@
 #include "ws/ws.h"
 
 #define WSL_ADMIT (TUNNEL_ADMIT_SESSION > WS_MEM_ADMIT ? TUNNEL_ADMIT_SESSION : WS_MEM_ADMIT)
-/*
- * The carrier a WebSocket feeds once upgraded: its read buffer, held in
- * its struct, and its output buffer. Charged with the WebSocket from its
- * accept, so that admission sees what every WebSocket accepted will cost,
- * to its end: the two end within WS_CLOSE_WAIT of each other, as either
- * end closing the socketpair ends the other.
- */
-#define WSL_CARRIER_COST (membudget_cost(sizeof(struct carrier_io)) + membudget_cost(TT_CARRIER_BUF))
-
 struct wsl {
 	struct wsl *prev, *next;
 	struct egress *eg;
@@ -38,7 +29,7 @@ struct wsl {
 	ev_tstamp t_accept;
 	char source[NET_ADDRSTR_MAX];
 	int has_source;
-	size_t charged; /* itself and WSL_CARRIER_COST, for its carrier */
+	size_t charged; /* itself and tt_carrier_cost(), for its carrier */
 };
 
 /* An IP literal that names someone: not unspecified (some proxies send 0.0.0.0). */
@@ -96,7 +87,7 @@ wsl_request(void *arg, struct ws *ws, const struct wshs_request *r)
 	left = eg->handshake_timeout - (ev_now(eg->loop) - w->t_accept);
 	slot = w->slot;
 	memset(&w->slot, 0, sizeof(w->slot)); /* the carrier holds it now */
-	tt_carrier(eg, sv[1], NULL, 0, w->has_source ? w->source : NULL, &slot, left, w->el->upstream);
+	tt_carrier(eg, sv[1], NULL, 0, w->has_source ? w->source : NULL, &slot, left, w->el->upstream, 1);
 	return sv[0];
 }
 
@@ -169,7 +160,14 @@ wsl_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer,
 	w->eg = eg;
 	w->el = el;
 	w->slot = slot;
-	w->charged = membudget_cost(sizeof(*w)) + WSL_CARRIER_COST;
+	/*
+	 * With the carrier it feeds once upgraded (its struct and output
+	 * buffer), from its accept, so that admission sees what every
+	 * WebSocket accepted will cost, to its end: the two end within
+	 * WS_CLOSE_WAIT of each other, as either end closing the socketpair
+	 * ends the other.
+	 */
+	w->charged = membudget_cost(sizeof(*w)) + tt_carrier_cost();
 	membudget_force(o.mb, w->charged);
 	w->t_accept = ev_now(eg->loop);
 	if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {

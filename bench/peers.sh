@@ -47,7 +47,7 @@ sf_netns_setup
 turn_start
 pw_httpd 1000
 H=$httpd_port
-pw_start slow 1 python3 "$PW_TOP/t/helpers/slow-proxy.py" "127.0.0.1:$H" 2000000
+pw_start slow 1 python3 "$PW_TOP/t/helpers/tcpcut.py" "127.0.0.1:$H" 2000000
 S=$pw_port
 pw_start egress 2 pw_egress -q -l "ws://127.0.0.1:0/,trusted" \
 	-l "ws://127.0.0.1:0/,trusted,upstream=tcp:127.0.0.1:$H" --allow "127.0.0.1:$H" --allow "127.0.0.1:$S"

@@ -20,6 +20,20 @@ for l in b.decode().splitlines():
         print(l.split()[1])
 PY
 }
+
+#   rdv_wait_proxies SOCK N LOG...   wait until the broker whose admin
+#                          socket is SOCK holds N proxy polls (checked every
+#                          0.1 s, at most 30 s), else fail with the last
+#                          lines of each LOG.
+rdv_wait_proxies() {
+	_s=$1 _n=$2 _i=0
+	shift 2
+	until [ "$(rdv_metric "$_s" rendezvous_proxies_waiting)" = "$_n" ]; do
+		_i=$((_i + 1))
+		[ "$_i" -lt 300 ] || fail "$_n volunteers do not poll: $(tail -n 3 "$@")"
+		python3 -c 'import time; time.sleep(0.1)'
+	done
+}
 #
 # The real Snowflake programs (Debian's 2.5.1), for tests that run in a
 # network namespace of their own (unshare -n; see 610):

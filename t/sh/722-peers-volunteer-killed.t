@@ -22,7 +22,7 @@ fi
 sf_netns_setup
 turn_start
 pw_httpd 20000000
-pw_start slow 1 python3 "$PW_TOP/t/helpers/slow-proxy.py" "127.0.0.1:$httpd_port" 2000000
+pw_start slow 1 python3 "$PW_TOP/t/helpers/tcpcut.py" "127.0.0.1:$httpd_port" 2000000
 slow_port=$pw_port
 pw_start egress 1 pw_egress -l "ws://127.0.0.1:0/,trusted" --allow "127.0.0.1:$slow_port"
 relay=$pw_ep
@@ -37,12 +37,7 @@ volunteer proxy1
 proxy1_pid=$pw_pid
 volunteer proxy2
 proxy2_pid=$pw_pid
-i=0
-until [ "$(rdv_metric "$T/rdv-admin.sock" rendezvous_proxies_waiting)" = 2 ]; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "the volunteers do not poll: $(tail -n 3 "$T/proxy1.err" "$T/proxy2.err")"
-	python3 -c 'import time; time.sleep(0.1)'
-done
+rdv_wait_proxies "$T/rdv-admin.sock" 2 "$T/proxy1.err" "$T/proxy2.err"
 pc="$PW_BIN/peer-client -v --broker http://127.0.0.1:$rdv_port/ --stun stun:127.0.0.1:$turn_port"
 pw_start client 1 pw_socks_client -v -l tcp:127.0.0.1:0 -C "$pc"
 client_port=$pw_port

@@ -38,12 +38,7 @@ note "caddy on 127.0.0.1:$caddy_port -> rendezvous on $rdv_port"
 
 pw_start_bg proxy "$PW_BIN/peer-proxy" -v --broker "https://front.test:$caddy_port/" --broker-ca "$caddy_ca" \
 	--relay "$relay" --stun "stun:127.0.0.1:$turn_port" --nat unrestricted --capacity 2 --poll-interval 1
-i=0
-until [ "$(rdv_metric "$T/rdv-admin.sock" rendezvous_proxies_waiting)" = 1 ]; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "peer-proxy does not poll through Caddy: $(tail -n 3 "$T/proxy.err")"
-	python3 -c 'import time; time.sleep(0.1)'
-done
+rdv_wait_proxies "$T/rdv-admin.sock" 1 "$T/proxy.err"
 
 pc="$PW_BIN/peer-client -v --broker $broker --broker-front front.test --broker-ca $caddy_ca"
 pc="$pc --stun stun:127.0.0.1:$turn_port"

@@ -623,8 +623,13 @@ tunnel_open(struct tunnel *t, uint32_t *sid)
 {
 	int r = smux_open(t->smux, sid);
 
+	/*
+	 * The SYN waits for the stream's first bytes (an opener writes at
+	 * once: socks-client its destination), so that both leave in one
+	 * datagram; alone, it leaves with the next datagram or the interval.
+	 */
 	if (r == 0)
-		tunnel_kick(t);
+		tunnel_kick_later(t);
 	return r;
 }
 

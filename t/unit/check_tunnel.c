@@ -4,8 +4,8 @@
  * simulated clock. Datagrams queue in each direction; a seeded PRNG drops
  * some. Streams must deliver every byte in order both ways, half-close
  * must pass through, and a burst of writes must be held back, not queued
- * without bound; a stream's first window update rides with the next
- * datagram. Under a memory budget: a lossy transfer with a small
+ * without bound; a new stream's SYN leaves with its first bytes and its
+ * first window update with the next datagram. Under a memory budget: a lossy transfer with a small
  * session cap still completes, an out-of-order flood is held under the
  * cap, the budget is back to zero after free, and a full global budget
  * refuses new sessions and streams. In secure mode: streams work with
@@ -313,6 +313,42 @@ START_TEST(test_first_upd_rides)
 	quiet();
 	ck_assert_int_eq(tunnel_read(srv.t, s, buf, sizeof(buf)), 4);
 	ck_assert(!tunnel_dead(cli.t) && !tunnel_dead(srv.t));
+}
+END_TEST
+
+/*
+ * A new stream's SYN leaves with its first bytes, in one datagram; a
+ * stream opened with nothing written still reaches the peer within the
+ * interval.
+ */
+START_TEST(test_syn_with_first_bytes)
+{
+	uint8_t buf[16];
+	uint32_t c, c2;
+	int i;
+
+	quiet();
+	ck_assert_int_eq(tunnel_open(cli.t, &c), 0);
+	ck_assert_uint_eq(cli.qlen, 0);
+	ck_assert_int_eq(tunnel_write(cli.t, c, (const uint8_t *)"dest", 4), 4);
+	ck_assert_uint_eq(cli.qlen, 1);
+	srv.accepted = 0;
+	deliver(&cli, &srv);
+	ck_assert_uint_eq(srv.accepted, c);
+	ck_assert_int_eq(tunnel_read(srv.t, c, buf, sizeof(buf)), 4);
+	quiet();
+	ck_assert_int_eq(tunnel_open(cli.t, &c2), 0);
+	ck_assert_uint_eq(cli.qlen, 0);
+	ck_assert_uint_le(tunnel_next(cli.t, now), now + 10);
+	for (i = 0; i <= 10 && cli.qlen == 0; i++) {
+		now++;
+		if (tunnel_next(cli.t, now) <= now)
+			tunnel_tick(cli.t, now);
+	}
+	ck_assert_uint_eq(cli.qlen, 1);
+	srv.accepted = 0;
+	deliver(&cli, &srv);
+	ck_assert_uint_eq(srv.accepted, c2);
 }
 END_TEST
 
@@ -711,6 +747,7 @@ main(void)
 	tcase_add_loop_test(tc, test_lossy, 20, 21);
 	tcase_add_test(tc, test_half_close);
 	tcase_add_test(tc, test_first_upd_rides);
+	tcase_add_test(tc, test_syn_with_first_bytes);
 	tcase_add_test(tc, test_sequential_streams);
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_room);

@@ -144,6 +144,13 @@ void kcp_flush(struct kcp *k);
  * the interval (kcp_check says when), as kcp-go's ACKs do by default.
  */
 void kcp_flush_lazy(struct kcp *k, uint32_t max_acks);
+/*
+ * kcp_flush_lazy, except that new data queued by kcp_send waits too
+ * (kcp_check then says the interval): for what may ride with the next
+ * datagram, e.g. an announcement nobody waits for. Everything else due
+ * (more ACKs, tells, probes, retransmissions) still flushes all.
+ */
+void kcp_flush_due(struct kcp *k, uint32_t max_acks);
 
 /*
  * The path changed (the old carrier died): the oldest max segments in

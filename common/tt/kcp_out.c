@@ -445,12 +445,26 @@ kcp_flush(struct kcp *k)
 	}
 }
 
+/* Something other than ACKs (at most max_acks) and new data is due. */
+static int
+kcp_due(const struct kcp *k, uint32_t max_acks)
+{
+	return k->nack > max_acks || k->probe || k->fq.head != NULL || k->rmt_wnd == 0 ||
+	       (k->nheap > 0 && kcp_diff(k->current, k->heap[0].key) >= 0);
+}
+
 void
 kcp_flush_lazy(struct kcp *k, uint32_t max_acks)
 {
-	if (k->nack > max_acks || k->probe || k->fq.head != NULL || k->rmt_wnd == 0 ||
-	    (k->nheap > 0 && kcp_diff(k->current, k->heap[0].key) >= 0) ||
+	if (kcp_due(k, max_acks) ||
 	    (k->sq_head != NULL && k->snd_nxt - k->snd_una < cwnd_now(k) && k->budget > 0))
+		kcp_flush(k);
+}
+
+void
+kcp_flush_due(struct kcp *k, uint32_t max_acks)
+{
+	if (kcp_due(k, max_acks))
 		kcp_flush(k);
 }
 

@@ -479,7 +479,15 @@ smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n)
 	st->nread += (uint32_t)got;
 	st->incr += (uint32_t)got;
 	/* Go: announce at the first read, then each half window consumed. */
+	s->upd_can_wait = 0;
 	if (st->incr >= s->cfg.stream_window / 2 || st->nread == (uint32_t)got) {
+		/*
+		 * A first read of a stream that has received little: the peer
+		 * is far from the window it assumes, so nothing waits for the
+		 * announcement and it may ride with the next datagram.
+		 */
+		s->upd_can_wait = st->incr < s->cfg.stream_window / 2 &&
+		                  (uint64_t)st->nread + st->rbytes < SMUX_INITIAL_PEER_WINDOW / 4;
 		st->incr = 0;
 		if (smux_o_ctrl(s, st, ST_OWE_UPD) < 0) {
 			errno = ECONNRESET;
@@ -487,6 +495,12 @@ smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n)
 		}
 	}
 	return (ssize_t)got;
+}
+
+int
+smux_read_upd_can_wait(const struct smux *s)
+{
+	return s->upd_can_wait;
 }
 
 void

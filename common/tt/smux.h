@@ -168,6 +168,15 @@ ssize_t smux_write(struct smux *s, uint32_t sid, const uint8_t *p, size_t n);
 ssize_t smux_read(struct smux *s, uint32_t sid, uint8_t *buf, size_t n);
 
 /*
+ * After a smux_read that returned data: 1 when the only frame it queued
+ * is a first read's UPD on a stream that has received under a quarter of
+ * the window the peer assumes (SMUX_INITIAL_PEER_WINDOW) — no writer can
+ * be waiting for it, so it need not leave in a datagram of its own. 0
+ * when it queued nothing or an UPD the peer may wait for.
+ */
+int smux_read_upd_can_wait(const struct smux *s);
+
+/*
  * Raise the window announced in every later UPD (never lowered; at most
  * INT32_MAX), for a path whose bandwidth-delay product outgrows
  * cfg.stream_window. It may pass session_window: what this end buffers is

@@ -53,6 +53,7 @@ struct smux {
 	struct smux_config cfg;
 	const char *why; /* NULL while alive */
 	int is_client, goaway, notifying, rx_seen;
+	int upd_can_wait; /* the last smux_read's UPD (if any) is only the first-read announcement */
 	uint32_t next_sid;
 	int64_t bucket; /* session_window minus all streams' rbytes */
 	uint32_t window; /* announced in UPD: cfg.stream_window, raised by smux_set_window */

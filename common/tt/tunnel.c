@@ -574,6 +574,20 @@ tunnel_kick(struct tunnel *t)
 		t->cb.wake(t->arg);
 }
 
+/*
+ * What a stream call queued may wait for the next datagram (data sent
+ * next, the ACKs of the next input) or the interval; whatever else is
+ * due goes now.
+ */
+static void
+tunnel_kick_later(struct tunnel *t)
+{
+	tunnel_budget(t);
+	kcp_flush_due(t->kcp, TUNNEL_ACK_LAZY);
+	if (t->cb.wake)
+		t->cb.wake(t->arg);
+}
+
 void
 tunnel_poke(struct tunnel *t)
 {
@@ -609,8 +623,13 @@ tunnel_open(struct tunnel *t, uint32_t *sid)
 {
 	int r = smux_open(t->smux, sid);
 
+	/*
+	 * The SYN waits for the stream's first bytes (an opener writes at
+	 * once: socks-client its destination), so that both leave in one
+	 * datagram; alone, it leaves with the next datagram or the interval.
+	 */
 	if (r == 0)
-		tunnel_kick(t);
+		tunnel_kick_later(t);
 	return r;
 }
 
@@ -632,11 +651,20 @@ tunnel_read(struct tunnel *t, uint32_t sid, uint8_t *buf, size_t n)
 
 	/*
 	 * Reading freed session buffer: smux may take more from KCP now, and
-	 * may have queued an UPD that the peer's writer is waiting for.
+	 * may have queued an UPD that the peer's writer is waiting for. A
+	 * first read's UPD that nobody waits for (smux says) stays queued for
+	 * the next datagram: the request that usually follows an answer, the
+	 * ACKs of the next input, or the interval. A short request-answer
+	 * stream then costs no datagram of its own for it.
 	 */
 	if (r > 0) {
+		int wait = smux_read_upd_can_wait(t->smux);
+
 		tunnel_pump(t);
-		tunnel_kick(t);
+		if (wait)
+			tunnel_kick_later(t);
+		else
+			tunnel_kick(t);
 	}
 	return r;
 }

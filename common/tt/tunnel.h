@@ -221,6 +221,9 @@ size_t tunnel_mem_max(const struct tunnel *t);
  * Streams: smux semantics (smux.h), plus the pumping around them. A
  * stream the peer opens while the global budget has less than
  * TUNNEL_ADMIT_STREAM of room is refused (FIN) before accept is called.
+ * tunnel_open's SYN waits for the stream's first write (both leave in one
+ * datagram) or, without one, for the next datagram or the KCP interval;
+ * a first read's window update waits likewise (smux_read_upd_can_wait).
  */
 int tunnel_open(struct tunnel *t, uint32_t *sid);
 ssize_t tunnel_write(struct tunnel *t, uint32_t sid, const uint8_t *p, size_t n);

@@ -99,6 +99,7 @@ struct egress {
 	double auth_window;    /* when the window started */
 	struct wsl *wsls;      /* WebSocket connections (wsl.c) */
 	size_t nwsl;
+	uint64_t datagrams_in; /* session datagrams handed to a session (admin metrics) */
 };
 
 #endif

@@ -154,10 +154,10 @@ setup_admin_body(void *arg, int which, char *out, size_t cap)
 	             "egress_relays %zu\negress_draining %d\n"
 	             "egress_memory_bytes %zu\negress_memory_max_bytes %zu\n"
 	             "egress_memory_peak_bytes %zu\negress_memory_refused_total %llu\n"
-	             "egress_websockets %zu\n",
+	             "egress_websockets %zu\negress_session_datagrams_in_total %llu\n",
 	             eg->ninbound, eg->max_conns, carriers, sessions, eg->nstreams, eg->max_streams,
 	             eg->nconns - eg->nstreams, eg->draining, mb->used, mb->limit, mb->peak,
-	             (unsigned long long)mb->refused, eg->nwsl);
+	             (unsigned long long)mb->refused, eg->nwsl, (unsigned long long)eg->datagrams_in);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
 	if ((m = limits_metrics(&eg->lim, out + n, cap - (size_t)n)) < 0)

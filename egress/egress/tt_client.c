@@ -162,8 +162,10 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 	 * is someone who knows the ClientID, not its owner: refused, and the
 	 * session goes on.
 	 */
-	if (cl->t != NULL)
+	if (cl->t != NULL) {
+		cl->tt->eg->datagrams_in++;
 		return tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0 ? 1 : -1;
+	}
 	if (!tt_starts_session(p, n, &conv))
 		return 0;
 	cfg.tls = cl->secure ? cl->tt->eg->tls : NULL;
@@ -176,6 +178,7 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 	}
 	cl->t_session = ev_now(cl->tt->eg->loop);
 	log_info("session %s: new conversation", cl->idhex);
+	cl->tt->eg->datagrams_in++;
 	if (tunnel_input(cl->t, p, n, tt_now_ms(cl->tt)) == 0)
 		return 1;
 	tt_client_session_end(cl, "its first datagram failed its checks");

@@ -4,7 +4,8 @@
  * simulated clock. Datagrams queue in each direction; a seeded PRNG drops
  * some. Streams must deliver every byte in order both ways, half-close
  * must pass through, and a burst of writes must be held back, not queued
- * without bound. Under a memory budget: a lossy transfer with a small
+ * without bound; a new stream's SYN leaves with its first bytes and its
+ * first window update with the next datagram. Under a memory budget: a lossy transfer with a small
  * session cap still completes, an out-of-order flood is held under the
  * cap, the budget is back to zero after free, and a full global budget
  * refuses new sessions and streams. In secure mode: streams work with
@@ -253,6 +254,101 @@ START_TEST(test_half_close)
 		step();
 	ck_assert_int_eq(tunnel_read(cli.t, c, buf, sizeof(buf)), 4);
 	ck_assert_mem_eq(buf, "pong", 4);
+}
+END_TEST
+
+/* Step until a step leaves nothing in flight either way (bounded). */
+static void
+quiet(void)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		step();
+		if (cli.qlen == 0 && srv.qlen == 0 && tunnel_pending(cli.t) == 0 &&
+		    tunnel_pending(srv.t) == 0)
+			return;
+	}
+	ck_abort_msg("the session did not go quiet");
+}
+
+/*
+ * A request and its answer: the first read's window update (smux sends
+ * one at a stream's first read, as Go does) leaves with the answer or
+ * the next request, not in a datagram of its own; with nothing else to
+ * send it still leaves within the interval.
+ */
+START_TEST(test_first_upd_rides)
+{
+	uint8_t buf[64];
+	uint32_t c, s;
+	int i;
+
+	open_pair(&c, &s);
+	quiet();
+	ck_assert_int_eq(tunnel_write(cli.t, c, (const uint8_t *)"GET", 3), 3);
+	ck_assert_uint_eq(cli.qlen, 1);
+	deliver(&cli, &srv);
+	ck_assert_uint_eq(srv.qlen, 0); /* one ACK: it waits */
+	ck_assert_int_eq(tunnel_read(srv.t, s, buf, sizeof(buf)), 3);
+	ck_assert_uint_eq(srv.qlen, 0); /* the UPD waits too */
+	ck_assert_int_eq(tunnel_write(srv.t, s, (const uint8_t *)"answer", 6), 6);
+	ck_assert_uint_eq(srv.qlen, 1); /* UPD, answer and ACK in one datagram */
+	deliver(&srv, &cli);
+	ck_assert_int_eq(tunnel_read(cli.t, c, buf, sizeof(buf)), 6);
+	ck_assert_mem_eq(buf, "answer", 6);
+	ck_assert_uint_eq(cli.qlen, 0);
+	/* Nothing else to send: the client's UPD and ACK go at the interval. */
+	ck_assert_uint_le(tunnel_next(cli.t, now), now + 10);
+	for (i = 0; i <= 10 && cli.qlen == 0; i++) {
+		now++;
+		if (tunnel_next(cli.t, now) <= now)
+			tunnel_tick(cli.t, now);
+	}
+	ck_assert_uint_eq(cli.qlen, 1);
+	deliver(&cli, &srv);
+	/* The next request goes at once, in one datagram. */
+	ck_assert_int_eq(tunnel_write(cli.t, c, (const uint8_t *)"GET2", 4), 4);
+	ck_assert_uint_eq(cli.qlen, 1);
+	quiet();
+	ck_assert_int_eq(tunnel_read(srv.t, s, buf, sizeof(buf)), 4);
+	ck_assert(!tunnel_dead(cli.t) && !tunnel_dead(srv.t));
+}
+END_TEST
+
+/*
+ * A new stream's SYN leaves with its first bytes, in one datagram; a
+ * stream opened with nothing written still reaches the peer within the
+ * interval.
+ */
+START_TEST(test_syn_with_first_bytes)
+{
+	uint8_t buf[16];
+	uint32_t c, c2;
+	int i;
+
+	quiet();
+	ck_assert_int_eq(tunnel_open(cli.t, &c), 0);
+	ck_assert_uint_eq(cli.qlen, 0);
+	ck_assert_int_eq(tunnel_write(cli.t, c, (const uint8_t *)"dest", 4), 4);
+	ck_assert_uint_eq(cli.qlen, 1);
+	srv.accepted = 0;
+	deliver(&cli, &srv);
+	ck_assert_uint_eq(srv.accepted, c);
+	ck_assert_int_eq(tunnel_read(srv.t, c, buf, sizeof(buf)), 4);
+	quiet();
+	ck_assert_int_eq(tunnel_open(cli.t, &c2), 0);
+	ck_assert_uint_eq(cli.qlen, 0);
+	ck_assert_uint_le(tunnel_next(cli.t, now), now + 10);
+	for (i = 0; i <= 10 && cli.qlen == 0; i++) {
+		now++;
+		if (tunnel_next(cli.t, now) <= now)
+			tunnel_tick(cli.t, now);
+	}
+	ck_assert_uint_eq(cli.qlen, 1);
+	srv.accepted = 0;
+	deliver(&cli, &srv);
+	ck_assert_uint_eq(srv.accepted, c2);
 }
 END_TEST
 
@@ -650,6 +746,8 @@ main(void)
 	tcase_add_loop_test(tc, test_lossy, 5, 6);
 	tcase_add_loop_test(tc, test_lossy, 20, 21);
 	tcase_add_test(tc, test_half_close);
+	tcase_add_test(tc, test_first_upd_rides);
+	tcase_add_test(tc, test_syn_with_first_bytes);
 	tcase_add_test(tc, test_sequential_streams);
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_room);

@@ -10,6 +10,8 @@
 #   - the same download with snowflake-client → snowflake-proxy (Debian's
 #     2.5.1) through the same broker to the egress's upstream= listener,
 #     when both are installed; goal: ours >= 2x;
+#   - CPU seconds per GB of each process on the path through the
+#     volunteer during those downloads (utime + stime from /proc);
 #   - time from a fresh socks-client (its peer-client starting) to the
 #     first byte of a response (curl's time_starttransfer), median;
 #   - peer-proxy memory per client: RSS with PW_BENCH_PEERS_CLIENTS (5)
@@ -52,6 +54,7 @@ S=$pw_port
 pw_start egress 2 pw_egress -q -l "ws://127.0.0.1:0/,trusted" \
 	-l "ws://127.0.0.1:0/,trusted,upstream=tcp:127.0.0.1:$H" --allow "127.0.0.1:$H" --allow "127.0.0.1:$S"
 relay=$pw_ep relay_up=$pw_ep2
+egress_pid=$pw_pid
 pw_start rdv 2 "$PW_BIN/rendezvous" -q -l tcp:127.0.0.1:0 --relay "$relay" \
 	--admin "unix:$T/rdv-admin.sock" --client-wait 10
 B="http://127.0.0.1:$pw_port/"
@@ -85,7 +88,7 @@ while [ "$r" -lt "$RUNS" ]; do
 	pw_start "pc$r" 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "$PC"
 	curl -sS --max-time 60 -o /dev/null -w '%{time_starttransfer}\n' --socks5-hostname "127.0.0.1:$pw_port" \
 		"http://127.0.0.1:$H/1k.bin" >>"$T/ttfb" || fail "first fetch"
-	pc_port=$pw_port
+	pc_port=$pw_port sc_pid=$pw_pid
 	[ "$r" = "$RUNS" ] || pw_stop "pc$r"
 done
 ttfb=$(awk '{ printf "%.0f\n", $1 * 1000 }' "$T/ttfb" | median)
@@ -94,11 +97,27 @@ r=0
 : >"$T/ws.mbs"
 pw_start cws 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "$relay"
 ws_port=$pw_port
+# The peer-client socks-client started (its child, through sh -c; ours by its broker URL).
+pc_pid=$(pgrep -n -f "^$PW_BIN/peer-client .*--broker $B") || fail "no peer-client found"
+ticks() {
+	for _p in "$egress_pid" "$proxy1" "$pc_pid" "$sc_pid"; do
+		awk '{ printf "%d ", $14 + $15 }' "/proc/$_p/stat"
+	done
+	echo
+}
+: >"$T/ticks"
 while [ "$r" -lt "$RUNS" ]; do
 	r=$((r + 1))
+	ticks >>"$T/ticks"
 	once "$pc_port" >>"$T/peer.mbs"
+	ticks >>"$T/ticks"
 	once "$ws_port" >>"$T/ws.mbs"
 done
+cpu=$(awk -v gb="$((BYTES * RUNS))" -v hz="$(getconf CLK_TCK)" '
+	NR % 2 == 1 { for (i = 1; i <= 4; i++) a[i] = $i; next }
+	{ for (i = 1; i <= 4; i++) d[i] += $i - a[i] }
+	END { printf "egress %.2f, peer-proxy %.2f, peer-client %.2f, socks-client %.2f",
+	      d[1] / hz / (gb / 1e9), d[2] / hz / (gb / 1e9), d[3] / hz / (gb / 1e9), d[4] / hz / (gb / 1e9) }' "$T/ticks")
 peer=$(best <"$T/peer.mbs")
 ws=$(best <"$T/ws.mbs")
 
@@ -201,6 +220,7 @@ printf '%-58s %10s\n' "plain WebSocket carrier (-C ws://) to the same egress" "$
 printf '%-58s %10s\n' "snowflake-client → snowflake-proxy → egress" "$sf"
 echo "ratio ours/ws $(awk -v a="$peer" -v b="$ws" 'BEGIN { printf "%.2f", a / b }') (goal >= 0.5)"
 [ "$sf" = "n/a" ] || echo "ratio ours/snowflake $(awk -v a="$peer" -v b="$sf" 'BEGIN { printf "%.2f", a / b }') (goal >= 2)"
+echo "CPU seconds per GB through the volunteer: $cpu"
 echo "first byte after socks-client start (median of $RUNS): $ttfb ms"
 echo "peer-proxy memory per held client ($CLIENTS clients): $per KiB"
 echo "longest stall when the volunteer is killed (download paced at 2 MB/s, second volunteer polling): $stall ms (goal < 3000)"

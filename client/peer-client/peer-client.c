@@ -51,6 +51,7 @@ static const char usage[] =
 #define CHUNK_MAX 16384        /* stdin bytes per message */
 #define OUT_HIGH 262144        /* pause the channel above this much waiting for stdout */
 #define OUT_MAX (OUT_HIGH + RTC_MAX_MSG_DEFAULT)
+#define OUT_BATCH 65536        /* write to stdout at once from this much; less waits for the loop's turn */
 #define DEFAULT_FPR "2B280B23E1107BB62ABFC40DDCC8824814F80A72"
 
 static struct {
@@ -72,6 +73,7 @@ static size_t chunk_len;
 static uint8_t *out;
 static size_t out_len;
 static ev_tstamp t_start;
+static ev_prepare flush_w;
 
 static void
 finish(int st)
@@ -280,6 +282,22 @@ on_message(void *arg, const uint8_t *p, size_t n, int binary)
 		paused = 1;
 		rtc_pause(pc, 1);
 	}
+	/*
+	 * The messages of one loop turn (a run of datagrams read at once)
+	 * leave in one write, before the loop sleeps: one write per message
+	 * was a tenth of this process's CPU in a download.
+	 */
+	if (out_len >= OUT_BATCH)
+		flush_down();
+	else if (!ev_is_active(&flush_w))
+		ev_prepare_start(loop, &flush_w);
+}
+
+static void
+on_flush(struct ev_loop *l, ev_prepare *w, int revents)
+{
+	(void)revents;
+	ev_prepare_stop(l, w);
 	flush_down();
 }
 
@@ -295,6 +313,7 @@ static void
 on_closed(void *arg, const char *reason)
 {
 	(void)arg;
+	flush_down();
 	if (in_eof && out_len == 0) {
 		log_info("channel closed: %s", reason);
 		finish(EX_PW_OK);
@@ -454,11 +473,13 @@ main(int argc, char **argv)
 		sprintf(label + 10 + 2 * i, "%02x", rnd[i]);
 	loop = EV_DEFAULT;
 	t_start = ev_time();
+	ev_prepare_init(&flush_w, on_flush);
 	if (stdio_carrier_open(&sc, loop, STDIN_FILENO, STDOUT_FILENO, &stdio_cbs, NULL) == -1)
 		fatal(EX_PW_INTERNAL, "stdin/stdout");
 	if (rtc_stun_resolve(&opt.stuns, loop, on_stun_ready, NULL, err, sizeof(err)) < 0)
 		fatalx(EX_PW_INTERNAL, "STUN servers: %s", err);
 	ev_run(loop, 0);
+	ev_prepare_stop(loop, &flush_w);
 	hpost_cancel(poll_req);
 	stdio_carrier_close(&sc);
 	rtc_free(pc);

@@ -130,7 +130,7 @@ icea_on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l, N
 {
 	struct icea *a = data;
 	GSocket *gs;
-	int fd, sz = ICEA_SOCKBUF;
+	int fd, sz = ICEA_SOCKBUF, gro;
 
 	icea_flush(a);
 	a->fd = -1;
@@ -140,6 +140,17 @@ icea_on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l, N
 	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) < 0 ||
 	                setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0))
 		a->sockbuf_err = errno;
+	/*
+	 * UDP_GRO: a run of datagrams from the peer (a GSO batch, or what the
+	 * NIC coalesced) comes in one read, not one read each; the rtc layer
+	 * cuts it back into DTLS records. Not on a relayed pair: libnice
+	 * parses TURN's framing itself, one datagram at a time (and the base
+	 * socket may be shared, so it is turned off again there). Without
+	 * UDP_GRO (old kernels) nothing changes.
+	 */
+	gro = l->type != NICE_CANDIDATE_TYPE_RELAYED && a->batch != NULL;
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_UDP, UDP_GRO, &gro, sizeof(gro));
 	/* Our own socket toward the peer's address: batches may go out on it directly. */
 	if (fd >= 0 && l->type != NICE_CANDIDATE_TYPE_RELAYED && a->batch != NULL) {
 		memset(&a->to, 0, sizeof(a->to));

@@ -19,6 +19,7 @@
 #include "nss/nssc.h"
 #include "proto/dcep.h"
 #include "proto/sdp.h"
+#include "rtc/rtc_dgram.h"
 #include "sctp/sctpc.h"
 
 _Static_assert(ICEA_CAND_MAX == SDP_CAND_MAX, "candidate sizes differ");
@@ -353,11 +354,21 @@ rtc_ice_recv(void *arg, const uint8_t *p, size_t n)
 {
 	struct rtc *r = arg;
 
+	ssize_t k;
+	size_t take;
+
 	r->last_rx = ev_now(r->loop);
 	if (n == 0 || p[0] < 20 || p[0] > 63 || r->dtls == NULL || r->st == RTC_CLOSED)
 		return; /* RFC 7983: only DTLS is ours here (libnice keeps STUN) */
-	if (nssc_input(r->dtls, p, n) < 0)
-		return; /* the error event says why */
+	/* A run of datagrams read at once (UDP_GRO): NSS takes them record by record. */
+	while (n > 0 && r->st != RTC_CLOSED) {
+		k = rtc_dtls_record(p, n);
+		take = k > 0 ? (size_t)k : n;
+		if (nssc_input(r->dtls, p, take) < 0)
+			return; /* the error event says why */
+		p += take;
+		n -= take;
+	}
 	rtc_rearm(r);
 }
 

@@ -73,14 +73,20 @@ lanturn() {
 	awk -v n="${_out% *}" -v t="${_out#* }" 'BEGIN { print n / t / 1e6 }'
 }
 
-# relay_drops: datagrams dropped so far by coturn's UDP sockets (receive
-# buffer full), summed over its sockets.
+# relay_drops FILE: datagrams dropped so far by each of coturn's UDP
+# sockets (receive buffer full), "ADDRESS COUNT" lines into FILE.
 relay_drops() {
 	ss -uamnp 2>/dev/null | awk -v pid="pid=$turn_pid," '
-		index($0, pid) { want = 1; next }
-		want && match($0, /,d[0-9]+\)/) { n += substr($0, RSTART + 2, RLENGTH - 3) }
-		{ want = 0 }
-		END { print n + 0 }'
+		index($0, pid) { want = $4; next }
+		want != "" && match($0, /,d[0-9]+\)/) { print want, substr($0, RSTART + 2, RLENGTH - 3) }
+		{ want = "" }' >"$1"
+}
+
+# drops_since BEFORE AFTER: what the sockets in both dropped in between
+# (the allocations of turnutils_uclient close meanwhile: their sockets
+# leave the sum).
+drops_since() {
+	awk 'NR == FNR { d0[$1] = $2; next } ($1 in d0) { n += $2 - d0[$1] } END { print n + 0 }' "$1" "$2"
 }
 
 lanturn_client direct bulk
@@ -91,9 +97,10 @@ r=0
 while [ "$r" -lt "$RUNS" ]; do
 	mb_pump=$(max "$mb_pump" "$(pump)")
 	mb_uc=$(max "$mb_uc" "$(uclient)")
-	d0=$(relay_drops)
+	relay_drops "$T/drops0"
 	mb_lt=$(max "$mb_lt" "$(lanturn)")
-	drops="$drops $(($(relay_drops) - d0))"
+	relay_drops "$T/drops1"
+	drops="$drops $(drops_since "$T/drops0" "$T/drops1")"
 	mb_direct=$(max "$mb_direct" "$(client_port=$direct_port lanturn)")
 	r=$((r + 1))
 done

@@ -32,7 +32,8 @@ struct leg {
 	struct call *call;
 	struct nssc_id *id;
 	int up, releasing;
-	ev_timer overlap;
+	ev_timer overlap, watch;
+	double last_out, last_in; /* ev_now of the last datagram each way (from ready) */
 };
 
 struct lanc {
@@ -82,6 +83,7 @@ leg_free(struct leg *g)
 	if (g == NULL)
 		return;
 	ev_timer_stop(g->l->loop, &g->overlap);
+	ev_timer_stop(g->l->loop, &g->watch);
 	call_free(g->call);
 	nssc_id_free(g->id);
 	turnpath_free(g->tp);
@@ -115,6 +117,7 @@ leg_release(struct leg *g)
 		return;
 	g->releasing = 1;
 	ev_timer_stop(g->l->loop, &g->overlap);
+	ev_timer_stop(g->l->loop, &g->watch);
 	if (g->call != NULL) {
 		struct call_stats st;
 
@@ -310,6 +313,9 @@ c_send(void *arg, const uint8_t *d, size_t n)
 {
 	struct leg *g = arg;
 
+	/* RTCP (RFC 5761: PT 192-223) expects no answer: a sender report of an idle call is not a question. */
+	if (!(n >= 2 && d[0] >= 128 && d[0] <= 191 && d[1] >= 192 && d[1] <= 223))
+		g->last_out = ev_now(g->l->loop);
 	(void)turnpath_send(g->tp, d, n);
 }
 
@@ -456,10 +462,19 @@ c_silent(void *arg, const char *why)
 	struct leg *g = arg;
 	char msg[TURNPATH_WHY_MAX];
 
+	struct turnpath_stats st;
+
 	if (g->releasing)
 		return;
-	snprintf(msg, sizeof(msg), "call through %s: %s", turnpath_name(g->tp), why);
-	turnpath_blame(g->tp);
+	turnpath_stats(g->tp, &st);
+	if (st.probes_answered > 0 && st.answered >= g->last_in) {
+		/* The TURN server answered since the peer went quiet: the peer is gone, not it. */
+		snprintf(msg, sizeof(msg), "call through %s: %s (the TURN server answers)", turnpath_name(g->tp),
+		    why);
+	} else {
+		snprintf(msg, sizeof(msg), "call through %s: %s", turnpath_name(g->tp), why);
+		turnpath_blame(g->tp);
+	}
 	leg_lost(g, msg, 0);
 }
 
@@ -477,6 +492,8 @@ t_ready(void *arg, const struct sockaddr *relayed, socklen_t rlen)
 
 	net_addr_format(relayed, a, sizeof(a));
 	(void)rlen;
+	g->last_in = g->last_out = ev_now(l->loop);
+	ev_timer_start(l->loop, &g->watch);
 	log_debug("call %u: relayed address %s", g->no, a);
 	if ((g->id = nssc_id_new(err, sizeof(err))) == NULL) {
 		leg_lost(g, err, 0);
@@ -499,11 +516,24 @@ t_ready(void *arg, const struct sockaddr *relayed, socklen_t rlen)
 		leg_lost(g, "call did not start", 0);
 }
 
+/* Sent, nothing heard for LANC_QUIET_MS: is the TURN server still there? */
+static void
+watch_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct leg *g = w->data;
+	double now = ev_now(loop);
+
+	(void)revents;
+	if (!g->releasing && g->last_out > g->last_in && now - g->last_in >= LANC_QUIET_MS / 1000.0)
+		turnpath_probe(g->tp);
+}
+
 static void
 t_data(void *arg, const uint8_t *p, size_t n)
 {
 	struct leg *g = arg;
 
+	g->last_in = ev_now(g->l->loop);
 	if (g->call != NULL)
 		call_input(g->call, p, n);
 }
@@ -547,6 +577,8 @@ leg_start(struct lanc *l)
 	g->no = ++l->legs;
 	ev_init(&g->overlap, overlap_cb);
 	g->overlap.data = g;
+	ev_timer_init(&g->watch, watch_cb, LANC_WATCH_MS / 1000.0, LANC_WATCH_MS / 1000.0);
+	g->watch.data = g;
 	for (;;) {
 		g->tp = turnpath_new(&l->cfg->fleet, (struct sockaddr *)&l->cfg->peer, l->cfg->plen, &turn_cbs,
 		    g, err, sizeof(err));

@@ -26,7 +26,14 @@
  * dies under a call is found by the call's ICE consent checks (a Binding
  * request to lanturn-egress through the relay every 4-6 s, as a browser
  * sends; call/consent.h): unanswered while the call is silent too, the
- * call is replaced through the next server.
+ * call is replaced through the next server. Sooner: when we have sent
+ * to the peer and heard nothing back for LANC_QUIET_MS, the TURN server
+ * is asked whether it is still there (turnpath_probe: a STUN Binding
+ * request, which any TURN server answers; at most one a
+ * LANC_WATCH_MS); no answer (TURNPATH_PROBE_MS) or an ICMP refusal
+ * fails the path, which counts against its endpoint, and a new call goes
+ * up through the next. A server that answers is alive: when consent
+ * then finds the peer gone, the call is replaced without blaming it.
  *
  * Backpressure: a packet the call refuses stays here (one packet) and
  * stdin is not read until the call says it is writable again; with no
@@ -45,6 +52,8 @@
 #include "stun/turnpath.h"
 
 #define LANC_OVERLAP_MS 3000     /* old call kept after the new one is up */
+#define LANC_WATCH_MS 500        /* the check for a quiet peer */
+#define LANC_QUIET_MS 1000       /* sent, nothing heard back: probe the TURN server */
 #define LANC_RETRY_MS 200        /* between a lost leg and the next */
 #define LANC_ROTATE_RETRY_MS 5000 /* a rotation whose new leg failed */
 #define LANC_STOP_MS 3000        /* waiting for Refresh 0 answers at exit */

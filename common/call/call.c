@@ -244,16 +244,18 @@ went_up(struct call *c)
 {
 	uint8_t km[SRTPC_KEYMAT_LEN];
 	char err[CALL_ERR_MAX];
+	uint16_t prof = nssc_srtp_profile(c->tls);
+	size_t kl = srtpc_keymat_len(prof);
 
-	if (nssc_srtp_profile(c->tls) != SRTPC_PROFILE) {
-		call_fail(c, "DTLS: SRTP profile AES_CM_128_HMAC_SHA1_80 not negotiated");
+	if (kl == 0 || kl > sizeof(km)) {
+		call_fail(c, "DTLS: no SRTP profile of ours negotiated (AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80)");
 		return;
 	}
-	if (nssc_export(c->tls, SRTPC_LABEL, NULL, 0, km, sizeof(km)) < 0) {
+	if (nssc_export(c->tls, SRTPC_LABEL, NULL, 0, km, kl) < 0) {
 		call_fail(c, "DTLS: exporter failed");
 		return;
 	}
-	c->srtp = srtpc_new(km, c->cfg.role == CALL_CLIENT, err, sizeof(err));
+	c->srtp = srtpc_new_profile(prof, km, c->cfg.role == CALL_CLIENT, err, sizeof(err));
 	memset(km, 0, sizeof(km));
 	if (!c->srtp) {
 		call_fail(c, err);
@@ -363,10 +365,15 @@ call_new(struct ev_loop *loop, const struct call_cfg *cfg, const struct call_cbs
 	o.persona = &persona_firefox_webrtc;
 	o.id = cfg->id;
 	if (cfg->role == CALL_SERVER) {
-		/* Firefox's answer, but choosing the one SRTP profile lanturn keys. */
+		/*
+		 * Firefox's answer: the first of its own profiles the client offers
+		 * (AEAD_AES_128_GCM before AES_CM_128_HMAC_SHA1_80), of the two
+		 * srtpc keys.
+		 */
 		server_persona = persona_firefox_webrtc;
-		server_persona.nsrtp = 1;
-		server_persona.srtp[0] = SRTPC_PROFILE;
+		server_persona.nsrtp = 2;
+		server_persona.srtp[0] = SRTPC_PROFILE_GCM;
+		server_persona.srtp[1] = SRTPC_PROFILE;
 		o.persona = &server_persona;
 		o.server = 1;
 	} else

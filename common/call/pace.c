@@ -179,12 +179,70 @@ clamp(struct pace *p)
 }
 
 void
+pace_sent_seq(struct pace *p, uint16_t seq)
+{
+	if (!p->have_seq) {
+		p->have_seq = 1;
+		p->seq_acked = (uint16_t)(seq - 1);
+	}
+	p->seq_sent = seq;
+}
+
+unsigned
+pace_in_flight(const struct pace *p)
+{
+	uint16_t d = (uint16_t)(p->seq_sent - p->seq_acked);
+
+	return p->have_seq && d < 0x8000 ? d : 0;
+}
+
+int
+pace_window_open(struct pace *p)
+{
+	if (pace_in_flight(p) < PACE_WND_PKTS)
+		return 1;
+	p->wnd_waits++;
+	return 0;
+}
+
+/*
+ * The loss to judge on: the lost share of the packets expected since the
+ * last judgement (from the reports' cumulative counts), or, for the
+ * first, the report's own fraction. -1: too soon after the last.
+ */
+static double
+judge_loss(struct pace *p, const struct pace_rr *rr, double now)
+{
+	uint32_t dext = rr->ext_seq - p->judged_ext;
+	uint32_t dlost = (rr->cum_lost - p->judged_lost) & 0xffffff;
+	double loss = rr->fraction / 256.0;
+
+	if (p->have_judged) {
+		if (now - p->judged < PACE_RR_IVL * 0.8)
+			return -1;
+		if (dext != 0 && dext < 0x80000000u)
+			loss = dlost > dext ? 1.0 : (double)dlost / (double)dext;
+	}
+	p->have_judged = 1;
+	p->judged = now;
+	p->judged_ext = rr->ext_seq;
+	p->judged_lost = rr->cum_lost;
+	return loss;
+}
+
+void
 pace_on_report(struct pace *p, const struct pace_rr *rr, double now)
 {
-	double loss = rr->fraction / 256.0;
+	uint16_t d = (uint16_t)((uint16_t)rr->ext_seq - p->seq_acked);
+	double loss;
 
 	p->reports++;
 	p->last_rr = now;
+	/* The window: a report never takes back what an earlier one said. */
+	if (p->have_seq && d != 0 && d < 0x8000 && (uint16_t)(p->seq_sent - (uint16_t)rr->ext_seq) < 0x8000)
+		p->seq_acked = (uint16_t)rr->ext_seq;
+	if ((loss = judge_loss(p, rr, now)) < 0)
+		return;
 	if (loss > LOSS_LOW) {
 		p->rate *= 1 - 0.5 * (loss > LOSS_HIGH ? loss : LOSS_HIGH);
 		p->startup = 0;
@@ -204,6 +262,7 @@ pace_tick(struct pace *p, double now)
 		p->cuts++;
 		p->last_rr = now;
 		p->limited = p->sent = 0;
+		p->seq_acked = p->seq_sent; /* what is in flight is lost */
 		clamp(p);
 	}
 }

@@ -267,6 +267,8 @@ bulk_flush(struct call *c, int full_only)
 			}
 			break;
 		}
+		if (!pace_window_open(&c->pace))
+			break; /* the next report reopens it (shape_rtcp), or the timeout */
 		if (!pace_may_send(&c->pace)) {
 			double d = pace_wait(&c->pace, CALL_PAYLOAD_MAX);
 
@@ -281,6 +283,7 @@ bulk_flush(struct call *c, int full_only)
 		before = c->st.bytes_out;
 		send_rtp(c, &c->video, 0, CALL_PAYLOAD_MAX, 0);
 		pace_spent(&c->pace, (size_t)(c->st.bytes_out - before));
+		pace_sent_seq(&c->pace, (uint16_t)(c->video.seq - 1));
 		sent = 1;
 	}
 	c->video.ts += 90 * 20;
@@ -307,40 +310,51 @@ on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 	on_bulk(loop, w, revents);
 }
 
+/* A receiver report on what arrived since the last: 0 when nothing did. */
+static int
+send_rr(struct call *c)
+{
+	uint8_t buf[PACE_RR_LEN + SRTPC_ROOM];
+	struct pace_rr rr;
+	ssize_t k;
+
+	if (!pace_rx_report(&c->rx, c->video.ssrc, &rr))
+		return 0;
+	pace_rr_build(&rr, buf, sizeof(buf));
+	if ((k = srtpc_protect_rtcp(c->srtp, buf, PACE_RR_LEN, sizeof(buf))) < 0)
+		call_fail(c, "SRTCP: protect failed");
+	else {
+		c->st.rtcp_out++;
+		c->st.rr_out++;
+		call_send_dgram(c, buf, (size_t)k);
+	}
+	return 1;
+}
+
 static void
 on_rr(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct call *c = w->data;
-	uint8_t buf[PACE_RR_LEN + SRTPC_ROOM];
-	struct pace_rr rr;
-	ssize_t k;
 
 	(void)loop;
 	(void)revents;
 	call_enter(c);
 	pace_tick(&c->pace, ev_time());
-	if (!pace_rx_report(&c->rx, c->video.ssrc, &rr)) {
-		/* Nothing arrived: an idle call needs no clock (shape_rx and sending restart it). */
-		if (!c->pace.sent)
-			ev_timer_stop(loop, w);
-	} else {
-		pace_rr_build(&rr, buf, sizeof(buf));
-		if ((k = srtpc_protect_rtcp(c->srtp, buf, PACE_RR_LEN, sizeof(buf))) < 0)
-			call_fail(c, "SRTCP: protect failed");
-		else {
-			c->st.rtcp_out++;
-			c->st.rr_out++;
-			call_send_dgram(c, buf, (size_t)k);
-		}
-	}
+	/* Nothing arrived: an idle call needs no clock (shape_rx and sending restart it). */
+	if (!send_rr(c) && !c->pace.sent)
+		ev_timer_stop(loop, w);
 	call_leave(c);
 }
 
 void
 shape_rx(struct call *c)
 {
-	if (c->shaping && c->prof == CALL_PROFILE_BULK && !ev_is_active(&c->rr_w) && !c->failed &&
-	    !c->zombie)
+	if (!c->shaping || c->prof != CALL_PROFILE_BULK || c->failed || c->zombie)
+		return;
+	if (!ev_is_active(&c->rr_w))
+		ev_timer_again(c->loop, &c->rr_w);
+	/* The sender's window moves on these (pace.h); the clock's report comes later. */
+	if (c->rx.received - c->rx.received_prior >= PACE_RR_PKTS && send_rr(c))
 		ev_timer_again(c->loop, &c->rr_w);
 }
 
@@ -348,13 +362,20 @@ void
 shape_rtcp(struct call *c, const uint8_t *p, size_t n)
 {
 	struct pace_rr rr;
+	int was_open;
 
 	if (!c->shaping || c->prof != CALL_PROFILE_BULK || pace_rr_parse(p, n, &rr) <= 0 ||
 	    rr.src != c->video.ssrc)
 		return;
 	c->st.rr_in++;
+	was_open = pace_in_flight(&c->pace) < PACE_WND_PKTS;
 	pace_on_report(&c->pace, &rr, ev_time());
 	c->st.pace_rate = c->pace.rate;
+	if (!was_open && pace_in_flight(&c->pace) < PACE_WND_PKTS) {
+		bulk_flush(c, 0);
+		if (!c->failed && !c->zombie)
+			queue_maybe_writable(c);
+	}
 }
 
 static void

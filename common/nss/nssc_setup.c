@@ -27,6 +27,27 @@ nss_version(uint16_t wire)
 	}
 }
 
+/*
+ * Has this handshake settled on (D)TLS 1.3? NSS knows the version once it
+ * has read the ClientHello (server) or the ServerHello's supported_versions
+ * (client), before any extension of those messages is written or handled.
+ */
+static int
+is_tls13(PRFileDesc *fd)
+{
+	SSLPreliminaryChannelInfo pi;
+
+	return SSL_GetPreliminaryChannelInfo(fd, &pi, sizeof(pi)) == SECSuccess &&
+	       (pi.valuesSet & ssl_preinfo_version) && pi.protocolVersion >= SSL_LIBRARY_VERSION_TLS_1_3;
+}
+
+/*
+ * NSS calls a custom hook's writer for every message that carries
+ * extensions and leaves the placement to it (and skips its own TLS 1.3
+ * placement check for hooked extensions): a server answers use_srtp in
+ * the ServerHello under DTLS 1.2 only, and in EncryptedExtensions under
+ * DTLS 1.3 (RFC 8446 4.2), as NSS's own handler does for Firefox.
+ */
 static PRBool
 srtp_write(PRFileDesc *fd, SSLHandshakeType msg, PRUint8 *data, unsigned int *len,
            unsigned int max, void *arg)
@@ -34,11 +55,10 @@ srtp_write(PRFileDesc *fd, SSLHandshakeType msg, PRUint8 *data, unsigned int *le
 	struct nssc *c = arg;
 	size_t n = 0;
 
-	(void)fd;
 	if (!c->server && msg == ssl_hs_client_hello)
 		n = persona_srtp_write(c->p.srtp, c->p.nsrtp, data, max);
 	else if (c->server && c->srtp &&
-	         (msg == ssl_hs_server_hello || msg == ssl_hs_encrypted_extensions))
+	         (msg == ssl_hs_encrypted_extensions || (msg == ssl_hs_server_hello && !is_tls13(fd))))
 		n = persona_srtp_write(&c->srtp, 1, data, max);
 	*len = (unsigned int)n;
 	return n > 0;
@@ -51,10 +71,15 @@ srtp_handle(PRFileDesc *fd, SSLHandshakeType msg, const PRUint8 *data, unsigned 
 	struct nssc *c = arg;
 	uint16_t chosen;
 
-	(void)fd;
 	if (c->server ? msg != ssl_hs_client_hello
 	              : msg != ssl_hs_server_hello && msg != ssl_hs_encrypted_extensions)
 		return SECSuccess;
+	/* Firefox (NSS's own handler) refuses use_srtp in a DTLS 1.3 ServerHello. */
+	if (!c->server && msg == ssl_hs_server_hello && is_tls13(fd)) {
+		*alert = 47; /* illegal_parameter (RFC 8446 4.2) */
+		nssc_fail(c, "use_srtp in a DTLS 1.3 ServerHello");
+		return SECFailure;
+	}
 	if (persona_srtp_pick(data, len, c->p.srtp, c->p.nsrtp, !c->server, &chosen) < 0 ||
 	    (!c->server && chosen == 0)) {
 		*alert = 47; /* illegal_parameter (RFC 8446 6.2) */

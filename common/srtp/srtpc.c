@@ -32,27 +32,57 @@ srtpc_global_init(char *err, size_t errlen)
 	return 0;
 }
 
+size_t
+srtpc_keymat_len(uint16_t profile)
+{
+	switch (profile) {
+	case SRTPC_PROFILE:
+		return 2 * (SRTPC_KEY_LEN + SRTPC_SALT_LEN);
+	case SRTPC_PROFILE_GCM:
+		return 2 * (SRTPC_KEY_LEN + SRTPC_GCM_SALT_LEN);
+	default:
+		return 0;
+	}
+}
+
 struct srtpc *
 srtpc_new(const uint8_t *keymat, int client, char *err, size_t errlen)
 {
+	return srtpc_new_profile(SRTPC_PROFILE, keymat, client, err, errlen);
+}
+
+struct srtpc *
+srtpc_new_profile(uint16_t profile, const uint8_t *keymat, int client, char *err, size_t errlen)
+{
+	int gcm = profile == SRTPC_PROFILE_GCM;
+	size_t sl = gcm ? SRTPC_GCM_SALT_LEN : SRTPC_SALT_LEN;
 	const uint8_t *ckey = keymat, *skey = keymat + SRTPC_KEY_LEN;
 	const uint8_t *csalt = keymat + 2 * SRTPC_KEY_LEN;
-	const uint8_t *ssalt = csalt + SRTPC_SALT_LEN;
+	const uint8_t *ssalt = csalt + sl;
 	uint8_t txkey[SRTPC_KEY_LEN + SRTPC_SALT_LEN], rxkey[SRTPC_KEY_LEN + SRTPC_SALT_LEN];
 	srtp_policy_t pol[2];
 	srtp_err_status_t st;
 	struct srtpc *s;
 
+	if (srtpc_keymat_len(profile) == 0) {
+		snprintf(err, errlen, "SRTP profile 0x%04x not supported", profile);
+		return NULL;
+	}
 	if (srtpc_global_init(err, errlen) < 0)
 		return NULL;
 	memcpy(txkey, client ? ckey : skey, SRTPC_KEY_LEN);
-	memcpy(txkey + SRTPC_KEY_LEN, client ? csalt : ssalt, SRTPC_SALT_LEN);
+	memcpy(txkey + SRTPC_KEY_LEN, client ? csalt : ssalt, sl);
 	memcpy(rxkey, client ? skey : ckey, SRTPC_KEY_LEN);
-	memcpy(rxkey + SRTPC_KEY_LEN, client ? ssalt : csalt, SRTPC_SALT_LEN);
+	memcpy(rxkey + SRTPC_KEY_LEN, client ? ssalt : csalt, sl);
 	memset(pol, 0, sizeof(pol));
 	for (int i = 0; i < 2; i++) {
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol[i].rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol[i].rtcp);
+		if (gcm) {
+			srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol[i].rtp);
+			srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol[i].rtcp);
+		} else {
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol[i].rtp);
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol[i].rtcp);
+		}
 		pol[i].window_size = 128;
 		pol[i].allow_repeat_tx = 0;
 	}

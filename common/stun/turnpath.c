@@ -33,7 +33,8 @@ struct turnpath {
 	socklen_t plen, rlen;
 	struct turnc *t;
 	struct stunc_tx *probe;
-	uint64_t probes;
+	uint64_t probes, probes_answered;
+	double answered;
 	ev_timer udp_wait, later;
 	char later_why[TURNPATH_WHY_MAX];
 	int later_auth, later_release;
@@ -514,7 +515,9 @@ probe_done(void *arg, enum stunc_result res, const struct stun_msg *m, const str
 	(void)drop;
 	p->probe = NULL;
 	if (res == STUNC_RESPONSE && m->cls == STUN_SUCCESS) {
-		log_debug("%s: answers (%.0f ms)", p->name, rtt_ms);
+		p->probes_answered++;
+		p->answered = ev_now(p->f->loop);
+		log_info("%s: answers a Binding request (%.0f ms)", p->name, rtt_ms);
 		return;
 	}
 	if (p->state != P_READY)
@@ -563,6 +566,8 @@ turnpath_stats(const struct turnpath *p, struct turnpath_stats *st)
 	st->tls = p->tls;
 	st->fell_back = p->fell_back;
 	st->probes = p->probes;
+	st->probes_answered = p->probes_answered;
+	st->answered = p->answered;
 	if (p->t != NULL)
 		st->turn = *turnc_stats(p->t);
 }

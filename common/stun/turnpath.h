@@ -110,6 +110,8 @@ struct turnpath_stats {
 	int tls;                  /* on the turns: server */
 	int fell_back;            /* UDP was tried first and given up */
 	uint64_t probes;          /* Binding requests sent */
+	uint64_t probes_answered;
+	double answered;          /* ev_now of the last answer (0: none) */
 	struct turnc_stats turn;  /* of the current transport */
 };
 

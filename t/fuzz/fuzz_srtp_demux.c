@@ -4,7 +4,8 @@
  * 7983), then SRTP/SRTCP and the RTP/RTCP parsers. The input is tried
  * twice: as it is (almost always refused by SRTP's authentication), and
  * as the plaintext of a packet the peer protected with the same keys, so
- * the parsers behind authentication see fuzzed bytes too.
+ * the parsers behind authentication see fuzzed bytes too. Inputs of odd
+ * length go through AEAD_AES_128_GCM, even ones AES_CM_128_HMAC_SHA1_80.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct srtpc *tx, *rx;
+static struct srtpc *tx, *rx, *txs[2], *rxs[2];
 
 static void
 receive(uint8_t *b, size_t n)
@@ -59,16 +60,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t b[4096 + SRTPC_ROOM];
 	ssize_t k;
 
-	if (!tx) {
+	if (!txs[0]) {
+		static const uint16_t prof[2] = { SRTPC_PROFILE, SRTPC_PROFILE_GCM };
 		uint8_t km[SRTPC_KEYMAT_LEN];
 		char err[128];
 
 		memset(km, 0x5c, sizeof(km));
-		tx = srtpc_new(km, 1, err, sizeof(err));
-		rx = srtpc_new(km, 0, err, sizeof(err));
-		if (!tx || !rx)
-			abort();
+		for (int i = 0; i < 2; i++) {
+			txs[i] = srtpc_new_profile(prof[i], km, 1, err, sizeof(err));
+			rxs[i] = srtpc_new_profile(prof[i], km, 0, err, sizeof(err));
+			if (!txs[i] || !rxs[i])
+				abort();
+		}
 	}
+	tx = txs[size & 1];
+	rx = rxs[size & 1];
 	if (size > 4096)
 		return 0;
 	memcpy(b, data, size);

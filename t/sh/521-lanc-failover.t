@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # lanturn-client fails over: two coturns in the fleet, a 20 MB download
 # (bulk profile, read at 2 MB/s) and the coturn carrying the call killed
-# in the middle. The call's ICE consent checks (Binding requests to the
-# peer through the relay) go unanswered while it is silent, a new call
-# goes up through the other
+# in the middle. A Binding request to the dead coturn (lanturn-client's
+# probe once the peer is quiet, t/sh/531) or the call's ICE consent checks
+# (Binding requests to the peer through the relay) go unanswered, a new
+# call goes up through the other
 # coturn with the same session, and the download completes sha256-exact.
 . "$PW_TOP/t/lib.sh"
 . "$PW_TOP/t/lib-turn.sh"

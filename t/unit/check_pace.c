@@ -155,8 +155,71 @@ START_TEST(test_controller)
 	/* the floor */
 	rr.fraction = 255;
 	for (int i = 0; i < 200; i++)
-		pace_on_report(&p, &rr, t);
+		pace_on_report(&p, &rr, t += 0.025);
 	ck_assert(p.rate == PACE_RATE_MIN);
+}
+END_TEST
+
+START_TEST(test_window)
+{
+	struct pace p;
+	struct pace_rr rr;
+	double t = 5, r;
+	uint16_t seq = 65500; /* wraps on the way */
+	unsigned i;
+
+	memset(&rr, 0, sizeof(rr));
+	pace_init(&p, t);
+	ck_assert_uint_eq(pace_in_flight(&p), 0);
+	ck_assert(pace_window_open(&p));
+	for (i = 0; i < PACE_WND_PKTS; i++)
+		pace_sent_seq(&p, seq++);
+	ck_assert_uint_eq(pace_in_flight(&p), PACE_WND_PKTS);
+	ck_assert(!pace_window_open(&p));
+	ck_assert_uint_eq(p.wnd_waits, 1);
+	/* a report of the first 16 (extended: the receiver counts a wrap) opens it */
+	rr.ext_seq = 65500 + 15;
+	pace_on_report(&p, &rr, t);
+	ck_assert_uint_eq(pace_in_flight(&p), PACE_WND_PKTS - 16);
+	/* an older report (reordered) never takes it back */
+	rr.ext_seq = 65500 + 3;
+	pace_on_report(&p, &rr, t += 0.001);
+	ck_assert_uint_eq(pace_in_flight(&p), PACE_WND_PKTS - 16);
+	/* nor one beyond what was sent */
+	rr.ext_seq = 65500 + PACE_WND_PKTS + 100;
+	pace_on_report(&p, &rr, t += 0.001);
+	ck_assert_uint_eq(pace_in_flight(&p), PACE_WND_PKTS - 16);
+	/* across the wrap (the last sent is 65536 + seq - 1) */
+	ck_assert_uint_ge(seq, 8);
+	rr.ext_seq = 65536u + seq - 8;
+	pace_on_report(&p, &rr, t += 0.001);
+	ck_assert_uint_eq(pace_in_flight(&p), 7);
+	/* reports sooner than about an interval after a judgement move only the window */
+	r = p.rate;
+	rr.cum_lost = 30;
+	rr.fraction = 255;
+	pace_on_report(&p, &rr, t += 0.005);
+	ck_assert(p.rate == r);
+	ck_assert_uint_eq(p.cuts, 0);
+	/* the next judgement: 30 lost of the PACE_WND_PKTS - 16 expected since the first, a cut */
+	rr.fraction = 0;
+	rr.ext_seq = 65536u + seq - 1;
+	pace_on_report(&p, &rr, t += PACE_RR_IVL);
+	ck_assert_uint_eq(pace_in_flight(&p), 0);
+	ck_assert_uint_eq(p.cuts, 1);
+	{
+		double loss = 30.0 / (PACE_WND_PKTS - 16), want = r * (1 - 0.5 * (loss > 1 ? 1 : loss));
+
+		ck_assert(p.rate < want * 1.001 && p.rate > want * 0.999);
+	}
+	/* no report for PACE_RR_TIMEOUT while sending: what was in flight is lost */
+	pace_refill(&p, t);
+	pace_spent(&p, 1200);
+	pace_sent_seq(&p, seq++);
+	ck_assert(pace_in_flight(&p) > 0);
+	pace_tick(&p, t + PACE_RR_TIMEOUT + 0.01);
+	ck_assert_uint_eq(pace_in_flight(&p), 0);
+	ck_assert(pace_window_open(&p));
 }
 END_TEST
 
@@ -194,6 +257,7 @@ pace_suite(void)
 	tcase_add_test(tc, test_rx_interval);
 	tcase_add_test(tc, test_controller);
 	tcase_add_test(tc, test_bucket);
+	tcase_add_test(tc, test_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

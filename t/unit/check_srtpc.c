@@ -106,6 +106,60 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* AEAD_AES_128_GCM: 56 exporter bytes (12-byte salts), a 16-byte tag, tampering refused. */
+START_TEST(test_gcm)
+{
+	uint8_t km[SRTPC_KEYMAT_LEN], b[512];
+	struct srtpc *gc, *gs, *cm;
+	char err[128];
+	size_t n, i;
+	ssize_t k;
+
+	ck_assert_uint_eq(srtpc_keymat_len(SRTPC_PROFILE_GCM), 56);
+	ck_assert_uint_eq(srtpc_keymat_len(SRTPC_PROFILE), 60);
+	ck_assert_uint_eq(srtpc_keymat_len(0x0002), 0);
+	ck_assert_ptr_null(srtpc_new_profile(0x0008, km, 1, err, sizeof(err)));
+	for (i = 0; i < sizeof(km); i++)
+		km[i] = (uint8_t)(i * 7 + 3);
+	gc = srtpc_new_profile(SRTPC_PROFILE_GCM, km, 1, err, sizeof(err));
+	ck_assert_msg(gc != NULL, "%s", err);
+	gs = srtpc_new_profile(SRTPC_PROFILE_GCM, km, 0, err, sizeof(err));
+	ck_assert_msg(gs != NULL, "%s", err);
+	cm = srtpc_new_profile(SRTPC_PROFILE, km, 0, err, sizeof(err));
+	ck_assert_msg(cm != NULL, "%s", err);
+	{
+		uint8_t big[1200 + SRTPC_ROOM], keep[1200 + SRTPC_ROOM], prot[1200 + SRTPC_ROOM];
+
+		n = make_rtp(big, 9, 1200 - RTP_HDR_LEN);
+		memcpy(keep, big, n);
+		k = srtpc_protect(gc, big, n, sizeof(big));
+		ck_assert_int_eq(k, (ssize_t)n + SRTPC_GCM_RTP_OVERHEAD);
+		ck_assert(memcmp(big + RTP_HDR_LEN, keep + RTP_HDR_LEN, 64) != 0);
+		memcpy(prot, big, (size_t)k);
+		/* the other profile's keys refuse it, so does a flipped bit (each on a copy) */
+		ck_assert_int_eq(srtpc_unprotect(cm, big, (size_t)k), -1);
+		memcpy(big, prot, (size_t)k);
+		big[RTP_HDR_LEN + 5] ^= 0x80;
+		ck_assert_int_eq(srtpc_unprotect(gs, big, (size_t)k), -1);
+		memcpy(big, prot, (size_t)k);
+		ck_assert_int_eq(srtpc_unprotect(gs, big, (size_t)k), (ssize_t)n);
+		ck_assert_mem_eq(big, keep, n);
+	}
+	{
+		struct rtcp_sr sr = { .ssrc = 5, .packets = 1 };
+
+		n = (size_t)rtcp_sr_build(&sr, b, sizeof(b));
+		k = srtpc_protect_rtcp(gs, b, n, sizeof(b));
+		ck_assert_int_eq(k, (ssize_t)n + SRTPC_GCM_RTCP_OVERHEAD);
+		ck_assert_int_eq(demux_classify(b, (size_t)k), DEMUX_RTCP);
+		ck_assert_int_eq(srtpc_unprotect_rtcp(gc, b, (size_t)k), (ssize_t)n);
+	}
+	srtpc_free(gc);
+	srtpc_free(gs);
+	srtpc_free(cm);
+}
+END_TEST
+
 static Suite *
 srtpc_suite(void)
 {
@@ -115,6 +169,7 @@ srtpc_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_both_ways);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_gcm);
 	suite_add_tcase(s, tc);
 	return s;
 }

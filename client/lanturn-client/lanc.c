@@ -34,6 +34,8 @@ struct leg {
 	int up, releasing;
 	ev_timer overlap, watch;
 	double last_out, last_in; /* ev_now of the last datagram each way (from ready) */
+	double first_out;         /* the first datagram out since last_in */
+	double probed_in;         /* last_in when the TURN server was last probed */
 };
 
 struct lanc {
@@ -314,8 +316,11 @@ c_send(void *arg, const uint8_t *d, size_t n)
 	struct leg *g = arg;
 
 	/* RTCP (RFC 5761: PT 192-223) expects no answer: a sender report of an idle call is not a question. */
-	if (!(n >= 2 && d[0] >= 128 && d[0] <= 191 && d[1] >= 192 && d[1] <= 223))
+	if (!(n >= 2 && d[0] >= 128 && d[0] <= 191 && d[1] >= 192 && d[1] <= 223)) {
+		if (g->last_out <= g->last_in)
+			g->first_out = ev_now(g->l->loop);
 		g->last_out = ev_now(g->l->loop);
+	}
 	(void)turnpath_send(g->tp, d, n);
 }
 
@@ -516,7 +521,12 @@ t_ready(void *arg, const struct sockaddr *relayed, socklen_t rlen)
 		leg_lost(g, "call did not start", 0);
 }
 
-/* Sent, nothing heard for LANC_QUIET_MS: is the TURN server still there? */
+/*
+ * Sent, the peer owes an answer, nothing heard for LANC_QUIET_MS since: is the
+ * TURN server still there? Once per silence: a browser sends no Binding
+ * request to its TURN server in a call, so an idle call must never send one
+ * (529) and a silent one only one (turnpath retransmits it).
+ */
 static void
 watch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -524,8 +534,11 @@ watch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	double now = ev_now(loop);
 
 	(void)revents;
-	if (!g->releasing && g->last_out > g->last_in && now - g->last_in >= LANC_QUIET_MS / 1000.0)
-		turnpath_probe(g->tp);
+	if (g->releasing || g->last_out <= g->last_in || now - g->first_out < LANC_QUIET_MS / 1000.0 ||
+	    g->probed_in == g->last_in || (g->call != NULL && !call_owed(g->call)))
+		return;
+	g->probed_in = g->last_in;
+	turnpath_probe(g->tp);
 }
 
 static void

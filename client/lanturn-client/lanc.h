@@ -27,10 +27,10 @@
  * request to lanturn-egress through the relay every 4-6 s, as a browser
  * sends; call/consent.h): unanswered while the call is silent too, the
  * call is replaced through the next server. Sooner: when we have sent
- * to the peer and heard nothing back for LANC_QUIET_MS, the TURN server
- * is asked whether it is still there (turnpath_probe: a STUN Binding
- * request, which any TURN server answers; at most one a
- * LANC_WATCH_MS); no answer (TURNPATH_PROBE_MS) or an ICMP refusal
+ * to the peer what it owes an answer (call_owed) and heard nothing for
+ * LANC_QUIET_MS since, the TURN server is asked whether it is still
+ * there (turnpath_probe: a STUN Binding request, which any TURN server
+ * answers and no browser sends: once per silence); no answer (TURNPATH_PROBE_MS) or an ICMP refusal
  * fails the path, which counts against its endpoint, and a new call goes
  * up through the next. A server that answers is alive: when consent
  * then finds the peer gone, the call is replaced without blaming it.

@@ -572,6 +572,14 @@ call_stats(const struct call *c, struct call_stats *st)
 	st->pace_rate = c->prof == CALL_PROFILE_BULK && c->shaping ? c->pace.rate : 0;
 }
 
+int
+call_owed(const struct call *c)
+{
+	if (!c->up || c->prof != CALL_PROFILE_BULK || !c->shaping)
+		return 1;
+	return pace_in_flight(&c->pace) > 0;
+}
+
 size_t
 call_memory(const struct call *c)
 {

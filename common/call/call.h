@@ -150,6 +150,13 @@ void call_set_peer_addr(struct call *c, const struct sockaddr *sa, socklen_t len
 size_t call_room(const struct call *c);
 void call_stats(const struct call *c, struct call_stats *st);
 /* Bytes this call holds (queues, reassembly, DTLS, SRTP), for memory budgets. */
+/*
+ * Whether the peer owes us an answer, so that its silence means something:
+ * during the handshake and in the media profiles (the peer streams media
+ * all the time) always; in a bulk call only while packets we sent wait for
+ * the peer's receiver report (an idle bulk call is quiet both ways).
+ */
+int call_owed(const struct call *c);
 size_t call_memory(const struct call *c);
 /* The peer's certificate fingerprint once up: 0/-1. */
 int call_peer_fingerprint(const struct call *c, uint8_t d[FP_LEN]);

@@ -14,17 +14,12 @@ import re
 import struct
 import sys
 
+import pcapudp
+
 path, port = sys.argv[1], int(sys.argv[2])
 NAMES = {0x0006: "USERNAME", 0x0008: "MESSAGE-INTEGRITY", 0x0020: "XOR-MAPPED-ADDRESS",
          0x0024: "PRIORITY", 0x0025: "USE-CANDIDATE", 0x8028: "FINGERPRINT",
          0x8029: "ICE-CONTROLLED", 0x802A: "ICE-CONTROLLING"}
-
-with open(path, "rb") as f:
-    data = f.read()
-magic = struct.unpack("<I", data[:4])[0]
-endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
-linktype = struct.unpack(endian + "I", data[20:24])[0]
 
 
 def stun(p):
@@ -42,24 +37,8 @@ def stun(p):
     return typ, attrs, user
 
 
-off = 24
 server_bindings, answers, times, attr_lists, shapes = 0, 0, [], set(), set()
-while off + 16 <= len(data):
-    sec, frac, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-    pkt = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    t = sec + frac / (1e9 if nano else 1e6)
-    if linktype == 1:
-        etype, ip = struct.unpack(">H", pkt[12:14])[0], pkt[14:]
-    elif linktype == 113:
-        etype, ip = struct.unpack(">H", pkt[14:16])[0], pkt[16:]
-    else:
-        sys.exit("unknown link type %d" % linktype)
-    if etype != 0x0800 or ip[9] != 17:
-        continue
-    ihl = (ip[0] & 15) * 4
-    sport, dport, ulen = struct.unpack(">HHH", ip[ihl:ihl + 6])
-    pay = ip[ihl + 8:ihl + ulen]
+for t, src, sport, dst, dport, pay in pcapudp.datagrams(path):
     if dport == port:
         m = stun(pay)
         if m and m[0] == 0x0001:

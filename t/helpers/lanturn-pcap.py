@@ -10,44 +10,23 @@
 #   DIR dtls=N rtcp=N other=N
 # and, for each HEX needle, "needle HEX N" with N the datagrams (of every
 # call) that hold those bytes in the clear. Reads classic pcap (Ethernet or Linux cooked).
-import struct
 import sys
+
+import pcapudp
 
 path, port = sys.argv[1], int(sys.argv[2])
 needles = [bytes.fromhex(h) for h in sys.argv[3:]]
 
-with open(path, "rb") as f:
-    data = f.read()
-magic = struct.unpack("<I", data[:4])[0]
-endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
-linktype = struct.unpack(endian + "I", data[20:24])[0]
-off = 24
 streams = {}
 counts = {}
 first = {}
 found = [0] * len(needles)
 dgrams = []
-while off + 16 <= len(data):
-    sec, frac, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-    pkt = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    t = sec + frac / (1e9 if nano else 1e6)
-    if linktype == 1:
-        etype, ip = struct.unpack(">H", pkt[12:14])[0], pkt[14:]
-    elif linktype == 113:
-        etype, ip = struct.unpack(">H", pkt[14:16])[0], pkt[16:]
-    else:
-        sys.exit("unknown link type %d" % linktype)
-    if etype != 0x0800 or ip[9] != 17:
-        continue
-    ihl = (ip[0] & 15) * 4
-    sport, dport, ulen = struct.unpack(">HHH", ip[ihl:ihl + 6])
-    pay = ip[ihl + 8:ihl + ulen]
+for t, src, sport, dst, dport, pay in pcapudp.datagrams(path):
     if dport == port:
-        d, peer = "up", (ip[12:16], sport)
+        d, peer = "up", (src, sport)
     elif sport == port:
-        d, peer = "down", (ip[16:20], dport)
+        d, peer = "down", (dst, dport)
     else:
         continue
     first.setdefault(peer, t)

@@ -12,6 +12,7 @@
 # answer gets 400; a legacy client (bare SDP JSON) gets the bare answer or
 # 503; unknown paths 404, OPTIONS and robots.txt as the real broker.
 . "$PW_TOP/t/lib.sh"
+. "$PW_TOP/t/lib-rdv.sh"
 
 cat >"$T/bridges" <<'B'
 {"displayName":"default","webSocketAddress":"wss://snowflake.torproject.net/","fingerprint":"2B280B23E1107BB62ABFC40DDCC8824814F80A72"}
@@ -118,24 +119,7 @@ r.read()
 want("GET /proxy", r.status, 405)
 print("# wire ok")
 PY
-pw_metric_rdv() {
-	python3 - "$T/admin.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-b = b""
-while True:
-    c = s.recv(65536)
-    if not c:
-        break
-    b += c
-for l in b.decode().splitlines():
-    if l.startswith(sys.argv[2] + " "):
-        print(l.split()[1])
-PY
-}
-[ "$(pw_metric_rdv rendezvous_matches_total)" = 3 ] || fail "matches: $(pw_metric_rdv rendezvous_matches_total)"
-[ "$(pw_metric_rdv rendezvous_client_timeouts_total)" = 1 ] || fail "client timeouts"
-[ "$(pw_metric_rdv 'rendezvous_matches_nat_total{nat="restricted"}')" = 1 ] || fail "per-NAT matches"
+[ "$(rdv_metric "$T/admin.sock" rendezvous_matches_total)" = 3 ] || fail "matches: $(rdv_metric "$T/admin.sock" rendezvous_matches_total)"
+[ "$(rdv_metric "$T/admin.sock" rendezvous_client_timeouts_total)" = 1 ] || fail "client timeouts"
+[ "$(rdv_metric "$T/admin.sock" 'rendezvous_matches_nat_total{nat="restricted"}')" = 1 ] || fail "per-NAT matches"
 pw_stop rdv

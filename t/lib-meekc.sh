@@ -41,6 +41,12 @@
 #       Run meek-client ARG… with stdin from $T/LABEL.in (empty when
 #       absent), stdout to $T/LABEL.got, stderr to $T/LABEL.err; fail
 #       unless it exits with RC within TIMEOUT seconds.
+#   meekc_pressure GROW_KB ARG…
+#       Against a meek-server whose upstream pushes (meek-echo.py --push
+#       40000000): meek-client ARG… whose reader stalls 2 s and reads 30 MB
+#       (RSS may grow by less than GROW_KB kB), then leaves (exit 0, "stdout
+#       closed by the reader"; stderr in $T/slow.err); then another whose
+#       reader sends SIGTERM after 5 MB (exit 0 at once, $T/term.err).
 # pw_* variables come from t/lib.sh, sourced first.
 # shellcheck disable=SC2154,SC2034
 
@@ -110,4 +116,48 @@ meekc_run() {
 		fail "$_mlabel: sanitizer report: $(head -n 20 "$T/$_mlabel.err")"
 	fi
 	note "$_mlabel: exit $pw_rc"
+}
+
+# meekc_slow_start ERR ARG…: meek-client ARG… reading the fifo $T/in.fifo
+# (kept open on fd 5) and writing $T/out.fifo, stderr to $T/ERR; one byte
+# gets the upstream dialled. Sets mpid.
+meekc_slow_start() {
+	_err=$1
+	shift
+	exec 5<>"$T/in.fifo"
+	"$MEEKC" "$@" <"$T/in.fifo" >"$T/out.fifo" 2>"$T/$_err" 5>&- &
+	mpid=$!
+	pw_track "$mpid"
+	printf x >&5
+}
+
+meekc_pressure() {
+	_grow=$1
+	shift
+	mkfifo "$T/in.fifo" "$T/out.fifo"
+	meekc_slow_start slow.err "$@"
+	out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 2 30000000 5>&-) || fail "reader: $out"
+	note "slow: $out"
+	case $out in
+	"total=30000000 "*) ;;
+	*) fail "slow: reader got $out" ;;
+	esac
+	_base=$(echo "$out" | sed 's/.*rss_base=\([0-9]*\).*/\1/')
+	_peak=$(echo "$out" | sed 's/.*rss_peak=\([0-9]*\).*/\1/')
+	[ "$((_peak - _base))" -lt "$_grow" ] || fail "slow: RSS grew from $_base kB to $_peak kB"
+	# The reader is gone: the next write fails and meek-client exits 0.
+	pw_wait "$mpid" 30
+	exec 5>&-
+	[ "$pw_rc" = 0 ] || fail "slow: exit $pw_rc after the reader left: $(tail -n 3 "$T/slow.err")"
+	grep -q 'stdout closed by the reader' "$T/slow.err" || fail "slow: $(tail -n 3 "$T/slow.err")"
+	grep -q Sanitizer "$T/slow.err" && fail "slow: sanitizer report"
+
+	meekc_slow_start term.err "$@"
+	out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 0 5000000 term 5>&-) || fail "reader: $out"
+	pw_wait "$mpid" 10
+	exec 5>&-
+	[ "$pw_rc" = 0 ] || fail "sigterm: exit $pw_rc: $(tail -n 3 "$T/term.err")"
+	grep -q 'signal 15' "$T/term.err" || fail "sigterm: $(tail -n 3 "$T/term.err")"
+	grep -q Sanitizer "$T/term.err" && fail "sigterm: sanitizer report"
+	note "sigterm: exit 0 after $(echo "$out" | cut -d' ' -f1)"
 }

@@ -17,41 +17,9 @@ pw_caddy "$pw_ep" /meek/
 set -- --tls firefox --url "https://$caddy_host:$caddy_port/meek/" \
 	--front "127.0.0.1:$caddy_port,sni=$caddy_host" --ca "$caddy_ca" -v
 
-mkfifo "$T/in.fifo" "$T/out.fifo"
-exec 5<>"$T/in.fifo"
-"$MEEKC" "$@" <"$T/in.fifo" >"$T/out.fifo" 2>"$T/slow.err" 5>&- &
-mpid=$!
-pw_track "$mpid"
-printf x >&5
-out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 2 30000000 5>&-) || fail "reader: $out"
-note "slow: $out"
-case $out in
-"total=30000000 "*) ;;
-*) fail "slow: reader got $out" ;;
-esac
-base=$(echo "$out" | sed 's/.*rss_base=\([0-9]*\).*/\1/')
-peak=$(echo "$out" | sed 's/.*rss_peak=\([0-9]*\).*/\1/')
 # A full window of 8 answers of 256 KiB, HTTP/2 and TLS buffers: far below 40 MB.
-[ "$((peak - base))" -lt 8192 ] || fail "slow: RSS grew from $base kB to $peak kB"
-pw_wait "$mpid" 30
-exec 5>&-
-[ "$pw_rc" = 0 ] || fail "slow: exit $pw_rc after the reader left: $(tail -n 3 "$T/slow.err")"
-grep -q 'stdout closed by the reader' "$T/slow.err" || fail "slow: $(tail -n 3 "$T/slow.err")"
+meekc_pressure 8192 "$@"
 grep -q 'HTTP/2 connection to the front' "$T/slow.err" || fail "slow: not over HTTP/2"
-grep -q Sanitizer "$T/slow.err" && fail "slow: sanitizer report"
-
-exec 5<>"$T/in.fifo"
-"$MEEKC" "$@" <"$T/in.fifo" >"$T/out.fifo" 2>"$T/term.err" 5>&- &
-mpid=$!
-pw_track "$mpid"
-printf x >&5
-out=$(python3 "$PW_PY/meekc-reader.py" "$T/out.fifo" "$mpid" 0 5000000 term 5>&-) || fail "reader: $out"
-pw_wait "$mpid" 10
-exec 5>&-
-[ "$pw_rc" = 0 ] || fail "sigterm: exit $pw_rc: $(tail -n 3 "$T/term.err")"
-grep -q 'signal 15' "$T/term.err" || fail "sigterm: $(tail -n 3 "$T/term.err")"
-grep -q Sanitizer "$T/term.err" && fail "sigterm: sanitizer report"
-note "sigterm: exit 0 after $(echo "$out" | cut -d' ' -f1)"
 
 # Plain HTTP where TLS was expected.
 pw_start notls 1 python3 "$PW_PY/http-at-once.py"

@@ -306,16 +306,18 @@ carrier_io_input(struct carrier_io *io, const uint8_t *p, size_t n)
 static void
 carrier_io_rd_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+	/* One per process: a read is fed whole before the callback returns. */
+	static uint8_t rbuf[CARRIER_IO_BUF];
 	struct carrier_io *io = w->data;
 	ssize_t n;
 
 	(void)loop;
 	(void)revents;
-	n = read(io->fd, io->rbuf, sizeof(io->rbuf));
+	n = read(io->fd, rbuf, sizeof(rbuf));
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		io->cb->failed(io->arg, n == 0 ? "closed" : strerror(errno));
 		return;
 	}
 	if (n > 0)
-		(void)carrier_io_input(io, io->rbuf, (size_t)n);
+		(void)carrier_io_input(io, rbuf, (size_t)n);
 }

@@ -138,7 +138,6 @@ struct carrier_io {
 	ev_idle idle;     /* ... after one more look that does not block */
 	int grace;        /* the flush watcher has not yet let the loop look again */
 	struct carrier_codec k;
-	uint8_t rbuf[CARRIER_IO_BUF];
 };
 
 /* 0, or -1 when out of memory. Closed until carrier_io_open. */

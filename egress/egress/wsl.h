@@ -20,9 +20,9 @@
  * share (tunnel_global()); a new one is refused (max_memory) when a new
  * session would be (TUNNEL_ADMIT_SESSION of room), which bounds how many
  * exist, each with bounded buffers (common/ws/ws.h). The carrier a
- * WebSocket feeds (some 130 kB of buffers, most of what it costs) is
- * charged with it, from its accept to its end; carriers over TCP are not
- * charged (they never were).
+ * WebSocket feeds (tt_carrier_cost(): some 66 kB, most of it the output
+ * buffer) is charged with it, from its accept to its end, as carriers
+ * over TCP are from their preamble.
  *
  * ?client_ip= (Snowflake proxies add the client's address) is believed
  * only on a listener marked ,trusted: there it becomes the carrier's

@@ -46,11 +46,11 @@ pw_stop client1
 pw_stop eg1
 
 # 2. A budget the carriers fill: a new session is refused for memory.
-budget=4194304 # the least --max-memory: under what the 40 carriers hold
+budget=4194304 # the least --max-memory: under what 80 carriers hold (about 66 KiB each)
 # The carriers outlive curl's try (handshake time 30 s; tt-attack closes them after 10 s).
 start_egress eg2 --max-memory "$budget" --handshake-timeout 30
 ep2=$pw_ep
-pw_start held2 1 "$PW_HELPERS/tt-attack" -w 10 preamble "$ep2" "$N"
+pw_start held2 1 "$PW_HELPERS/tt-attack" -w 10 preamble "$ep2" $((2 * N))
 held2_pid=$pw_pid
 pw_start client2 1 pw_socks_client -l tcp:127.0.0.1:0 -C "$ep2"
 port2=$pw_port

@@ -135,7 +135,7 @@ meekc_parse_url(const char *s, int allow_http, struct meekc_url *u, char *err, s
 	}
 	u->host_is_ip = is_ip_literal(u->host, u->host_is_v6);
 	if (path == NULL) {
-		strcpy(u->path, "/");
+		snprintf(u->path, sizeof(u->path), "/");
 		return 0;
 	}
 	plen = strlen(path);

@@ -586,8 +586,8 @@ turnc_new(struct ev_loop *loop, const struct turnc_cfg *cfg, const struct turnc_
 	t->arg = arg;
 	memcpy(&t->server, cfg->server, cfg->server_len);
 	t->slen = cfg->server_len;
-	strcpy(t->user, cfg->username);
-	strcpy(t->pass, cfg->password);
+	snprintf(t->user, sizeof(t->user), "%s", cfg->username);
+	snprintf(t->pass, sizeof(t->pass), "%s", cfg->password);
 	t->want_lifetime = cfg->lifetime_s ? cfg->lifetime_s : TURNC_LIFETIME_S;
 	t->perm_s = cfg->perm_lifetime_s ? cfg->perm_lifetime_s : TURNC_PERM_LIFETIME_S;
 	t->chan_s = cfg->chan_lifetime_s ? cfg->chan_lifetime_s : TURNC_CHAN_LIFETIME_S;

@@ -54,7 +54,7 @@ conn_stream_open(struct conn *c)
 	uint8_t prefix[SOCKSADDR_WIRE_MAX];
 	struct tunnel *t;
 	struct tstream *ts;
-	unsigned flags = TSTREAM_STATUS | (px->optimistic ? TSTREAM_OPTIMISTIC : 0);
+	unsigned flags = TSTREAM_STATUS | TSTREAM_LAZY_FIN | (px->optimistic ? TSTREAM_OPTIMISTIC : 0);
 	ssize_t n;
 	uint32_t sid;
 

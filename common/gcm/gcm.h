@@ -7,8 +7,10 @@
  * on one core for either); libcrypto's AES-GCM runs at several GB/s where
  * the CPU has AES and carry-less multiply instructions.
  *
- * Pure functions over caller memory: no state kept between calls, so any
- * number of sessions and threads may call them. Keys are 16 or 32 bytes,
+ * Functions over caller memory that any number of sessions and threads
+ * may call: the only state kept between calls is a small per-thread
+ * cache of contexts with their keys set (gcm.c), so that a session's
+ * records do not each pay for a key schedule. Keys are 16 or 32 bytes,
  * nonces 12 bytes, tags 16 bytes (TLS 1.3 and 1.2 AES-GCM).
  */
 #ifndef PW_GCM_H

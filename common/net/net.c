@@ -281,7 +281,7 @@ listener_accept(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("accept");
 			return;
 		}
-		if (peer.ss_family != AF_UNIX)
+		if (peer.ss_family != AF_UNIX && !l->nodelay)
 			(void)net_set_nodelay(fd);
 		l->cb(l, fd, &peer, len);
 		/* The callback may have stopped us. */
@@ -297,6 +297,8 @@ listener_start(struct ev_loop *loop, struct listener *l, int fd, listener_cb cb,
 	l->fd = fd;
 	l->cb = cb;
 	l->arg = arg;
+	/* Once here rather than a setsockopt per connection (fails harmlessly on UNIX sockets). */
+	l->nodelay = net_set_nodelay(fd) == 0;
 	ev_io_init(&l->io, listener_accept, fd, EV_READ);
 	ev_timer_init(&l->backoff, listener_resume, LISTEN_BACKOFF, 0);
 	ev_io_start(loop, &l->io);

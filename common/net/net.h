@@ -63,9 +63,10 @@ struct listener {
 	int fd;
 	listener_cb cb;
 	void *arg;
+	int nodelay; /* TCP_NODELAY is set on fd: accepted sockets inherit it (Linux) */
 };
 
-/* Accept connections on fd (non-blocking, CLOEXEC) and hand each to cb. */
+/* Accept connections on fd (non-blocking, CLOEXEC, TCP_NODELAY for TCP) and hand each to cb. */
 void listener_start(struct ev_loop *loop, struct listener *l, int fd, listener_cb cb, void *arg);
 /* Stop accepting; close the fd. */
 void listener_stop(struct listener *l);

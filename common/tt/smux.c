@@ -550,6 +550,15 @@ smux_shutdown(struct smux *s, uint32_t sid)
 	return 0;
 }
 
+int
+smux_finished(const struct smux *s, uint32_t sid)
+{
+	const struct stream *st = smux_lookup(s, sid);
+
+	return st != NULL && !(st->flags & ST_CLOSED) &&
+	       (st->flags & (ST_FIN_SENT | ST_FIN_RCVD)) == (ST_FIN_SENT | ST_FIN_RCVD);
+}
+
 void
 smux_close(struct smux *s, uint32_t sid)
 {

@@ -192,6 +192,9 @@ uint32_t smux_window(const struct smux *s);
 /* Send FIN: no more writes on sid; reading goes on. 0 or -1 (EBADF, ECONNRESET). */
 int smux_shutdown(struct smux *s, uint32_t sid);
 
+/* 1 when sid has sent its FIN (or owes it) and received the peer's; 0 otherwise. */
+int smux_finished(const struct smux *s, uint32_t sid);
+
 /* Forget sid: FIN if not sent yet, buffered data dropped. Unknown sid: no-op. */
 void smux_close(struct smux *s, uint32_t sid);
 

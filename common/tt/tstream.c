@@ -154,8 +154,10 @@ tstream_push(struct tstream *ts)
 		ts->st.up += (uint64_t)n;
 	}
 	if (ts->fd_eof && buf_len(&ts->up) == 0 && !ts->up_shut) {
+		int lazy = (ts->flags & TSTREAM_LAZY_FIN) && ts->stream_eof;
+
 		ts->up_shut = 1;
-		if (tunnel_shutdown(ts->t, ts->sid) == -1)
+		if ((lazy ? tunnel_shutdown_lazy(ts->t, ts->sid) : tunnel_shutdown(ts->t, ts->sid)) == -1)
 			return tstream_fail(ts, 0);
 	}
 	return 0;

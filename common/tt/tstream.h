@@ -31,6 +31,11 @@
 
 #define TSTREAM_STATUS 0x01     /* the stream starts with a status byte */
 #define TSTREAM_OPTIMISTIC 0x02 /* relay fd bytes before the status arrives */
+/*
+ * The fd's EOF after the stream's own is a teardown FIN: it may wait for
+ * the next datagram (tunnel_shutdown_lazy). For socks-client's streams.
+ */
+#define TSTREAM_LAZY_FIN 0x04
 
 struct tstream;
 

@@ -679,16 +679,31 @@ tunnel_shutdown(struct tunnel *t, uint32_t sid)
 	return r;
 }
 
+int
+tunnel_shutdown_lazy(struct tunnel *t, uint32_t sid)
+{
+	int r = smux_shutdown(t->smux, sid);
+
+	if (r == 0)
+		tunnel_kick_later(t);
+	return r;
+}
+
 void
 tunnel_close(struct tunnel *t, uint32_t sid)
 {
 	struct umap_slot *s = umap_find(t, sid);
+	/* Both FINs already passed: closing sends nothing, and a lazy FIN may still wait. */
+	int quiet = smux_finished(t->smux, sid);
 
 	if (s)
 		umap_delete(t, s);
 	smux_close(t->smux, sid);
 	tunnel_pump(t);
-	tunnel_kick(t);
+	if (quiet)
+		tunnel_kick_later(t);
+	else
+		tunnel_kick(t);
 }
 
 int

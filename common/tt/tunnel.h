@@ -229,6 +229,16 @@ int tunnel_open(struct tunnel *t, uint32_t *sid);
 ssize_t tunnel_write(struct tunnel *t, uint32_t sid, const uint8_t *p, size_t n);
 ssize_t tunnel_read(struct tunnel *t, uint32_t sid, uint8_t *buf, size_t n);
 int tunnel_shutdown(struct tunnel *t, uint32_t sid);
+/*
+ * tunnel_shutdown for a FIN that only tears the stream down: the peer's
+ * FIN came first and nobody on this side is waiting for anything. It
+ * waits, like a lone SYN, for the next datagram (the next stream's SYN)
+ * or the KCP interval. Socks-client's side only: there the peer is a
+ * server that has finished sending; an application waiting for its EOF
+ * is on this side.
+ */
+int tunnel_shutdown_lazy(struct tunnel *t, uint32_t sid);
+/* Forget sid (smux_close). Once both FINs have passed, nothing is sent at once. */
 void tunnel_close(struct tunnel *t, uint32_t sid);
 
 /* The caller's object for sid; NULL when none. set with NULL removes. 0 or -1 (ENOMEM). */

@@ -84,13 +84,13 @@ gcm_ctx(int enc, const uint8_t *key, size_t klen, const uint8_t *iv)
 	}
 	for (i = 0; i < GCM_CACHE - 1; i++)
 		if (gcm_slots[i].enc == enc && gcm_slots[i].klen == klen &&
-		    memcmp(gcm_slots[i].key, key, klen) == 0)
+		    CRYPTO_memcmp(gcm_slots[i].key, key, klen) == 0)
 			break;
 	/* i: the hit, or the last slot, which a miss reuses. */
 	hit = gcm_slots[i];
 	memmove(gcm_slots + 1, gcm_slots, i * sizeof(gcm_slots[0]));
 	gcm_slots[0] = hit;
-	if (hit.enc == enc && hit.klen == klen && memcmp(hit.key, key, klen) == 0) {
+	if (hit.enc == enc && hit.klen == klen && CRYPTO_memcmp(hit.key, key, klen) == 0) {
 		if (EVP_CipherInit_ex(hit.x, NULL, NULL, NULL, iv, enc) == 1)
 			return hit.x;
 		gcm_slots[0].enc = -1;
@@ -108,6 +108,20 @@ gcm_ctx(int enc, const uint8_t *key, size_t klen, const uint8_t *iv)
 	gcm_slots[0].klen = klen;
 	memcpy(gcm_slots[0].key, key, klen);
 	return gcm_slots[0].x;
+}
+
+void
+gcm_forget(void)
+{
+	size_t i;
+
+	for (i = 0; i < GCM_CACHE; i++) {
+		if (gcm_slots[i].x != NULL)
+			EVP_CIPHER_CTX_reset(gcm_slots[i].x);
+		OPENSSL_cleanse(gcm_slots[i].key, sizeof(gcm_slots[i].key));
+		gcm_slots[i].enc = -1;
+	}
+	gcm_slots_ready = 1;
 }
 
 /* One seal or open; enc 1 or 0. The tag is read (open) or written (seal). */

@@ -38,4 +38,10 @@ int gcm_seal(const uint8_t *key, size_t klen, const uint8_t iv[GCM_IV_LEN], cons
 int gcm_open(const uint8_t *key, size_t klen, const uint8_t iv[GCM_IV_LEN], const uint8_t *aad,
              size_t alen, const uint8_t *in, size_t n, uint8_t *out, const uint8_t tag[GCM_TAG_LEN]);
 
+/*
+ * Cleanse this thread's cached contexts and their keys: a TLS connection
+ * calls it when it is freed, so no key outlives its session in the cache.
+ */
+void gcm_forget(void);
+
 #endif

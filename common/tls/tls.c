@@ -9,6 +9,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "gcm/gcm.h"
 #include "tls/tls.h"
 #include "tls/tlskey_int.h"
 
@@ -256,6 +257,7 @@ tls_conn_free(struct tls_conn *c)
 	if (c->done && !c->dead && !c->shut)
 		(void)wolfSSL_shutdown(c->ssl);
 	wolfSSL_free(c->ssl);
+	gcm_forget(); /* its record keys, if the GCM cache holds them */
 	free(c->rb);
 	free(c);
 }

@@ -8,6 +8,7 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 
+#include "gcm/gcm.h"
 #include "tls/tlskey_int.h"
 
 #include <limits.h>
@@ -222,6 +223,7 @@ tlsmem_free(struct tlsmem *s)
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
+	gcm_forget(); /* its record keys, if the GCM cache holds them */
 	free(s);
 }
 

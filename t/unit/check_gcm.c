@@ -5,7 +5,9 @@
  * 128-bit key and its 256-bit twin (known answers, so any AES-GCM peer
  * agrees), in place and out of place; a flipped tag or ciphertext or AAD
  * bit is refused and leaves no plaintext behind; key sizes TLS never
- * uses are refused.
+ * uses are refused; the cache of keyed contexts never hands one key's
+ * context to another (keys a byte apart, more keys than it holds, seal
+ * and open with one key, after gcm_forget).
  */
 #include "gcm/gcm.h"
 
@@ -128,6 +130,39 @@ START_TEST(test_misuse_refused)
 }
 END_TEST
 
+START_TEST(test_cache_keys_apart)
+{
+	struct vec v, w;
+	uint8_t out[64], tag[16];
+	int round, i;
+
+	load(&v, 0);
+	load(&w, 1);
+	for (round = 0; round < 3; round++) {
+		/* Twelve keys that differ from the known one in their last byte only. */
+		for (i = 0; i < 12; i++) {
+			uint8_t k[16];
+
+			memcpy(k, v.k, sizeof(k));
+			k[15] ^= (uint8_t)(i + 1);
+			ck_assert_int_eq(gcm_seal(k, 16, v.iv, v.aad, v.alen, v.pt, v.n, out, tag), 0);
+			ck_assert_int_ne(memcmp(out, v.ct, v.n), 0);
+			ck_assert_int_eq(gcm_open(v.k, v.klen, v.iv, v.aad, v.alen, out, v.n, out, tag), -1);
+			ck_assert_int_eq(gcm_open(k, 16, v.iv, v.aad, v.alen, v.ct, v.n, out, v.tag), -1);
+			known_answer(i & 1);
+		}
+		if (round == 1)
+			gcm_forget();
+		ck_assert_int_eq(gcm_seal(w.k, w.klen, w.iv, w.aad, w.alen, w.pt, w.n, out, tag), 0);
+		ck_assert_int_eq(memcmp(out, w.ct, w.n), 0);
+		known_answer(0);
+	}
+	gcm_forget();
+	gcm_forget();
+	known_answer(1);
+}
+END_TEST
+
 static Suite *
 gcm_suite(void)
 {
@@ -138,6 +173,7 @@ gcm_suite(void)
 	tcase_add_test(tc, test_known_answer_256);
 	tcase_add_test(tc, test_forgeries_refused);
 	tcase_add_test(tc, test_misuse_refused);
+	tcase_add_test(tc, test_cache_keys_apart);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -71,7 +71,7 @@ static int status = EX_PW_TEMP, is_open, in_eof, paused, chan_dead;
 static uint8_t chunk[CHUNK_MAX];
 static size_t chunk_len;
 static uint8_t *out;
-static size_t out_len;
+static size_t out_len, out_off; /* waiting for stdout: out[out_off .. out_off + out_len) */
 static ev_tstamp t_start;
 static ev_prepare flush_w;
 
@@ -137,7 +137,7 @@ flush_down(void)
 	ssize_t n;
 
 	while (out_len > 0) {
-		n = write(sc.out_fd, out, out_len);
+		n = write(sc.out_fd, out + out_off, out_len);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n < 0) {
@@ -145,9 +145,11 @@ flush_down(void)
 			finish(EX_PW_TEMP);
 			return;
 		}
-		memmove(out, out + n, out_len - (size_t)n);
+		out_off += (size_t)n;
 		out_len -= (size_t)n;
 	}
+	if (out_len == 0)
+		out_off = 0; /* a partial write leaves the rest in place: moved only when room is short */
 	if (paused && out_len < OUT_HIGH / 2) {
 		paused = 0;
 		rtc_pause(pc, 0); /* may deliver messages from inside */
@@ -276,7 +278,11 @@ on_message(void *arg, const uint8_t *p, size_t n, int binary)
 		finish(EX_PW_TEMP);
 		return;
 	}
-	memcpy(out + out_len, p, n);
+	if (out_off + out_len + n > OUT_MAX) {
+		memmove(out, out + out_off, out_len);
+		out_off = 0;
+	}
+	memcpy(out + out_off + out_len, p, n);
 	out_len += n;
 	if (!paused && out_len >= OUT_HIGH) {
 		paused = 1;

@@ -18,6 +18,12 @@
 #     held clients, minus RSS before, divided by the clients;
 #   - the longest stall of a download paced at its source (2 MB/s) when
 #     its volunteer is SIGKILLed while a second one polls; goal < 3 s.
+# PW_BENCH_ONLY=goodput measures the goodput and CPU figures alone;
+# PW_BENCH_PERF=DIR records perf profiles (-g) and counts (syscalls,
+# context switches, CPU time: perf stat) of peer-proxy and peer-client
+# during the first download through the volunteer into DIR (other
+# events for perf stat: PW_BENCH_PERF_EVENTS);
+# PW_BENCH_PEERS_BIN=DIR takes peer-proxy and peer-client from DIR.
 # Needs root (unshare -n), PW_BIN and PW_HELPERS. Exits 0 unless a
 # measurement failed.
 if [ -z "${RDV_IN_NETNS:-}" ]; then
@@ -33,6 +39,10 @@ export PW_TOP
 BYTES=${PW_BENCH_PEERS_BYTES:-50000000}
 RUNS=${PW_BENCH_RUNS:-3}
 CLIENTS=${PW_BENCH_PEERS_CLIENTS:-5}
+ONLY=${PW_BENCH_ONLY:-}
+PERF=${PW_BENCH_PERF:-}
+PERF_EV=${PW_BENCH_PERF_EVENTS:-raw_syscalls:sys_enter,context-switches,task-clock}
+PB=${PW_BENCH_PEERS_BIN:-$PW_BIN} # where peer-proxy and peer-client come from (another build, to compare)
 median() {
 	sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
@@ -60,18 +70,18 @@ pw_start rdv 2 "$PW_BIN/rendezvous" -q -l tcp:127.0.0.1:0 --relay "$relay" \
 B="http://127.0.0.1:$pw_port/"
 STUN="stun:127.0.0.1:$turn_port"
 proxy() {
-	pw_start_bg "$1" "$PW_BIN/peer-proxy" -v --broker "$B" --relay "$2" --stun "$STUN" \
+	pw_start_bg "$1" "$PB/peer-proxy" -v --broker "$B" --relay "$2" --stun "$STUN" \
 		--nat unrestricted --capacity "$3" --poll-interval 1
 }
 proxy proxy1 "$relay" 20
 proxy1=$pw_pid
 waiting 1
-PC="$PW_BIN/peer-client -q --broker $B --stun $STUN"
+PC="$PB/peer-client -q --broker $B --stun $STUN"
 
 # once PORT: MB/s of one download.
 once() {
 	out=$(curl -sS --max-time 300 -o /dev/null -w '%{size_download} %{speed_download}' \
-		--socks5-hostname "127.0.0.1:$1" "http://127.0.0.1:$H/zero/$BYTES") || fail "download through $1"
+		--socks5-hostname "127.0.0.1:$1" "http://127.0.0.1:$H/zero/$BYTES") || fail "download through $1" >&2
 	[ "${out% *}" = "$BYTES" ] || fail "got ${out% *} of $BYTES bytes"
 	awk -v s="${out#* }" 'BEGIN { printf "%.1f\n", s / 1e6 }'
 }
@@ -98,7 +108,7 @@ r=0
 pw_start cws 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "$relay"
 ws_port=$pw_port
 # The peer-client socks-client started (its child, through sh -c; ours by its broker URL).
-pc_pid=$(pgrep -n -f "^$PW_BIN/peer-client .*--broker $B") || fail "no peer-client found"
+pc_pid=$(pgrep -n -f "^$PB/peer-client .*--broker $B") || fail "no peer-client found"
 ticks() {
 	for _p in "$egress_pid" "$proxy1" "$pc_pid" "$sc_pid"; do
 		awk '{ printf "%d ", $14 + $15 }' "/proc/$_p/stat"
@@ -109,7 +119,23 @@ ticks() {
 while [ "$r" -lt "$RUNS" ]; do
 	r=$((r + 1))
 	ticks >>"$T/ticks"
+	if [ -n "$PERF" ] && [ "$r" = 1 ]; then
+		perf record -q -g -o "$PERF/peer-proxy.data" -p "$proxy1" 2>/dev/null &
+		perf1=$!
+		perf record -q -g -o "$PERF/peer-client.data" -p "$pc_pid" 2>/dev/null &
+		perf2=$!
+		perf stat -e "$PERF_EV" -o "$PERF/peer-proxy.stat" \
+			-p "$proxy1" 2>/dev/null &
+		perf3=$!
+		perf stat -e "$PERF_EV" -o "$PERF/peer-client.stat" \
+			-p "$pc_pid" 2>/dev/null &
+		perf4=$!
+	fi
 	once "$pc_port" >>"$T/peer.mbs"
+	if [ -n "$PERF" ] && [ "$r" = 1 ]; then
+		kill -INT "$perf1" "$perf2" "$perf3" "$perf4"
+		wait "$perf1" "$perf2" "$perf3" "$perf4"
+	fi
 	ticks >>"$T/ticks"
 	once "$ws_port" >>"$T/ws.mbs"
 done
@@ -120,6 +146,15 @@ cpu=$(awk -v gb="$((BYTES * RUNS))" -v hz="$(getconf CLK_TCK)" '
 	      d[1] / hz / (gb / 1e9), d[2] / hz / (gb / 1e9), d[3] / hz / (gb / 1e9), d[4] / hz / (gb / 1e9) }' "$T/ticks")
 peer=$(best <"$T/peer.mbs")
 ws=$(best <"$T/ws.mbs")
+
+if [ "$ONLY" = goodput ]; then
+	echo "peers bench (goodput only): $BYTES bytes, best of $RUNS, $(nproc) cores," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "runs, MB/s: peer $(tr '\n' ' ' <"$T/peer.mbs"), ws $(tr '\n' ' ' <"$T/ws.mbs")"
+	echo "best: peer $peer, ws $ws; ratio ours/ws $(awk -v a="$peer" -v b="$ws" 'BEGIN { printf "%.2f", a / b }')"
+	echo "CPU seconds per GB through the volunteer: $cpu"
+	exit 0
+fi
 
 # --- snowflake-client → snowflake-proxy ------------------------------------------
 sf="n/a"

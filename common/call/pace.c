@@ -179,13 +179,14 @@ clamp(struct pace *p)
 }
 
 void
-pace_sent_seq(struct pace *p, uint16_t seq)
+pace_sent_seq(struct pace *p, uint16_t seq, double now)
 {
 	if (!p->have_seq) {
 		p->have_seq = 1;
 		p->seq_acked = (uint16_t)(seq - 1);
 	}
 	p->seq_sent = seq;
+	p->sent_at[seq % PACE_RING] = now;
 }
 
 unsigned
@@ -197,12 +198,36 @@ pace_in_flight(const struct pace *p)
 }
 
 int
-pace_window_open(struct pace *p)
+pace_window_open(struct pace *p, double now)
 {
 	if (pace_in_flight(p) < PACE_WND_PKTS)
 		return 1;
-	p->wnd_waits++;
+	if (p->wnd_since == 0) {
+		p->wnd_since = now > 0 ? now : 1e-9;
+		p->wnd_waits++;
+	}
 	return 0;
+}
+
+/* The window moved to seq: a round trip of the packet reported, the end of a wait. */
+static void
+acked(struct pace *p, uint16_t seq, double now)
+{
+	double rtt;
+
+	p->seq_acked = seq;
+	if (p->wnd_since > 0 && pace_in_flight(p) < PACE_WND_PKTS) {
+		if (now > p->wnd_since)
+			p->wnd_closed += now - p->wnd_since;
+		p->wnd_since = 0;
+	}
+	/* A send time is still the reported packet's while fewer than the ring went since. */
+	if (pace_in_flight(p) >= PACE_RING || (rtt = now - p->sent_at[seq % PACE_RING]) < 0)
+		return;
+	p->rtt_samples++;
+	p->rtt_sum += rtt;
+	if (p->rtt_min == 0 || rtt < p->rtt_min)
+		p->rtt_min = rtt;
 }
 
 /*
@@ -240,7 +265,7 @@ pace_on_report(struct pace *p, const struct pace_rr *rr, double now)
 	p->last_rr = now;
 	/* The window: a report never takes back what an earlier one said. */
 	if (p->have_seq && d != 0 && d < 0x8000 && (uint16_t)(p->seq_sent - (uint16_t)rr->ext_seq) < 0x8000)
-		p->seq_acked = (uint16_t)rr->ext_seq;
+		acked(p, (uint16_t)rr->ext_seq, now);
 	if ((loss = judge_loss(p, rr, now)) < 0)
 		return;
 	if (loss > LOSS_LOW) {
@@ -263,6 +288,10 @@ pace_tick(struct pace *p, double now)
 		p->last_rr = now;
 		p->limited = p->sent = 0;
 		p->seq_acked = p->seq_sent; /* what is in flight is lost */
+		if (p->wnd_since > 0) {
+			p->wnd_closed += now - p->wnd_since;
+			p->wnd_since = 0;
+		}
 		clamp(p);
 	}
 }

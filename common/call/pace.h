@@ -55,6 +55,7 @@
 #define PACE_BURST_SECS 0.002      /* depth: 2 ms at the rate, within the bounds above */
 #define PACE_RR_PKTS 8             /* a receiver also reports after this many packets */
 #define PACE_WND_PKTS 48           /* packets sent beyond the highest reported */
+#define PACE_RING 256              /* send times kept, by sequence number (> any window) */
 
 /* What a receiver knows of one incoming RTP stream (RFC 3550 A.3). */
 struct pace_rx {
@@ -106,7 +107,12 @@ struct pace {
 	int have_judged;
 	double judged;        /* time of the last judgement */
 	uint32_t judged_ext, judged_lost; /* the report it was made on */
-	unsigned long long reports, cuts, waits, wnd_waits;
+	double sent_at[PACE_RING]; /* send time of each packet in flight, by sequence number */
+	double rtt_min;       /* seconds, the least round trip seen (0: none yet) */
+	double rtt_sum;       /* of all samples, for the mean */
+	double wnd_since;     /* the window closed at (0: open) */
+	double wnd_closed;    /* seconds the window kept a sender waiting, in all */
+	unsigned long long reports, cuts, waits, wnd_waits, rtt_samples;
 };
 
 void pace_init(struct pace *p, double now);
@@ -116,12 +122,12 @@ void pace_refill(struct pace *p, double now);
 int pace_may_send(const struct pace *p);
 /* A packet of n bytes went (spends tokens, counts it as sending). */
 void pace_spent(struct pace *p, size_t n);
-/* Its RTP sequence number (the window). */
-void pace_sent_seq(struct pace *p, uint16_t seq);
+/* Its RTP sequence number (the window) and the time it went. */
+void pace_sent_seq(struct pace *p, uint16_t seq, double now);
 /* Packets sent beyond the highest reported. */
 unsigned pace_in_flight(const struct pace *p);
-/* Is the window open? (Counts a wait when not.) */
-int pace_window_open(struct pace *p);
+/* Is the window open? (Counts a wait when not, and the time closed.) */
+int pace_window_open(struct pace *p, double now);
 /* Data waited for tokens: seconds until a packet of n bytes may go. */
 double pace_wait(struct pace *p, size_t n);
 /* A report on our stream arrived. */

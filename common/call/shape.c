@@ -267,7 +267,7 @@ bulk_flush(struct call *c, int full_only)
 			}
 			break;
 		}
-		if (!pace_window_open(&c->pace))
+		if (!pace_window_open(&c->pace, now))
 			break; /* the next report reopens it (shape_rtcp), or the timeout */
 		if (!pace_may_send(&c->pace)) {
 			double d = pace_wait(&c->pace, CALL_PAYLOAD_MAX);
@@ -283,7 +283,7 @@ bulk_flush(struct call *c, int full_only)
 		before = c->st.bytes_out;
 		send_rtp(c, &c->video, 0, CALL_PAYLOAD_MAX, 0);
 		pace_spent(&c->pace, (size_t)(c->st.bytes_out - before));
-		pace_sent_seq(&c->pace, (uint16_t)(c->video.seq - 1));
+		pace_sent_seq(&c->pace, (uint16_t)(c->video.seq - 1), now);
 		sent = 1;
 	}
 	c->video.ts += 90 * 20;

@@ -561,8 +561,8 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	const struct lm *m = arg;
 	const struct lcall *lc;
 	struct call_stats st;
-	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0;
-	double rate = 0;
+	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0, wwaits = 0, nrtt = 0;
+	double rate = 0, wclosed = 0, rtt_sum = 0, rtt_min = 0;
 	int k;
 
 	for (lc = m->calls; lc; lc = lc->next) {
@@ -573,6 +573,12 @@ admin_body(void *arg, int which, char *out, size_t cap)
 		waits += st.pace_waits;
 		rate += st.pace_rate;
 		consent += st.consent_in;
+		wwaits += st.wnd_waits;
+		wclosed += st.wnd_closed;
+		nrtt += st.rtt_samples;
+		rtt_sum += st.rtt_sum;
+		if (st.rtt_min > 0 && (rtt_min == 0 || st.rtt_min < rtt_min))
+			rtt_min = st.rtt_min;
 	}
 	if (which == 0)
 		return snprintf(out, cap, "ok calls=%zu up=%zu\n", m->ncalls, m->nup);
@@ -596,8 +602,11 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                    "lanturn_send_dropped_total %llu\nlanturn_pace_rate_bytes %.0f\n"
 	                    "lanturn_pace_cuts %llu\nlanturn_pace_waits %llu\n"
 	                    "lanturn_receiver_reports_in %llu\nlanturn_receiver_reports_out %llu\n"
-	                    "lanturn_consent_answered %llu\n",
-	                    m->send_dropped, rate, cuts, waits, rr_in, rr_out, consent);
+	                    "lanturn_consent_answered %llu\nlanturn_pace_window_waits %llu\n"
+	                    "lanturn_pace_window_closed_seconds %.3f\nlanturn_pace_rtt_samples %llu\n"
+	                    "lanturn_pace_rtt_min_seconds %.6f\nlanturn_pace_rtt_mean_seconds %.6f\n",
+	                    m->send_dropped, rate, cuts, waits, rr_in, rr_out, consent, wwaits, wclosed, nrtt,
+	                    rtt_min, nrtt ? rtt_sum / (double)nrtt : 0.0);
 }
 
 static void

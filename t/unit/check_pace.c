@@ -10,6 +10,7 @@
 #include "call/pace.h"
 
 #include <check.h>
+#include <math.h>
 #include <string.h>
 
 static const struct pace_rr rr0 = {
@@ -171,11 +172,11 @@ START_TEST(test_window)
 	memset(&rr, 0, sizeof(rr));
 	pace_init(&p, t);
 	ck_assert_uint_eq(pace_in_flight(&p), 0);
-	ck_assert(pace_window_open(&p));
+	ck_assert(pace_window_open(&p, t));
 	for (i = 0; i < PACE_WND_PKTS; i++)
-		pace_sent_seq(&p, seq++);
+		pace_sent_seq(&p, seq++, t);
 	ck_assert_uint_eq(pace_in_flight(&p), PACE_WND_PKTS);
-	ck_assert(!pace_window_open(&p));
+	ck_assert(!pace_window_open(&p, t));
 	ck_assert_uint_eq(p.wnd_waits, 1);
 	/* a report of the first 16 (extended: the receiver counts a wrap) opens it */
 	rr.ext_seq = 65500 + 15;
@@ -215,11 +216,51 @@ START_TEST(test_window)
 	/* no report for PACE_RR_TIMEOUT while sending: what was in flight is lost */
 	pace_refill(&p, t);
 	pace_spent(&p, 1200);
-	pace_sent_seq(&p, seq++);
+	pace_sent_seq(&p, seq++, t);
 	ck_assert(pace_in_flight(&p) > 0);
 	pace_tick(&p, t + PACE_RR_TIMEOUT + 0.01);
 	ck_assert_uint_eq(pace_in_flight(&p), 0);
-	ck_assert(pace_window_open(&p));
+	ck_assert(pace_window_open(&p, t));
+}
+END_TEST
+
+/* Round trips from the send times kept by sequence number; the time a closed window kept us waiting. */
+START_TEST(test_window_timing)
+{
+	struct pace p;
+	struct pace_rr rr;
+	double t = 10;
+	uint16_t seq = 65530;
+	unsigned i;
+
+	memset(&rr, 0, sizeof(rr));
+	pace_init(&p, t);
+	for (i = 0; i < PACE_WND_PKTS; i++)
+		pace_sent_seq(&p, seq++, t + i * 0.0001);
+	ck_assert(!pace_window_open(&p, t + 0.005));
+	ck_assert(!pace_window_open(&p, t + 0.006)); /* one wait, counted once */
+	ck_assert_uint_eq(p.wnd_waits, 1);
+	/* the 8th packet (sent at +0.7 ms) reported at +7.7 ms: a sample of 7 ms; the wait ends */
+	rr.ext_seq = 65536u + 1;
+	pace_on_report(&p, &rr, t + 0.0077);
+	ck_assert_uint_eq(p.rtt_samples, 1);
+	ck_assert(fabs(p.rtt_min - 0.007) < 1e-9);
+	ck_assert(fabs(p.wnd_closed - 0.0027) < 1e-9);
+	ck_assert(pace_window_open(&p, t + 0.008));
+	/* a later report: a bigger round trip raises the mean, not the minimum */
+	rr.ext_seq = 65536u + 14; /* the 21st, sent at +2 ms */
+	pace_on_report(&p, &rr, t + 0.012);
+	ck_assert_uint_eq(p.rtt_samples, 2);
+	ck_assert(fabs(p.rtt_min - 0.007) < 1e-9);
+	ck_assert(fabs(p.rtt_sum - 0.017) < 1e-9);
+	/* the timeout ends a wait too */
+	for (i = 0; i < PACE_WND_PKTS; i++)
+		pace_sent_seq(&p, seq++, t + 0.01);
+	pace_spent(&p, 1200);
+	ck_assert(!pace_window_open(&p, t + 0.02));
+	pace_tick(&p, t + 0.02 + PACE_RR_TIMEOUT + 0.1);
+	ck_assert(pace_window_open(&p, t + 1));
+	ck_assert_uint_eq(p.wnd_waits, 2);
 }
 END_TEST
 
@@ -258,6 +299,7 @@ pace_suite(void)
 	tcase_add_test(tc, test_controller);
 	tcase_add_test(tc, test_bucket);
 	tcase_add_test(tc, test_window);
+	tcase_add_test(tc, test_window_timing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,6 +36,17 @@
  * judgement is the lost share of the packets expected since the last.
  * Without a report for PACE_RR_TIMEOUT, the window forgets what is in
  * flight (lost) as the rate halves.
+ *
+ * Measurements only (nothing decides on them yet): the send time of each
+ * packet by sequence number (PACE_RING of them), so a report moving the
+ * window gives a round trip, sent to reported; and the time the window
+ * kept the sender waiting. Measured through coturn on a 2-core machine
+ * (bench/lanturn-turn.sh): the window is closed 55-75 % of a bulk
+ * download's time, round trips 0.07 ms at least, 0.7-1.5 ms on average,
+ * none of the processes on the path at 100 % of a core: the window is
+ * what limits, and it cannot grow past what coturn's relay socket holds
+ * (56 datagrams of 1,2xx bytes in its 128 KiB; 64 dropped ~500 a 50 MB
+ * download, and one drop costs KCP a retransmission timeout).
  */
 #ifndef PW_CALL_PACE_H
 #define PW_CALL_PACE_H

@@ -3,27 +3,13 @@
  * The bulk profile's receiver reports and rate controller (pace.h).
  */
 #include "call/pace.h"
+#include "proto/rtp.h"
 
 #include <string.h>
 
 #define RTCP_PT_RR 201
 #define LOSS_HIGH 0.10
 #define LOSS_LOW 0.02
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 void
 pace_rx_seen(struct pace_rx *rx, uint32_t ssrc, uint16_t seq)
@@ -82,11 +68,11 @@ pace_rr_build(const struct pace_rr *rr, uint8_t *out, size_t cap)
 	out[0] = 0x81; /* V=2, P=0, RC=1 */
 	out[1] = RTCP_PT_RR;
 	out[3] = PACE_RR_LEN / 4 - 1;
-	put32(out + 4, rr->ssrc);
-	put32(out + 8, rr->src);
-	put32(out + 12, rr->cum_lost & 0xffffff);
+	rtp_put32(out + 4, rr->ssrc);
+	rtp_put32(out + 8, rr->src);
+	rtp_put32(out + 12, rr->cum_lost & 0xffffff);
 	out[12] = rr->fraction;
-	put32(out + 16, rr->ext_seq);
+	rtp_put32(out + 16, rr->ext_seq);
 	/* jitter, LSR, DLSR: 0 */
 	return PACE_RR_LEN;
 }
@@ -105,11 +91,11 @@ pace_rr_parse(const uint8_t *p, size_t n, struct pace_rr *rr)
 		return -1;
 	if (n < len)
 		return 0;
-	rr->ssrc = get32(p + 4);
-	rr->src = get32(p + 8);
+	rr->ssrc = rtp_get32(p + 4);
+	rr->src = rtp_get32(p + 8);
 	rr->fraction = p[12];
-	rr->cum_lost = get32(p + 12) & 0xffffff;
-	rr->ext_seq = get32(p + 16);
+	rr->cum_lost = rtp_get32(p + 12) & 0xffffff;
+	rr->ext_seq = rtp_get32(p + 16);
 	return (ssize_t)len;
 }
 

@@ -574,6 +574,8 @@ call_stats(const struct call *c, struct call_stats *st)
 	st->rtt_samples = c->pace.rtt_samples;
 	st->rtt_min = c->pace.rtt_min;
 	st->rtt_sum = c->pace.rtt_sum;
+	st->wnd = c->pace.wnd;
+	st->wnd_top = c->pace.wnd_top;
 	st->pace_rate = c->prof == CALL_PROFILE_BULK && c->shaping ? c->pace.rate : 0;
 }
 

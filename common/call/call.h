@@ -127,6 +127,7 @@ struct call_stats {
 	/* the bulk window: waits, seconds closed; round trips (send to report) */
 	unsigned long long wnd_waits, rtt_samples;
 	double wnd_closed, rtt_min, rtt_sum;
+	unsigned wnd, wnd_top;                    /* the window now and at its largest, packets */
 	/* ICE consent: client requests sent / answered; server requests answered */
 	unsigned long long consent_out, consent_ok, consent_in;
 	size_t queued;                            /* bytes waiting in the send queue */

@@ -107,6 +107,7 @@ pace_init(struct pace *p, double now)
 	p->tokens = PACE_BURST_MIN;
 	p->last = p->last_rr = now;
 	p->startup = 1;
+	p->wnd = p->wnd_top = PACE_WND_PKTS;
 }
 
 double
@@ -183,10 +184,16 @@ pace_in_flight(const struct pace *p)
 	return p->have_seq && d < 0x8000 ? d : 0;
 }
 
+unsigned
+pace_wnd(const struct pace *p)
+{
+	return p->wnd;
+}
+
 int
 pace_window_open(struct pace *p, double now)
 {
-	if (pace_in_flight(p) < PACE_WND_PKTS)
+	if (pace_in_flight(p) < p->wnd)
 		return 1;
 	if (p->wnd_since == 0) {
 		p->wnd_since = now > 0 ? now : 1e-9;
@@ -202,7 +209,7 @@ acked(struct pace *p, uint16_t seq, double now)
 	double rtt;
 
 	p->seq_acked = seq;
-	if (p->wnd_since > 0 && pace_in_flight(p) < PACE_WND_PKTS) {
+	if (p->wnd_since > 0 && pace_in_flight(p) < p->wnd) {
 		if (now > p->wnd_since)
 			p->wnd_closed += now - p->wnd_since;
 		p->wnd_since = 0;
@@ -214,6 +221,17 @@ acked(struct pace *p, uint16_t seq, double now)
 	p->rtt_sum += rtt;
 	if (p->rtt_min == 0 || rtt < p->rtt_min)
 		p->rtt_min = rtt;
+}
+
+/* The window from the delivery rate and the least round trip (pace.h). */
+static void
+resize(struct pace *p)
+{
+	double w = 2 * p->dr * p->rtt_min;
+
+	p->wnd = w > PACE_WND_MAX ? PACE_WND_MAX : w > PACE_WND_PKTS ? (unsigned)w : PACE_WND_PKTS;
+	if (p->wnd > p->wnd_top)
+		p->wnd_top = p->wnd;
 }
 
 /*
@@ -234,6 +252,14 @@ judge_loss(struct pace *p, const struct pace_rr *rr, double now)
 		if (dext != 0 && dext < 0x80000000u)
 			loss = dlost > dext ? 1.0 : (double)dlost / (double)dext;
 	}
+	if (p->have_judged && now > p->judged) {
+		uint16_t got = (uint16_t)(p->seq_acked - p->dr_seq);
+		double dr = got < 0x8000 ? got / (now - p->judged) : 0;
+
+		p->dr = dr > p->dr * PACE_DR_DECAY ? dr : p->dr * PACE_DR_DECAY;
+		resize(p);
+	}
+	p->dr_seq = p->seq_acked;
 	p->have_judged = 1;
 	p->judged = now;
 	p->judged_ext = rr->ext_seq;

@@ -37,10 +37,21 @@
  * Without a report for PACE_RR_TIMEOUT, the window forgets what is in
  * flight (lost) as the rate halves.
  *
- * Measurements only (nothing decides on them yet): the send time of each
- * packet by sequence number (PACE_RING of them), so a report moving the
- * window gives a round trip, sent to reported; and the time the window
- * kept the sender waiting. Measured through coturn on a 2-core machine
+ * The send time of each packet by sequence number (PACE_RING of them):
+ * a report moving the window gives a round trip, sent to reported; the
+ * time the window kept the sender waiting is summed. The window is
+ * max(PACE_WND_PKTS, 2 x delivery rate x least round trip), at most
+ * PACE_WND_MAX: BBR's congestion window (cwnd_gain 2), the delivery rate
+ * the packets reported per second between judgements, its recent max
+ * (each judgement keeps the larger of the new figure and the old one
+ * times PACE_DR_DECAY). On a path with a real round trip (a TURN server
+ * 100 ms away) the fixed 48 packets would hold the call to 48 x 1,200
+ * bytes a round trip (576 kB/s at 100 ms); there most of what is in
+ * flight is on the way, not queued in the relay's socket, and the window
+ * grows to keep two BDPs in flight (it doubles a judgement while the
+ * round trip stays at its least, and settles where queueing has added
+ * one least round trip). On loopback (round trips of 0.04-0.1 ms) two
+ * BDPs are a few packets and the window stays at PACE_WND_PKTS. Measured through coturn on a 2-core machine
  * (bench/lanturn-turn.sh): the window is closed 55-75 % of a bulk
  * download's time, round trips 0.07 ms at least, 0.7-1.5 ms on average,
  * none of the processes on the path at 100 % of a core: the window is
@@ -65,8 +76,10 @@
 #define PACE_BURST_MAX 24576       /* ~20 packets: well inside coturn's 128 KiB relay buffer */
 #define PACE_BURST_SECS 0.002      /* depth: 2 ms at the rate, within the bounds above */
 #define PACE_RR_PKTS 8             /* a receiver also reports after this many packets */
-#define PACE_WND_PKTS 48           /* packets sent beyond the highest reported */
-#define PACE_RING 256              /* send times kept, by sequence number (> any window) */
+#define PACE_WND_PKTS 48           /* packets sent beyond the highest reported, at least */
+#define PACE_WND_MAX 1000          /* and at most (a long path's two BDPs, below) */
+#define PACE_RING 1024             /* send times kept, by sequence number (> any window) */
+#define PACE_DR_DECAY 0.75         /* the delivery rate's max forgets this much a judgement */
 
 /* What a receiver knows of one incoming RTP stream (RFC 3550 A.3). */
 struct pace_rx {
@@ -123,6 +136,10 @@ struct pace {
 	double rtt_sum;       /* of all samples, for the mean */
 	double wnd_since;     /* the window closed at (0: open) */
 	double wnd_closed;    /* seconds the window kept a sender waiting, in all */
+	unsigned wnd;         /* the window now, packets */
+	unsigned wnd_top;     /* the largest it has been */
+	double dr;            /* delivery rate, packets/s: the recent max */
+	uint16_t dr_seq;      /* the highest reported at the last judgement */
 	unsigned long long reports, cuts, waits, wnd_waits, rtt_samples;
 };
 
@@ -137,6 +154,8 @@ void pace_spent(struct pace *p, size_t n);
 void pace_sent_seq(struct pace *p, uint16_t seq, double now);
 /* Packets sent beyond the highest reported. */
 unsigned pace_in_flight(const struct pace *p);
+/* The window: packets that may be in flight. */
+unsigned pace_wnd(const struct pace *p);
 /* Is the window open? (Counts a wait when not, and the time closed.) */
 int pace_window_open(struct pace *p, double now);
 /* Data waited for tokens: seconds until a packet of n bytes may go. */

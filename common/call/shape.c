@@ -368,10 +368,10 @@ shape_rtcp(struct call *c, const uint8_t *p, size_t n)
 	    rr.src != c->video.ssrc)
 		return;
 	c->st.rr_in++;
-	was_open = pace_in_flight(&c->pace) < PACE_WND_PKTS;
+	was_open = pace_in_flight(&c->pace) < pace_wnd(&c->pace);
 	pace_on_report(&c->pace, &rr, ev_time());
 	c->st.pace_rate = c->pace.rate;
-	if (!was_open && pace_in_flight(&c->pace) < PACE_WND_PKTS) {
+	if (!was_open && pace_in_flight(&c->pace) < pace_wnd(&c->pace)) {
 		bulk_flush(c, 0);
 		if (!c->failed && !c->zombie)
 			queue_maybe_writable(c);

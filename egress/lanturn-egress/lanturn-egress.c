@@ -574,6 +574,7 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	struct call_stats st;
 	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0, wwaits = 0, nrtt = 0;
 	double rate = 0, wclosed = 0, rtt_sum = 0, rtt_min = 0;
+	unsigned wtop = 0;
 	int k;
 
 	for (lc = m->calls; lc; lc = lc->next) {
@@ -590,6 +591,8 @@ admin_body(void *arg, int which, char *out, size_t cap)
 		rtt_sum += st.rtt_sum;
 		if (st.rtt_min > 0 && (rtt_min == 0 || st.rtt_min < rtt_min))
 			rtt_min = st.rtt_min;
+		if (st.rtt_samples > 0 && st.wnd_top > wtop)
+			wtop = st.wnd_top;
 	}
 	if (which == 0)
 		return snprintf(out, cap, "ok calls=%zu up=%zu\n", m->ncalls, m->nup);
@@ -616,9 +619,9 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                    "lanturn_consent_answered %llu\nlanturn_pace_window_waits %llu\n"
 	                    "lanturn_pace_window_closed_seconds %.3f\nlanturn_pace_rtt_samples %llu\n"
 	                    "lanturn_pace_rtt_min_seconds %.6f\nlanturn_pace_rtt_mean_seconds %.6f\n"
-	                    "lanturn_send_batches_total %llu\n",
+	                    "lanturn_send_batches_total %llu\nlanturn_pace_window_max_packets %u\n",
 	                    ubatch_dropped(m->ub), rate, cuts, waits, rr_in, rr_out, consent, wwaits, wclosed, nrtt,
-	                    rtt_min, nrtt ? rtt_sum / (double)nrtt : 0.0, ubatch_batches(m->ub));
+	                    rtt_min, nrtt ? rtt_sum / (double)nrtt : 0.0, ubatch_batches(m->ub), wtop);
 }
 
 static void

@@ -264,6 +264,65 @@ START_TEST(test_window_timing)
 }
 END_TEST
 
+/*
+ * A sender that may send per_ms packets a millisecond (the bottleneck,
+ * no queue) over a path of round trip rtt, reported every millisecond,
+ * for ms milliseconds: the packets reported in the last second.
+ */
+static unsigned
+sim(struct pace *p, double rtt, unsigned per_ms, unsigned ms)
+{
+	static double sent_at[65536];
+	struct pace_rr rr;
+	uint16_t seq = 1000;
+	uint32_t next = 1000, reported = 0, at_last_second = 0;
+	unsigned i, k;
+	double t;
+
+	memset(&rr, 0, sizeof(rr));
+	pace_init(p, 0);
+	for (i = 1; i <= ms; i++) {
+		t = i * 0.001;
+		/* the report: every packet that has had its round trip */
+		while (next != seq && sent_at[(uint16_t)next] + rtt <= t + 1e-9)
+			next++;
+		if (next != 1000 && next - 1 != reported) {
+			reported = next - 1;
+			rr.ext_seq = reported;
+			pace_on_report(p, &rr, t);
+		}
+		if (i == ms - 1000)
+			at_last_second = reported;
+		for (k = 0; k < per_ms && pace_window_open(p, t); k++) {
+			sent_at[seq] = t;
+			pace_sent_seq(p, seq++, t);
+		}
+	}
+	return reported - at_last_second;
+}
+
+/* The window from the delivery rate and the least round trip. */
+START_TEST(test_window_bdp)
+{
+	struct pace p;
+	unsigned got;
+
+	/* 100 ms, 2,000 packets/s: a fixed 48 would deliver 480/s; two BDPs are 400 packets */
+	got = sim(&p, 0.1, 2, 4000);
+	ck_assert_uint_gt(got, 1800);
+	ck_assert_uint_ge(pace_wnd(&p), 300);
+	ck_assert_uint_le(pace_wnd(&p), 500);
+	ck_assert_uint_le(p.wnd_top, PACE_WND_MAX);
+	/* 100 ms, 50,000 packets/s: at most PACE_WND_MAX */
+	sim(&p, 0.1, 50, 3000);
+	ck_assert_uint_eq(pace_wnd(&p), PACE_WND_MAX);
+	/* short: a round trip of 1 ms (the tick) at 20,000 packets/s, two BDPs of 40: the floor */
+	sim(&p, 0.0001, 20, 2000);
+	ck_assert_uint_eq(pace_wnd(&p), PACE_WND_PKTS);
+	ck_assert_uint_eq(p.wnd_top, PACE_WND_PKTS);
+}
+END_TEST
+
 START_TEST(test_bucket)
 {
 	struct pace p;
@@ -300,6 +359,7 @@ pace_suite(void)
 	tcase_add_test(tc, test_bucket);
 	tcase_add_test(tc, test_window);
 	tcase_add_test(tc, test_window_timing);
+	tcase_add_test(tc, test_window_bdp);
 	suite_add_tcase(s, tc);
 	return s;
 }

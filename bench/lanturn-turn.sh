@@ -160,8 +160,9 @@ while [ "$r" -lt "$RUNS" ]; do
 		printf 'run %d (load %s): pump %.1f MB/s, lanturn %.1f MB/s (%.2f x), direct %.1f MB/s\n' \
 			$((r + 1)) "$(cut -d' ' -f1 /proc/loadavg)" "$_p" "$1" \
 			"$(awk -v a="$1" -v b="$_p" 'BEGIN { print a / b }')" "$_x"
-		printf '  lanturn: window closed %s %% of the time (at most %s packets), round trip %s ms, %s dropped by coturn\n' \
-			"$2" "$(lt_metric lanturn_pace_window_max_packets)" "$3" "$_d"
+		printf '  lanturn: window closed %s %% of the time (at most %s packets), round trip %s ms,' \
+			"$2" "$(lt_metric lanturn_pace_window_max_packets)" "$3"
+		printf ' %s dropped by coturn\n' "$_d"
 		printf '  CPU (%% of a core): coturn %s, lanturn-client %s, lanturn-egress %s\n' "$4" "$5" "$6"
 	} >>"$T/runs"
 	r=$((r + 1))

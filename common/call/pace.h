@@ -24,7 +24,8 @@
  * packets beyond the highest sequence number reported: PACE_WND_PKTS on
  * a short path (two BDPs when more, below). Whatever queues between the
  * two (a TURN server's relay socket above all) then never holds more
- * than the window, however long the relay is kept off the CPU: a rate alone cannot know how long that is, and coturn drops what
+ * than the window, however long the relay is kept off the CPU: a rate
+ * alone cannot know how long that is, and coturn drops what
  * overflows its relay socket's receive buffer (coturn's is 128 KiB:
  * some 55 datagrams of 1.2 kB as the kernel counts them, about 2.3 kB
  * each). Measured (bench/lanturn-turn.sh): a window of 128 dropped as

@@ -17,7 +17,12 @@
 #              straight over UDP, t/helpers/lanturn-call): the ceiling of
 #              the chain itself on this machine
 #
-# Goal: lanturn >= 0.7 x pump. Also printed: lanturn / direct, and the
+# Goal: lanturn >= 0.7 x pump. Each run's figures are printed too (the
+# spread of the baseline and of lanturn), with, per lanturn download, the
+# share of its time the bulk window kept lanturn-egress waiting, the mean
+# round trip (a packet sent to its receiver report) and the CPU of coturn,
+# lanturn-client and lanturn-egress (% of one core, from /proc). Also
+# printed: lanturn / direct, and the
 # datagrams coturn's relay socket dropped (its receive buffer full, the
 # kernel's count for the socket) per lanturn download, which the bulk
 # pacer is there to keep low. Then one idle call of each profile held
@@ -66,6 +71,43 @@ uclient() {
 		awk -v t0="$_t0" -v t1="$_t1" '{ print $1 / (t1 - t0) / 1e6 }'
 }
 
+# ticks PID: user + system CPU ticks so far.
+ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# lanturn_client_pid: the carrier socks-client runs (a child of its sh -c).
+lanturn_client_pid() {
+	cat /proc/"$client_pid"/task/*/children 2>/dev/null | tr ' ' '\n' | while read -r _c; do
+		[ -n "$_c" ] && cat /proc/"$_c"/task/*/children 2>/dev/null
+	done | tr ' ' '\n' | grep . | head -n 1
+}
+
+# lanturn_measured: lanturn with what the window and the CPU did meanwhile
+# ("MB/s closed% rtt_ms cpu_coturn cpu_client cpu_egress").
+lanturn_measured() {
+	_lc=$(lanturn_client_pid)
+	_w0=$(lt_metric lanturn_pace_window_closed_seconds)
+	_n0=$(lt_metric lanturn_pace_rtt_samples)
+	_s0=$(lt_metric lanturn_pace_rtt_mean_seconds)
+	_c0="$(ticks "$turn_pid") $(ticks "${_lc:-0}") $(ticks "$lt_pid")"
+	_t0=$(date +%s.%N)
+	_mb=$(lanturn) || exit 1
+	_t1=$(date +%s.%N)
+	_c1="$(ticks "$turn_pid") $(ticks "${_lc:-0}") $(ticks "$lt_pid")"
+	awk -v mb="$_mb" -v t0="$_t0" -v t1="$_t1" -v w0="$_w0" \
+		-v w1="$(lt_metric lanturn_pace_window_closed_seconds)" \
+		-v n0="$_n0" -v n1="$(lt_metric lanturn_pace_rtt_samples)" -v s0="$_s0" \
+		-v s1="$(lt_metric lanturn_pace_rtt_mean_seconds)" -v c0="$_c0" -v c1="$_c1" \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN {
+		d = t1 - t0
+		split(c0, a); split(c1, b)
+		rtt = n1 > n0 ? (s1 * n1 - s0 * n0) / (n1 - n0) * 1000 : 0
+		printf "%s %.0f %.2f %.0f %.0f %.0f\n", mb, 100 * (w1 - w0) / d, rtt,
+		    100 * (b[1] - a[1]) / hz / d, 100 * (b[2] - a[2]) / hz / d, 100 * (b[3] - a[3]) / hz / d
+	}'
+}
+
 lanturn() {
 	_out=$(curl -sS --max-time 120 -o /dev/null -w '%{size_download} %{time_total}' \
 		--socks5-hostname "127.0.0.1:$client_port" "$url/big.bin") || fail "lanturn: download failed"
@@ -94,20 +136,42 @@ direct_port=$client_port
 lanc_client client bulk "turn:127.0.0.1:$P"
 mb_pump=0 mb_uc=0 mb_lt=0 mb_direct=0 drops=
 r=0
+# A first fetch: the call is up and its carrier running before the runs.
+for _port in "$client_port" "$direct_port"; do
+	curl -sS --max-time 30 -o /dev/null --socks5-hostname "127.0.0.1:$_port" "$url/1k.bin" ||
+		fail "the first fetch failed"
+done
+: >"$T/runs"
 while [ "$r" -lt "$RUNS" ]; do
-	mb_pump=$(max "$mb_pump" "$(pump)")
+	_p=$(pump)
+	mb_pump=$(max "$mb_pump" "$_p")
 	mb_uc=$(max "$mb_uc" "$(uclient)")
 	relay_drops "$T/drops0"
-	mb_lt=$(max "$mb_lt" "$(lanturn)")
+	_m=$(lanturn_measured) || fail "lanturn: download failed"
+	mb_lt=$(max "$mb_lt" "${_m%% *}")
 	relay_drops "$T/drops1"
-	drops="$drops $(drops_since "$T/drops0" "$T/drops1")"
-	mb_direct=$(max "$mb_direct" "$(client_port=$direct_port lanturn)")
+	_d=$(drops_since "$T/drops0" "$T/drops1")
+	drops="$drops $_d"
+	_x=$(client_port=$direct_port lanturn)
+	mb_direct=$(max "$mb_direct" "$_x")
+	# shellcheck disable=SC2086 # six numbers, split on purpose
+	set -- $_m
+	{
+		printf 'run %d (load %s): pump %.1f MB/s, lanturn %.1f MB/s (%.2f x), direct %.1f MB/s\n' \
+			$((r + 1)) "$(cut -d' ' -f1 /proc/loadavg)" "$_p" "$1" \
+			"$(awk -v a="$1" -v b="$_p" 'BEGIN { print a / b }')" "$_x"
+		printf '  lanturn: window closed %s %% of the time (at most %s packets), round trip %s ms,' \
+			"$2" "$(lt_metric lanturn_pace_window_max_packets)" "$3"
+		printf ' %s dropped by coturn\n' "$_d"
+		printf '  CPU (%% of a core): coturn %s, lanturn-client %s, lanturn-egress %s\n' "$4" "$5" "$6"
+	} >>"$T/runs"
 	r=$((r + 1))
 done
 pw_stop client
 pw_stop direct
 
 echo "bench lanturn-turn: best of $RUNS, loopback, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+cat "$T/runs"
 printf '%-66s %8.1f MB/s\n' "pump: ChannelData echo through coturn (turn-path --flood 64)" "$mb_pump"
 printf '%-66s %8.1f MB/s\n' "turnutils_uclient -m 8 -z 0 (received; paced, for reference)" "$mb_uc"
 printf '%-66s %8.1f MB/s\n' "lanturn-client bulk download ($BYTES bytes)" "$mb_lt"

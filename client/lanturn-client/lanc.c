@@ -130,6 +130,10 @@ leg_release(struct leg *g)
 		if (st.pace_rate > 0)
 			log_info("call %u: paced at %.0f bytes/s, %llu rate cuts, %llu waits, %llu reports in, "
 			         "%llu out", g->no, st.pace_rate, st.pace_cuts, st.pace_waits, st.rr_in, st.rr_out);
+		if (st.rtt_samples > 0)
+			log_info("call %u: window closed %llu times for %.3f s in all, %u packets at most; "
+			         "round trip min %.6f s, mean %.6f s", g->no, st.wnd_waits, st.wnd_closed,
+			         st.wnd_top, st.rtt_min, st.rtt_sum / (double)st.rtt_samples);
 	}
 	call_free(g->call);
 	g->call = NULL;

@@ -569,6 +569,13 @@ call_stats(const struct call *c, struct call_stats *st)
 	st->video = c->video_on;
 	st->pace_cuts = c->pace.cuts;
 	st->pace_waits = c->pace.waits;
+	st->wnd_waits = c->pace.wnd_waits;
+	st->wnd_closed = c->pace.wnd_closed;
+	st->rtt_samples = c->pace.rtt_samples;
+	st->rtt_min = c->pace.rtt_min;
+	st->rtt_sum = c->pace.rtt_sum;
+	st->wnd = c->pace.wnd;
+	st->wnd_top = c->pace.wnd_top;
 	st->pace_rate = c->prof == CALL_PROFILE_BULK && c->shaping ? c->pace.rate : 0;
 }
 

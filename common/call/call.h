@@ -124,6 +124,10 @@ struct call_stats {
 	/* bulk pacing: receiver reports sent / taken, rate cuts, waits for tokens, the rate (bytes/s) */
 	unsigned long long rr_out, rr_in, pace_cuts, pace_waits;
 	double pace_rate;
+	/* the bulk window: waits, seconds closed; round trips (send to report) */
+	unsigned long long wnd_waits, rtt_samples;
+	double wnd_closed, rtt_min, rtt_sum;
+	unsigned wnd, wnd_top;                    /* the window now and at its largest, packets */
 	/* ICE consent: client requests sent / answered; server requests answered */
 	unsigned long long consent_out, consent_ok, consent_in;
 	size_t queued;                            /* bytes waiting in the send queue */

@@ -3,27 +3,13 @@
  * The bulk profile's receiver reports and rate controller (pace.h).
  */
 #include "call/pace.h"
+#include "proto/rtp.h"
 
 #include <string.h>
 
 #define RTCP_PT_RR 201
 #define LOSS_HIGH 0.10
 #define LOSS_LOW 0.02
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 void
 pace_rx_seen(struct pace_rx *rx, uint32_t ssrc, uint16_t seq)
@@ -82,11 +68,11 @@ pace_rr_build(const struct pace_rr *rr, uint8_t *out, size_t cap)
 	out[0] = 0x81; /* V=2, P=0, RC=1 */
 	out[1] = RTCP_PT_RR;
 	out[3] = PACE_RR_LEN / 4 - 1;
-	put32(out + 4, rr->ssrc);
-	put32(out + 8, rr->src);
-	put32(out + 12, rr->cum_lost & 0xffffff);
+	rtp_put32(out + 4, rr->ssrc);
+	rtp_put32(out + 8, rr->src);
+	rtp_put32(out + 12, rr->cum_lost & 0xffffff);
 	out[12] = rr->fraction;
-	put32(out + 16, rr->ext_seq);
+	rtp_put32(out + 16, rr->ext_seq);
 	/* jitter, LSR, DLSR: 0 */
 	return PACE_RR_LEN;
 }
@@ -105,11 +91,11 @@ pace_rr_parse(const uint8_t *p, size_t n, struct pace_rr *rr)
 		return -1;
 	if (n < len)
 		return 0;
-	rr->ssrc = get32(p + 4);
-	rr->src = get32(p + 8);
+	rr->ssrc = rtp_get32(p + 4);
+	rr->src = rtp_get32(p + 8);
 	rr->fraction = p[12];
-	rr->cum_lost = get32(p + 12) & 0xffffff;
-	rr->ext_seq = get32(p + 16);
+	rr->cum_lost = rtp_get32(p + 12) & 0xffffff;
+	rr->ext_seq = rtp_get32(p + 16);
 	return (ssize_t)len;
 }
 
@@ -121,6 +107,7 @@ pace_init(struct pace *p, double now)
 	p->tokens = PACE_BURST_MIN;
 	p->last = p->last_rr = now;
 	p->startup = 1;
+	p->wnd = p->wnd_top = PACE_WND_PKTS;
 }
 
 double
@@ -179,13 +166,14 @@ clamp(struct pace *p)
 }
 
 void
-pace_sent_seq(struct pace *p, uint16_t seq)
+pace_sent_seq(struct pace *p, uint16_t seq, double now)
 {
 	if (!p->have_seq) {
 		p->have_seq = 1;
 		p->seq_acked = (uint16_t)(seq - 1);
 	}
 	p->seq_sent = seq;
+	p->sent_at[seq % PACE_RING] = now;
 }
 
 unsigned
@@ -196,13 +184,54 @@ pace_in_flight(const struct pace *p)
 	return p->have_seq && d < 0x8000 ? d : 0;
 }
 
-int
-pace_window_open(struct pace *p)
+unsigned
+pace_wnd(const struct pace *p)
 {
-	if (pace_in_flight(p) < PACE_WND_PKTS)
+	return p->wnd;
+}
+
+int
+pace_window_open(struct pace *p, double now)
+{
+	if (pace_in_flight(p) < p->wnd)
 		return 1;
-	p->wnd_waits++;
+	if (p->wnd_since == 0) {
+		p->wnd_since = now > 0 ? now : 1e-9;
+		p->wnd_waits++;
+	}
 	return 0;
+}
+
+/* The window moved to seq: a round trip of the packet reported, the end of a wait. */
+static void
+acked(struct pace *p, uint16_t seq, double now)
+{
+	double rtt;
+
+	p->seq_acked = seq;
+	if (p->wnd_since > 0 && pace_in_flight(p) < p->wnd) {
+		if (now > p->wnd_since)
+			p->wnd_closed += now - p->wnd_since;
+		p->wnd_since = 0;
+	}
+	/* A send time is still the reported packet's while fewer than the ring went since. */
+	if (pace_in_flight(p) >= PACE_RING || (rtt = now - p->sent_at[seq % PACE_RING]) < 0)
+		return;
+	p->rtt_samples++;
+	p->rtt_sum += rtt;
+	if (p->rtt_min == 0 || rtt < p->rtt_min)
+		p->rtt_min = rtt;
+}
+
+/* The window from the delivery rate and the least round trip (pace.h). */
+static void
+resize(struct pace *p)
+{
+	double w = 2 * p->dr * p->rtt_min;
+
+	p->wnd = w > PACE_WND_MAX ? PACE_WND_MAX : w > PACE_WND_PKTS ? (unsigned)w : PACE_WND_PKTS;
+	if (p->wnd > p->wnd_top)
+		p->wnd_top = p->wnd;
 }
 
 /*
@@ -223,6 +252,14 @@ judge_loss(struct pace *p, const struct pace_rr *rr, double now)
 		if (dext != 0 && dext < 0x80000000u)
 			loss = dlost > dext ? 1.0 : (double)dlost / (double)dext;
 	}
+	if (p->have_judged && now > p->judged) {
+		uint16_t got = (uint16_t)(p->seq_acked - p->dr_seq);
+		double dr = got < 0x8000 ? got / (now - p->judged) : 0;
+
+		p->dr = dr > p->dr * PACE_DR_DECAY ? dr : p->dr * PACE_DR_DECAY;
+		resize(p);
+	}
+	p->dr_seq = p->seq_acked;
 	p->have_judged = 1;
 	p->judged = now;
 	p->judged_ext = rr->ext_seq;
@@ -240,7 +277,7 @@ pace_on_report(struct pace *p, const struct pace_rr *rr, double now)
 	p->last_rr = now;
 	/* The window: a report never takes back what an earlier one said. */
 	if (p->have_seq && d != 0 && d < 0x8000 && (uint16_t)(p->seq_sent - (uint16_t)rr->ext_seq) < 0x8000)
-		p->seq_acked = (uint16_t)rr->ext_seq;
+		acked(p, (uint16_t)rr->ext_seq, now);
 	if ((loss = judge_loss(p, rr, now)) < 0)
 		return;
 	if (loss > LOSS_LOW) {
@@ -263,6 +300,10 @@ pace_tick(struct pace *p, double now)
 		p->last_rr = now;
 		p->limited = p->sent = 0;
 		p->seq_acked = p->seq_sent; /* what is in flight is lost */
+		if (p->wnd_since > 0) {
+			p->wnd_closed += now - p->wnd_since;
+			p->wnd_since = 0;
+		}
 		clamp(p);
 	}
 }

@@ -20,22 +20,46 @@
  * halves (everything lost, or a peer that sends no reports).
  *
  * Beyond GCC, a window: a receiver of bulk also reports after every
- * PACE_RR_PKTS packets, and the sender keeps at most PACE_WND_PKTS
- * packets beyond the highest sequence number reported. Whatever queues
- * between the two (a TURN server's relay socket above all) then never
- * holds more than the window, however long the relay is kept off the
- * CPU: a rate alone cannot know how long that is, and coturn drops what
+ * PACE_RR_PKTS packets, and the sender keeps at most a window of
+ * packets beyond the highest sequence number reported: PACE_WND_PKTS on
+ * a short path (two BDPs when more, below). Whatever queues between the
+ * two (a TURN server's relay socket above all) then never holds more
+ * than the window, however long the relay is kept off the CPU: a rate
+ * alone cannot know how long that is, and coturn drops what
  * overflows its relay socket's receive buffer (coturn's is 128 KiB:
  * some 55 datagrams of 1.2 kB as the kernel counts them, about 2.3 kB
  * each). Measured (bench/lanturn-turn.sh): a window of 128 dropped as
  * many as rate pacing alone (about 1,800 a 50 MB download), 64 about 500,
  * 48 none; reports every 8 packets rather than 16 took the download from
- * 0.74 to 1.0 times coturn's own relay rate. The rate controller
+ * 0.74 to 1.0 times coturn's own relay rate, every 4 gained nothing
+ * (49, 50, 46 MB/s against 46-67 with 8, the same machine's noise). The rate controller
  * still judges loss over about PACE_RR_IVL: a report that comes sooner
  * after the last judgement only moves the window; the loss of a
  * judgement is the lost share of the packets expected since the last.
  * Without a report for PACE_RR_TIMEOUT, the window forgets what is in
  * flight (lost) as the rate halves.
+ *
+ * The send time of each packet by sequence number (PACE_RING of them):
+ * a report moving the window gives a round trip, sent to reported; the
+ * time the window kept the sender waiting is summed. The window is
+ * max(PACE_WND_PKTS, 2 x delivery rate x least round trip), at most
+ * PACE_WND_MAX: BBR's congestion window (cwnd_gain 2), the delivery rate
+ * the packets reported per second between judgements, its recent max
+ * (each judgement keeps the larger of the new figure and the old one
+ * times PACE_DR_DECAY). On a path with a real round trip (a TURN server
+ * 100 ms away) the fixed 48 packets would hold the call to 48 x 1,200
+ * bytes a round trip (576 kB/s at 100 ms); there most of what is in
+ * flight is on the way, not queued in the relay's socket, and the window
+ * grows to keep two BDPs in flight (it doubles a judgement while the
+ * round trip stays at its least, and settles where queueing has added
+ * one least round trip). On loopback (round trips of 0.04-0.1 ms) two
+ * BDPs are a few packets and the window stays at PACE_WND_PKTS. Measured through coturn on a 2-core machine
+ * (bench/lanturn-turn.sh): the window is closed 55-75 % of a bulk
+ * download's time, round trips 0.07 ms at least, 0.7-1.5 ms on average,
+ * none of the processes on the path at 100 % of a core: the window is
+ * what limits, and it cannot grow past what coturn's relay socket holds
+ * (56 datagrams of 1,2xx bytes in its 128 KiB; 64 dropped ~500 a 50 MB
+ * download, and one drop costs KCP a retransmission timeout).
  */
 #ifndef PW_CALL_PACE_H
 #define PW_CALL_PACE_H
@@ -54,7 +78,10 @@
 #define PACE_BURST_MAX 24576       /* ~20 packets: well inside coturn's 128 KiB relay buffer */
 #define PACE_BURST_SECS 0.002      /* depth: 2 ms at the rate, within the bounds above */
 #define PACE_RR_PKTS 8             /* a receiver also reports after this many packets */
-#define PACE_WND_PKTS 48           /* packets sent beyond the highest reported */
+#define PACE_WND_PKTS 48           /* packets sent beyond the highest reported, at least */
+#define PACE_WND_MAX 1000          /* and at most (a long path's two BDPs, below) */
+#define PACE_RING 1024             /* send times kept, by sequence number (> any window) */
+#define PACE_DR_DECAY 0.75         /* the delivery rate's max forgets this much a judgement */
 
 /* What a receiver knows of one incoming RTP stream (RFC 3550 A.3). */
 struct pace_rx {
@@ -106,7 +133,16 @@ struct pace {
 	int have_judged;
 	double judged;        /* time of the last judgement */
 	uint32_t judged_ext, judged_lost; /* the report it was made on */
-	unsigned long long reports, cuts, waits, wnd_waits;
+	double sent_at[PACE_RING]; /* send time of each packet in flight, by sequence number */
+	double rtt_min;       /* seconds, the least round trip seen (0: none yet) */
+	double rtt_sum;       /* of all samples, for the mean */
+	double wnd_since;     /* the window closed at (0: open) */
+	double wnd_closed;    /* seconds the window kept a sender waiting, in all */
+	unsigned wnd;         /* the window now, packets */
+	unsigned wnd_top;     /* the largest it has been */
+	double dr;            /* delivery rate, packets/s: the recent max */
+	uint16_t dr_seq;      /* the highest reported at the last judgement */
+	unsigned long long reports, cuts, waits, wnd_waits, rtt_samples;
 };
 
 void pace_init(struct pace *p, double now);
@@ -116,12 +152,14 @@ void pace_refill(struct pace *p, double now);
 int pace_may_send(const struct pace *p);
 /* A packet of n bytes went (spends tokens, counts it as sending). */
 void pace_spent(struct pace *p, size_t n);
-/* Its RTP sequence number (the window). */
-void pace_sent_seq(struct pace *p, uint16_t seq);
+/* Its RTP sequence number (the window) and the time it went. */
+void pace_sent_seq(struct pace *p, uint16_t seq, double now);
 /* Packets sent beyond the highest reported. */
 unsigned pace_in_flight(const struct pace *p);
-/* Is the window open? (Counts a wait when not.) */
-int pace_window_open(struct pace *p);
+/* The window: packets that may be in flight. */
+unsigned pace_wnd(const struct pace *p);
+/* Is the window open? (Counts a wait when not, and the time closed.) */
+int pace_window_open(struct pace *p, double now);
 /* Data waited for tokens: seconds until a packet of n bytes may go. */
 double pace_wait(struct pace *p, size_t n);
 /* A report on our stream arrived. */

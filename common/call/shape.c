@@ -267,7 +267,7 @@ bulk_flush(struct call *c, int full_only)
 			}
 			break;
 		}
-		if (!pace_window_open(&c->pace))
+		if (!pace_window_open(&c->pace, now))
 			break; /* the next report reopens it (shape_rtcp), or the timeout */
 		if (!pace_may_send(&c->pace)) {
 			double d = pace_wait(&c->pace, CALL_PAYLOAD_MAX);
@@ -283,7 +283,7 @@ bulk_flush(struct call *c, int full_only)
 		before = c->st.bytes_out;
 		send_rtp(c, &c->video, 0, CALL_PAYLOAD_MAX, 0);
 		pace_spent(&c->pace, (size_t)(c->st.bytes_out - before));
-		pace_sent_seq(&c->pace, (uint16_t)(c->video.seq - 1));
+		pace_sent_seq(&c->pace, (uint16_t)(c->video.seq - 1), now);
 		sent = 1;
 	}
 	c->video.ts += 90 * 20;
@@ -368,10 +368,10 @@ shape_rtcp(struct call *c, const uint8_t *p, size_t n)
 	    rr.src != c->video.ssrc)
 		return;
 	c->st.rr_in++;
-	was_open = pace_in_flight(&c->pace) < PACE_WND_PKTS;
+	was_open = pace_in_flight(&c->pace) < pace_wnd(&c->pace);
 	pace_on_report(&c->pace, &rr, ev_time());
 	c->st.pace_rate = c->pace.rate;
-	if (!was_open && pace_in_flight(&c->pace) < PACE_WND_PKTS) {
+	if (!was_open && pace_in_flight(&c->pace) < pace_wnd(&c->pace)) {
 		bulk_flush(c, 0);
 		if (!c->failed && !c->zombie)
 			queue_maybe_writable(c);

@@ -7,14 +7,14 @@ get16(const uint8_t *p)
 	return (uint16_t)((p[0] << 8) | p[1]);
 }
 
-static uint32_t
-get32(const uint8_t *p)
+uint32_t
+rtp_get32(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
+void
+rtp_put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
@@ -31,8 +31,8 @@ rtp_build(const struct rtp_hdr *h, uint8_t *out, size_t cap)
 	out[1] = (uint8_t)((h->marker ? 0x80 : 0) | h->pt);
 	out[2] = (uint8_t)(h->seq >> 8);
 	out[3] = (uint8_t)h->seq;
-	put32(out + 4, h->ts);
-	put32(out + 8, h->ssrc);
+	rtp_put32(out + 4, h->ts);
+	rtp_put32(out + 8, h->ssrc);
 	return RTP_HDR_LEN;
 }
 
@@ -63,8 +63,8 @@ rtp_parse(const uint8_t *p, size_t n, struct rtp_hdr *h, size_t *paylen)
 	h->marker = (uint8_t)(p[1] >> 7);
 	h->pt = p[1] & 0x7f;
 	h->seq = get16(p + 2);
-	h->ts = get32(p + 4);
-	h->ssrc = get32(p + 8);
+	h->ts = rtp_get32(p + 4);
+	h->ssrc = rtp_get32(p + 8);
 	*paylen = n - hl - pad;
 	return (ssize_t)hl;
 }
@@ -78,12 +78,12 @@ rtcp_sr_build(const struct rtcp_sr *sr, uint8_t *out, size_t cap)
 	out[1] = RTCP_PT_SR;
 	out[2] = 0;
 	out[3] = RTCP_SR_LEN / 4 - 1;
-	put32(out + 4, sr->ssrc);
-	put32(out + 8, (uint32_t)(sr->ntp >> 32));
-	put32(out + 12, (uint32_t)sr->ntp);
-	put32(out + 16, sr->rtp_ts);
-	put32(out + 20, sr->packets);
-	put32(out + 24, sr->octets);
+	rtp_put32(out + 4, sr->ssrc);
+	rtp_put32(out + 8, (uint32_t)(sr->ntp >> 32));
+	rtp_put32(out + 12, (uint32_t)sr->ntp);
+	rtp_put32(out + 16, sr->rtp_ts);
+	rtp_put32(out + 20, sr->packets);
+	rtp_put32(out + 24, sr->octets);
 	return RTCP_SR_LEN;
 }
 
@@ -100,15 +100,15 @@ rtcp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint32_t *ssrc, struct rtcp_
 	if (len > n)
 		return -1;
 	*pt = p[1];
-	*ssrc = get32(p + 4);
+	*ssrc = rtp_get32(p + 4);
 	if (sr && p[1] == RTCP_PT_SR) {
 		if (len < RTCP_SR_LEN)
 			return -1;
 		sr->ssrc = *ssrc;
-		sr->ntp = ((uint64_t)get32(p + 8) << 32) | get32(p + 12);
-		sr->rtp_ts = get32(p + 16);
-		sr->packets = get32(p + 20);
-		sr->octets = get32(p + 24);
+		sr->ntp = ((uint64_t)rtp_get32(p + 8) << 32) | rtp_get32(p + 12);
+		sr->rtp_ts = rtp_get32(p + 16);
+		sr->packets = rtp_get32(p + 20);
+		sr->octets = rtp_get32(p + 24);
 	}
 	return (ssize_t)len;
 }

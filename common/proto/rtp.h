@@ -30,6 +30,10 @@ struct rtp_hdr {
 	uint32_t ssrc;
 };
 
+/* Big-endian 32-bit fields, for RTCP packets built elsewhere (call/pace.c). */
+uint32_t rtp_get32(const uint8_t *p);
+void rtp_put32(uint8_t *p, uint32_t v);
+
 /* The 12-byte header into out: 12, or -1 when cap < 12 or pt > 127. */
 ssize_t rtp_build(const struct rtp_hdr *h, uint8_t *out, size_t cap);
 /*

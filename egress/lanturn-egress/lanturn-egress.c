@@ -38,6 +38,7 @@
 #include "net/endpoint.h"
 #include "net/net.h"
 #include "nss/nssc.h"
+#include "ubatch.h"
 #include "proto/frame.h"
 #include "proto/preamble.h"
 #include "proto/proxyv2.h"
@@ -100,6 +101,8 @@ struct lm {
 	struct ev_loop *loop;
 	int ufd;
 	ev_io uio;
+	struct ubatch *ub;  /* datagrams of a loop turn, sent before it sleeps */
+	ev_prepare flush_w;
 	struct sockaddr_storage local, upstream;
 	socklen_t local_len, upstream_len;
 	struct endpoint up_ep;
@@ -114,7 +117,6 @@ struct lm {
 	struct rate rates[RATE_SOURCES];
 	unsigned long long refused_limit, refused_rate, refused_memory, expired, failed;
 	unsigned long long calls_total, calls_up_total, dgrams_in, dgrams_out, bytes_out, ignored;
-	unsigned long long send_dropped; /* sendto refused (our socket buffer full) */
 	size_t nup;
 	struct admin admin;
 	int has_admin;
@@ -214,9 +216,18 @@ on_call_send(void *arg, const uint8_t *p, size_t n)
 
 	lc->m->dgrams_out++;
 	lc->m->bytes_out += n;
-	/* UDP: a full socket buffer drops, as the network would (counted). */
-	if (sendto(lc->m->ufd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&lc->peer, lc->plen) < 0)
-		lc->m->send_dropped++;
+	/* UDP: a full socket buffer drops, as the network would (counted by ubatch). */
+	ubatch_send(lc->m->ub, (const struct sockaddr *)&lc->peer, lc->plen, p, n);
+}
+
+static void
+on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct lm *m = w->data;
+
+	(void)loop;
+	(void)revents;
+	ubatch_flush(m->ub);
 }
 
 static void
@@ -561,8 +572,9 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	const struct lm *m = arg;
 	const struct lcall *lc;
 	struct call_stats st;
-	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0;
-	double rate = 0;
+	unsigned long long rr_in = 0, rr_out = 0, cuts = 0, waits = 0, consent = 0, wwaits = 0, nrtt = 0;
+	double rate = 0, wclosed = 0, rtt_sum = 0, rtt_min = 0;
+	unsigned wtop = 0;
 	int k;
 
 	for (lc = m->calls; lc; lc = lc->next) {
@@ -573,6 +585,14 @@ admin_body(void *arg, int which, char *out, size_t cap)
 		waits += st.pace_waits;
 		rate += st.pace_rate;
 		consent += st.consent_in;
+		wwaits += st.wnd_waits;
+		wclosed += st.wnd_closed;
+		nrtt += st.rtt_samples;
+		rtt_sum += st.rtt_sum;
+		if (st.rtt_min > 0 && (rtt_min == 0 || st.rtt_min < rtt_min))
+			rtt_min = st.rtt_min;
+		if (st.rtt_samples > 0 && st.wnd_top > wtop)
+			wtop = st.wnd_top;
 	}
 	if (which == 0)
 		return snprintf(out, cap, "ok calls=%zu up=%zu\n", m->ncalls, m->nup);
@@ -596,8 +616,12 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                    "lanturn_send_dropped_total %llu\nlanturn_pace_rate_bytes %.0f\n"
 	                    "lanturn_pace_cuts %llu\nlanturn_pace_waits %llu\n"
 	                    "lanturn_receiver_reports_in %llu\nlanturn_receiver_reports_out %llu\n"
-	                    "lanturn_consent_answered %llu\n",
-	                    m->send_dropped, rate, cuts, waits, rr_in, rr_out, consent);
+	                    "lanturn_consent_answered %llu\nlanturn_pace_window_waits %llu\n"
+	                    "lanturn_pace_window_closed_seconds %.3f\nlanturn_pace_rtt_samples %llu\n"
+	                    "lanturn_pace_rtt_min_seconds %.6f\nlanturn_pace_rtt_mean_seconds %.6f\n"
+	                    "lanturn_send_batches_total %llu\nlanturn_pace_window_max_packets %u\n",
+	                    ubatch_dropped(m->ub), rate, cuts, waits, rr_in, rr_out, consent, wwaits, wclosed, nrtt,
+	                    rtt_min, nrtt ? rtt_sum / (double)nrtt : 0.0, ubatch_batches(m->ub), wtop);
 }
 
 static void
@@ -705,6 +729,8 @@ main(int argc, char **argv)
 	if ((m.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx(EX_PW_INTERNAL, "cannot initialise libev");
 	m.ufd = open_udp(&m, listen, name, sizeof(name));
+	if ((m.ub = ubatch_new(m.ufd)) == NULL)
+		fatalx(EX_PW_INTERNAL, "out of memory");
 	nssc_id_fingerprint(m.id, fp);
 	fp_format(fp, fps);
 	/* The fingerprint first: a reader waiting for "ready" has it then. */
@@ -721,6 +747,9 @@ main(int argc, char **argv)
 	ev_io_init(&m.uio, on_udp, m.ufd, EV_READ);
 	m.uio.data = &m;
 	ev_io_start(m.loop, &m.uio);
+	ev_prepare_init(&m.flush_w, on_flush);
+	m.flush_w.data = &m;
+	ev_prepare_start(m.loop, &m.flush_w);
 	ev_timer_init(&m.sweep, on_sweep, SWEEP_IVL, SWEEP_IVL);
 	m.sweep.data = &m;
 	ev_timer_start(m.loop, &m.sweep);
@@ -738,6 +767,9 @@ main(int argc, char **argv)
 	ev_timer_stop(m.loop, &m.sweep);
 	ev_signal_stop(m.loop, &m.sigterm);
 	ev_signal_stop(m.loop, &m.sigint);
+	ev_prepare_stop(m.loop, &m.flush_w);
+	ubatch_flush(m.ub);
+	ubatch_free(m.ub);
 	close(m.ufd);
 	free(m.bucket);
 	nssc_id_free(m.id);

@@ -10,6 +10,7 @@
 #include "call/pace.h"
 
 #include <check.h>
+#include <math.h>
 #include <string.h>
 
 static const struct pace_rr rr0 = {
@@ -171,11 +172,11 @@ START_TEST(test_window)
 	memset(&rr, 0, sizeof(rr));
 	pace_init(&p, t);
 	ck_assert_uint_eq(pace_in_flight(&p), 0);
-	ck_assert(pace_window_open(&p));
+	ck_assert(pace_window_open(&p, t));
 	for (i = 0; i < PACE_WND_PKTS; i++)
-		pace_sent_seq(&p, seq++);
+		pace_sent_seq(&p, seq++, t);
 	ck_assert_uint_eq(pace_in_flight(&p), PACE_WND_PKTS);
-	ck_assert(!pace_window_open(&p));
+	ck_assert(!pace_window_open(&p, t));
 	ck_assert_uint_eq(p.wnd_waits, 1);
 	/* a report of the first 16 (extended: the receiver counts a wrap) opens it */
 	rr.ext_seq = 65500 + 15;
@@ -215,11 +216,110 @@ START_TEST(test_window)
 	/* no report for PACE_RR_TIMEOUT while sending: what was in flight is lost */
 	pace_refill(&p, t);
 	pace_spent(&p, 1200);
-	pace_sent_seq(&p, seq++);
+	pace_sent_seq(&p, seq++, t);
 	ck_assert(pace_in_flight(&p) > 0);
 	pace_tick(&p, t + PACE_RR_TIMEOUT + 0.01);
 	ck_assert_uint_eq(pace_in_flight(&p), 0);
-	ck_assert(pace_window_open(&p));
+	ck_assert(pace_window_open(&p, t));
+}
+END_TEST
+
+/* Round trips from the send times kept by sequence number; the time a closed window kept us waiting. */
+START_TEST(test_window_timing)
+{
+	struct pace p;
+	struct pace_rr rr;
+	double t = 10;
+	uint16_t seq = 65530;
+	unsigned i;
+
+	memset(&rr, 0, sizeof(rr));
+	pace_init(&p, t);
+	for (i = 0; i < PACE_WND_PKTS; i++)
+		pace_sent_seq(&p, seq++, t + i * 0.0001);
+	ck_assert(!pace_window_open(&p, t + 0.005));
+	ck_assert(!pace_window_open(&p, t + 0.006)); /* one wait, counted once */
+	ck_assert_uint_eq(p.wnd_waits, 1);
+	/* the 8th packet (sent at +0.7 ms) reported at +7.7 ms: a sample of 7 ms; the wait ends */
+	rr.ext_seq = 65536u + 1;
+	pace_on_report(&p, &rr, t + 0.0077);
+	ck_assert_uint_eq(p.rtt_samples, 1);
+	ck_assert(fabs(p.rtt_min - 0.007) < 1e-9);
+	ck_assert(fabs(p.wnd_closed - 0.0027) < 1e-9);
+	ck_assert(pace_window_open(&p, t + 0.008));
+	/* a later report: a bigger round trip raises the mean, not the minimum */
+	rr.ext_seq = 65536u + 14; /* the 21st, sent at +2 ms */
+	pace_on_report(&p, &rr, t + 0.012);
+	ck_assert_uint_eq(p.rtt_samples, 2);
+	ck_assert(fabs(p.rtt_min - 0.007) < 1e-9);
+	ck_assert(fabs(p.rtt_sum - 0.017) < 1e-9);
+	/* the timeout ends a wait too */
+	for (i = 0; i < PACE_WND_PKTS; i++)
+		pace_sent_seq(&p, seq++, t + 0.01);
+	pace_spent(&p, 1200);
+	ck_assert(!pace_window_open(&p, t + 0.02));
+	pace_tick(&p, t + 0.02 + PACE_RR_TIMEOUT + 0.1);
+	ck_assert(pace_window_open(&p, t + 1));
+	ck_assert_uint_eq(p.wnd_waits, 2);
+}
+END_TEST
+
+/*
+ * A sender that may send per_ms packets a millisecond (the bottleneck,
+ * no queue) over a path of round trip rtt, reported every millisecond,
+ * for ms milliseconds: the packets reported in the last second.
+ */
+static unsigned
+sim(struct pace *p, double rtt, unsigned per_ms, unsigned ms)
+{
+	static double sent_at[65536];
+	struct pace_rr rr;
+	uint16_t seq = 1000;
+	uint32_t next = 1000, reported = 0, at_last_second = 0;
+	unsigned i, k;
+	double t;
+
+	memset(&rr, 0, sizeof(rr));
+	pace_init(p, 0);
+	for (i = 1; i <= ms; i++) {
+		t = i * 0.001;
+		/* the report: every packet that has had its round trip */
+		while (next != seq && sent_at[(uint16_t)next] + rtt <= t + 1e-9)
+			next++;
+		if (next != 1000 && next - 1 != reported) {
+			reported = next - 1;
+			rr.ext_seq = reported;
+			pace_on_report(p, &rr, t);
+		}
+		if (i == ms - 1000)
+			at_last_second = reported;
+		for (k = 0; k < per_ms && pace_window_open(p, t); k++) {
+			sent_at[seq] = t;
+			pace_sent_seq(p, seq++, t);
+		}
+	}
+	return reported - at_last_second;
+}
+
+/* The window from the delivery rate and the least round trip. */
+START_TEST(test_window_bdp)
+{
+	struct pace p;
+	unsigned got;
+
+	/* 100 ms, 2,000 packets/s: a fixed 48 would deliver 480/s; two BDPs are 400 packets */
+	got = sim(&p, 0.1, 2, 4000);
+	ck_assert_uint_gt(got, 1800);
+	ck_assert_uint_ge(pace_wnd(&p), 300);
+	ck_assert_uint_le(pace_wnd(&p), 500);
+	ck_assert_uint_le(p.wnd_top, PACE_WND_MAX);
+	/* 100 ms, 50,000 packets/s: at most PACE_WND_MAX */
+	sim(&p, 0.1, 50, 3000);
+	ck_assert_uint_eq(pace_wnd(&p), PACE_WND_MAX);
+	/* short: a round trip of 1 ms (the tick) at 20,000 packets/s, two BDPs of 40: the floor */
+	sim(&p, 0.0001, 20, 2000);
+	ck_assert_uint_eq(pace_wnd(&p), PACE_WND_PKTS);
+	ck_assert_uint_eq(p.wnd_top, PACE_WND_PKTS);
 }
 END_TEST
 
@@ -258,6 +358,8 @@ pace_suite(void)
 	tcase_add_test(tc, test_controller);
 	tcase_add_test(tc, test_bucket);
 	tcase_add_test(tc, test_window);
+	tcase_add_test(tc, test_window_timing);
+	tcase_add_test(tc, test_window_bdp);
 	suite_add_tcase(s, tc);
 	return s;
 }

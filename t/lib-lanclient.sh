@@ -12,6 +12,9 @@
 #       expired), password minted with turn_rest_pass.
 #   lanc_free_udp                      a UDP port on 127.0.0.1 where nothing
 #       answers (bound and closed at the time of asking).
+#   lanc_two_turns RATE                lanturn_up RATE, two coturns (a_port
+#       a_pid, b_port b_pid) with credentials for both in $T/cred, and
+#       lanc_client client bulk through both (the failover tests).
 
 lanc_turn() {
 	_name=$1
@@ -66,6 +69,21 @@ lanc_client() {
 		-C "$PW_BIN/lanturn-client -v $_turns --credentials-file $T/cred --peer 127.0.0.1:$lt_port --egress-fingerprint $lt_fp --profile $_prof $*"
 	# shellcheck disable=SC2034,SC2154 # for the tests; pw_* from pw_start (t/lib.sh)
 	client_port=$pw_port client_pid=$pw_pid
+}
+
+lanc_two_turns() {
+	lanturn_up "$1"
+	lanc_turn a
+	# shellcheck disable=SC2034,SC2154 # for the tests; turn_* from turn_start (t/lib-turn.sh)
+	a_port=$turn_port a_pid=$turn_pid
+	lanc_turn b
+	# shellcheck disable=SC2034,SC2154 # for the tests; turn_* from turn_start (t/lib-turn.sh)
+	b_port=$turn_port b_pid=$turn_pid
+	{
+		lanc_cred "turn:127.0.0.1:$a_port"
+		lanc_cred "turn:127.0.0.1:$b_port"
+	} >"$T/cred"
+	lanc_client client bulk "turn:127.0.0.1:$a_port" "turn:127.0.0.1:$b_port"
 }
 
 # lanc_fetch LABEL FILE SECONDS: FILE from the httpd through the

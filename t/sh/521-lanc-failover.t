@@ -12,16 +12,7 @@
 . "$PW_TOP/t/lib-lanturn.sh"
 . "$PW_TOP/t/lib-lanclient.sh"
 
-lanturn_up 20000000
-lanc_turn a
-a_port=$turn_port a_pid=$turn_pid
-lanc_turn b
-b_port=$turn_port b_pid=$turn_pid
-{
-	lanc_cred "turn:127.0.0.1:$a_port"
-	lanc_cred "turn:127.0.0.1:$b_port"
-} >"$T/cred"
-lanc_client client bulk "turn:127.0.0.1:$a_port" "turn:127.0.0.1:$b_port"
+lanc_two_turns 20000000
 lanc_paced dl big.bin 2 4000000
 python3 "$PW_PY/wait-for.py" --re "$T/client.err" 'call 1 up through' 20 || fail "no call"
 first=$(sed -n 's/.*call 1 up through turn:127.0.0.1:\([0-9]*\).*/\1/p' "$T/client.err")

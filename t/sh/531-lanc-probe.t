@@ -16,16 +16,7 @@
 . "$PW_TOP/t/lib-lanturn.sh"
 . "$PW_TOP/t/lib-lanclient.sh"
 
-lanturn_up 8000000
-lanc_turn a
-a_port=$turn_port a_pid=$turn_pid
-lanc_turn b
-b_port=$turn_port b_pid=$turn_pid
-{
-	lanc_cred "turn:127.0.0.1:$a_port"
-	lanc_cred "turn:127.0.0.1:$b_port"
-} >"$T/cred"
-lanc_client client bulk "turn:127.0.0.1:$a_port" "turn:127.0.0.1:$b_port"
+lanc_two_turns 8000000
 
 # 1. A quiet peer behind a live TURN server.
 lanc_paced dl1 big.bin 2 1000000

@@ -43,7 +43,7 @@
 #include "rtc/rtc_stun.h"
 
 static const char usage[] =
-	"usage: peer-client [-qv] --broker URL --stun stun:HOST:PORT ... [--nat TYPE] [--nat-probe]\n"
+	"usage: peer-client [-hqv] --broker URL --stun stun:HOST:PORT ... [--nat TYPE] [--nat-probe]\n"
 	"       [--fingerprint HEX] [--broker-timeout S] [--connect-timeout S] [--loss-ms N]\n"
 	"       [--gather-ms N] [--broker-front NAME] [--broker-ca FILE]\n";
 

@@ -12,9 +12,12 @@
  * client accepts the handshake only when the leaf's key has the pinned
  * fingerprint; TLS 1.3's CertificateVerify proves the server holds it.
  *
- * Only TLS 1.3, ChaCha20-Poly1305 first (Debian's wolfSSL has no AES-NI
- * code), no session tickets, no resumption, no early data: every session
- * is a full handshake, so a recorded one cannot be replayed.
+ * Only TLS 1.3, with AES-128-GCM first where the CPU has AES instructions
+ * (tlsgcm.c then seals records through common/gcm; PW_GCM_OFF=1 turns that
+ * off) and ChaCha20-Poly1305 first elsewhere (Debian's wolfSSL has no
+ * AES-NI code); the server's order decides. No session tickets, no
+ * resumption, no early data: every session is a full handshake, so a
+ * recorded one cannot be replayed.
  *
  * I/O goes through the caller's two callbacks: recv copies the peer's
  * record bytes it has (0: none yet), send takes record bytes to carry

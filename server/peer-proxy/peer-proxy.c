@@ -44,7 +44,7 @@
 #include "ws/ws.h"
 
 static const char usage[] =
-	"usage: peer-proxy [-qv] --broker URL --relay ws://HOST:PORT/ --stun stun:HOST:PORT ...\n"
+	"usage: peer-proxy [-hqv] --broker URL --relay ws://HOST:PORT/ --stun stun:HOST:PORT ...\n"
 	"       [--capacity N] [--client-bytes N] [--client-time S] [--poll-interval S]\n"
 	"       [--loss-ms N] [--nat TYPE] [--nat-probe] [--gather-ms N] [--allowed-relay-pattern P]\n"
 	"       [--broker-front NAME] [--broker-ca FILE]\n";

@@ -13,7 +13,6 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include <usrsctp.h>
 
 #define QMAX 4096
 
@@ -159,6 +158,26 @@ send_msg(struct side *x, size_t n, int unordered)
 	return w;
 }
 
+/*
+ * CRC-32C one bit at a time (RFC 3309: reflected polynomial 0x82F63B78,
+ * preset and final complement), the reference the table and the
+ * hardware paths are checked against; it reads every byte as given.
+ */
+static uint32_t
+crc32c_ref(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
 /* RFC 3720 B.4's check value, and an SCTP packet's checksum field taken as zero. */
 START_TEST(test_crc32c)
 {
@@ -172,10 +191,10 @@ START_TEST(test_crc32c)
 	want = sctpc_crc32c(pkt, sizeof(pkt));
 	memset(pkt + 8, 0, 4);
 	ck_assert_uint_eq(sctpc_crc32c(pkt, sizeof(pkt)), want);
-	ck_assert_uint_eq(usrsctp_crc32c(pkt, sizeof(pkt)), want); /* usrsctp's own, before offload */
+	ck_assert_uint_eq(crc32c_ref(pkt, sizeof(pkt)), want); /* the field now zero: a plain CRC-32C */
 	sctpc_global_init(); /* the hardware path, where there is one */
 	ck_assert_uint_eq(sctpc_crc32c(pkt, sizeof(pkt)), want);
-	ck_assert_uint_eq(sctpc_crc32c(pkt, 13), usrsctp_crc32c(pkt, 13));
+	ck_assert_uint_eq(sctpc_crc32c(pkt, 13), crc32c_ref(pkt, 13));
 }
 END_TEST
 

@@ -7,7 +7,9 @@
 # GB of socks-client + carrier + egress; secure sessions (the default)
 # against plaintext ones on one path (an egress with --upstream, the only
 # kind that serves both, whose upstream streams zeros), and the same in
-# process (t/helpers/tunnel-bench: the engine alone, no syscalls); and
+# process (t/helpers/tunnel-bench: the engine alone, no syscalls), and new
+# streams per second, secure against plaintext (PW_BENCH_SESSION_REQUESTS
+# sequential 1 KB requests, 500); and
 # egress memory for 1,000 idle sessions (each a carrier that sent its
 # preamble and KCP segment 0, the head of a TLS record); one stream over a
 # carrier with a 100 ms and a 300 ms round trip (PW_BENCH_SLOW_BYTES).
@@ -103,6 +105,44 @@ us_mbs=${r% *} us_cpu=${r#* }
 r=$(measure plaintext "$uplain_port" "$uplain_pid" http://upstream/ "$egressu_pid")
 up_mbs=${r% *} up_cpu=${r#* }
 uratio=$(awk -v a="$us_mbs" -v b="$up_mbs" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
+# Per-stream cost, secure against plaintext: REQS sequential 1 KB
+# requests, each a new stream, through an egress whose upstream is
+# t/helpers/prefix-upstream.py in front of httpd (it answers the status
+# byte and relays; both kinds of session pay it alike). Best of RUNS.
+REQS=${PW_BENCH_SESSION_REQUESTS:-500}
+pw_start prefixup 1 python3 "$PW_TOP/t/helpers/prefix-upstream.py" "127.0.0.1:$H"
+pw_start egressr 1 pw_egress -q -l "unix:$T/er.sock" --upstream "$pw_ep"
+pw_start rsec 1 pw_socks_client -q -l tcp:127.0.0.1:0 -C "exec socat - UNIX-CONNECT:$T/er.sock"
+rsec_port=$pw_port
+pw_start rplain 1 "$PW_BIN/socks-client" -q --plaintext -l tcp:127.0.0.1:0 \
+	-C "exec socat - UNIX-CONNECT:$T/er.sock"
+rplain_port=$pw_port
+: >"$T/urls"
+i=0
+while [ "$i" -lt "$REQS" ]; do
+	printf 'url = "http://upstream/1k.bin"\noutput = "/dev/null"\n' >>"$T/urls"
+	i=$((i + 1))
+done
+# streams NAME PORT: best requests/s of RUNS series.
+streams() {
+	_best=0
+	_i=0
+	while [ "$_i" -lt "$RUNS" ]; do
+		_t0=$(date +%s.%N)
+		curl -sS --max-time 120 -H 'Connection: close' -w '%{http_code}\n' \
+			--socks5-hostname "127.0.0.1:$2" -K "$T/urls" >"$T/codes" 2>"$T/streams.err" ||
+			fail "$1: requests failed: $(head -n 3 "$T/streams.err")"
+		_t1=$(date +%s.%N)
+		[ "$(grep -c '^200' "$T/codes")" -eq "$REQS" ] || fail "$1: not every request answered 200"
+		_best=$(awk -v n="$REQS" -v a="$_t0" -v b="$_t1" -v m="$_best" \
+			'BEGIN { r = n / (b - a); printf "%.0f", (r > m) ? r : m }')
+		_i=$((_i + 1))
+	done
+	echo "$_best"
+}
+rq_sec=$(streams secure "$rsec_port")
+rq_plain=$(streams plaintext "$rplain_port")
+rq_ratio=$(awk -v a="$rq_sec" -v b="$rq_plain" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
 "$PW_HELPERS/tunnel-bench" -n 512 >"$T/tb.out" || fail "tunnel-bench failed"
 tb_p=$(awk '$1 == "plaintext" { print $2 }' "$T/tb.out")
 tb_s=$(awk '$1 == "secure" { print $2 }' "$T/tb.out")
@@ -197,6 +237,8 @@ printf '%-44s %10s %12s\n' "plaintext session" "$up_mbs" "$up_cpu"
 printf '%-44s %10s   goal >= 0.9        %s\n' "secure / plaintext" "$uratio" "$(met "$uratio" 0.9)"
 printf '%-44s %10s   (engine alone, in process: %s / %s MB/s)\n' "secure / plaintext, tunnel-bench" \
 	"$tb_r" "$tb_s" "$tb_p"
+printf '%-44s %10s   (%s vs %s streams/s, %s requests of 1 KB; no per-stream cost: ~1)\n' \
+	"secure / plaintext, new streams per second" "$rq_ratio" "$rq_sec" "$rq_plain" "$REQS"
 printf '%-44s %10s   goal <= %s + 1     %s\n' "round trips until a stream is accepted" \
 	"$tb_rs" "$tb_rp" "$(awk -v a="$tb_rs" -v b="$tb_rp" 'BEGIN { print (a <= b + 1) ? "met" : "NOT met" }')"
 printf '%-44s %10s   goal <= 32 KiB     %s\n' "egress KiB per idle session (1,000)" "$per" \

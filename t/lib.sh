@@ -269,8 +269,23 @@ pw_keys() {
 		fail "egress --print-fingerprint"
 }
 
+# pw_egress ARG…: an egress with the test key and users; its tcp: and
+# unix: listeners also take plain SOCKS5 (,socks), which the tests of
+# other things speak to it.
 pw_egress() {
 	pw_keys
+	_n=$#
+	_prev=
+	for _a; do
+		if [ "$_prev" = -l ] || [ "$_prev" = --listen ]; then
+			case $_a in
+			tcp:* | unix:*) _a=$_a,socks ;;
+			esac
+		fi
+		set -- "$@" "$_a"
+		_prev=$_a
+	done
+	shift "$_n"
 	exec "$PW_BIN/egress" --key "$T/egress.key" --users "$T/users" "$@"
 }
 

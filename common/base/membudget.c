@@ -31,16 +31,22 @@ membudget_would_exceed(const struct membudget *b, size_t n)
 }
 
 int
-membudget_charge(struct membudget *b, size_t n)
+membudget_refuse(struct membudget *b, size_t n)
 {
-	struct membudget *l;
-
-	for (l = b; l != NULL; l = l->parent) {
-		if (level_full(l, n)) {
-			l->refused++;
-			return -1;
+	for (; b != NULL; b = b->parent) {
+		if (level_full(b, n)) {
+			b->refused++;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+int
+membudget_charge(struct membudget *b, size_t n)
+{
+	if (membudget_refuse(b, n))
+		return -1;
 	membudget_force(b, n);
 	return 0;
 }

@@ -54,6 +54,13 @@ membudget_cost(size_t n)
 /* 1 when charging n bytes would pass the limit of b or of any parent. b may be NULL (0). */
 int membudget_would_exceed(const struct membudget *b, size_t n);
 
+/*
+ * Admission of work that would hold about n bytes later: 1 (refused, and
+ * counted at the first full level, as membudget_charge counts) when n
+ * would pass a limit of b or of a parent, else 0. b may be NULL (0).
+ */
+int membudget_refuse(struct membudget *b, size_t n);
+
 /* Charge n at every level: 0, or -1 (refused counted, nothing charged). b may be NULL (0). */
 int membudget_charge(struct membudget *b, size_t n);
 

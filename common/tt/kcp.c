@@ -74,7 +74,7 @@ kcp_seg_new(struct kcp *k, uint32_t cap, size_t reserve)
 	size_t cached = (size_t)k->ncache * kcp_seg_cost(k->mss);
 	struct kseg *s;
 
-	if (need > cached && membudget_would_exceed(k->mb, need - cached))
+	if (need > cached && membudget_refuse(k->mb, need - cached))
 		return NULL;
 	if (cap == k->mss && k->cache != NULL) {
 		s = k->cache;

@@ -197,7 +197,7 @@ smux_accept_cb(void *arg, uint32_t sid)
 {
 	struct tunnel *t = arg;
 
-	if (t->cb.accept && !membudget_would_exceed(t->mb.parent, TUNNEL_ADMIT_STREAM))
+	if (t->cb.accept && !membudget_refuse(t->mb.parent, TUNNEL_ADMIT_STREAM))
 		t->cb.accept(t->arg, sid);
 	else
 		smux_close(t->smux, sid);
@@ -415,7 +415,7 @@ tunnel_new(int is_client, uint32_t conv, const struct tunnel_config *cfg,
 	size_t mem_max = cfg && cfg->mem_max ? cfg->mem_max : TUNNEL_MEM_DEFAULT;
 	struct tunnel *t;
 
-	if (membudget_would_exceed(global, TUNNEL_ADMIT_SESSION)) {
+	if (membudget_refuse(global, TUNNEL_ADMIT_SESSION)) {
 		errno = ENOBUFS;
 		return NULL;
 	}

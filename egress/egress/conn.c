@@ -49,6 +49,7 @@ struct conn {
 	enum conn_state st;
 	int fd; /* client; -1 once the relay owns it */
 	int trusted, proxied;
+	int socks; /* plain SOCKS5 served (no --users, or the listener's ,socks) */
 	const struct endpoint *upstream; /* the listener's, for its session carriers */
 	ev_io io;       /* client readable, handshake only */
 	ev_timer timer; /* handshake deadline */
@@ -336,6 +337,11 @@ conn_stage_sniff(struct conn *c)
 	case SNIFF_MORE:
 		return 0;
 	case SNIFF_SOCKS5:
+		/* With --users, who may go out is a user: plain SOCKS5 names none. */
+		if (!c->socks) {
+			limits_refuse(&c->eg->lim, LIMIT_SOCKS, ev_now(c->eg->loop));
+			break;
+		}
 		c->st = CONN_GREETING;
 		return 1;
 	case SNIFF_TURBO:
@@ -504,6 +510,7 @@ conn_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer, sock
 	c->eg = eg;
 	c->fd = fd;
 	c->trusted = el->trusted;
+	c->socks = el->socks || eg->users_path == NULL;
 	c->upstream = el->upstream;
 	c->st = CONN_SNIFF;
 	if (len <= sizeof(c->src))

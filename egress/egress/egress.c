@@ -41,7 +41,7 @@
 #define EGRESS_EVENTS_FLUSH 1.0 /* seconds to flush queued events at exit */
 
 static const char usage_str[] =
-	"usage: egress [-hqv] -l ENDPOINT[,trusted][,upstream=ENDPOINT] ...\n"
+	"usage: egress [-hqv] -l ENDPOINT[,trusted][,socks][,upstream=ENDPOINT] ...\n"
 	"              [--allow RULE] ... [--deny RULE] ...\n"
 	"              [--events ENDPOINT] [--max-conns N] [--connect-timeout SECONDS]\n"
 	"              [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"

@@ -53,6 +53,7 @@ struct egress_listen {
 	struct egress *eg;
 	int trusted; /* accept a PROXY v2 header (or ws ?client_ip=) from this listener's peers */
 	int ws;      /* a WebSocket listener (wsl.c): Snowflake's relay */
+	int socks;   /* ,socks: plain SOCKS5 (no user) even with --users */
 	const struct endpoint *upstream; /* ,upstream=: plaintext sessions of its carriers go there */
 	struct endpoint upstream_ep;
 	char name[ENDPOINT_STR_MAX];

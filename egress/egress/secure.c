@@ -9,6 +9,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "tls/tlsmem.h"
+#include "tt.h"
 
 void
 secure_genkey(void)
@@ -95,7 +96,8 @@ secure_reload(struct egress *eg)
 	if (users_load(&eg->users, eg->users_path, err, sizeof(err)) == -1)
 		log_warnx("--users %s; keeping the %zu users loaded before", err, eg->users.n);
 	else
-		log_info("--users %s: %zu users", eg->users_path, eg->users.n);
+		log_info("--users %s: %zu users; %zu sessions of users no longer in it ended",
+		         eg->users_path, eg->users.n, tt_revoke(eg));
 }
 
 void

@@ -71,10 +71,15 @@ setup_listen_arg(struct egress *eg, struct endpoint *ep, const char *s)
 			el->trusted = 1;
 		else if (strcmp(o->key, "upstream") == 0 && o->has_val && el->upstream == NULL)
 			setup_listen_upstream(el, s, o->val);
+		else if (strcmp(o->key, "socks") == 0 && !o->has_val && !el->socks)
+			el->socks = 1;
 		else
-			cli_usage_error("-l %s: the options are ',trusted' and ',upstream=ENDPOINT'", s);
+			cli_usage_error("-l %s: the options are ',trusted', ',socks' and ',upstream=ENDPOINT'",
+			                s);
 	}
 	if (ep->kind == EP_WS) {
+		if (el->socks)
+			cli_usage_error("-l %s: ,socks is for tcp: and unix: listeners", s);
 		/* Any path is served, as Snowflake's server does: it names nothing. */
 		el->ws = 1;
 		ep->kind = EP_TCP;

@@ -74,6 +74,21 @@ tt_drain(struct egress *eg)
 	}
 }
 
+size_t
+tt_revoke(struct egress *eg)
+{
+	struct tt *tt = eg->tt;
+	struct clientmap_entry *e;
+	size_t n = 0;
+
+	if (tt == NULL)
+		return 0;
+	for (e = tt->map.head; e != NULL; e = e->next)
+		if (e->user != NULL)
+			n += (size_t)tt_client_revoke(e->user, &eg->users);
+	return n;
+}
+
 void
 tt_free(struct egress *eg)
 {

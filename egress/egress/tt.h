@@ -57,6 +57,12 @@ size_t tt_carrier_cost(void);
 /* How many clients (sessions) and carriers there are now, for metrics. */
 void tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers);
 
+/*
+ * The users table was reloaded: the sessions of users no longer in it
+ * end now (their streams aborted); returns how many.
+ */
+size_t tt_revoke(struct egress *eg);
+
 /* Close every stream and carrier now (drain timeout, second signal). */
 void tt_abort_all(struct egress *eg);
 

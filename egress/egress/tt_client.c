@@ -64,6 +64,18 @@ tt_client_session_end(struct tt_client *cl, const char *why)
 	ev_timer_stop(cl->tt->eg->loop, &cl->tick);
 }
 
+int
+tt_client_revoke(struct tt_client *cl, const struct users *u)
+{
+	char why[USERS_NAME_MAX + 64];
+
+	if (cl->t == NULL || cl->user[0] == '\0' || users_has(u, cl->user))
+		return 0;
+	snprintf(why, sizeof(why), "user %s is no longer in --users", cl->user);
+	tt_client_session_end(cl, why);
+	return 1;
+}
+
 void
 tt_client_update(struct tt_client *cl)
 {

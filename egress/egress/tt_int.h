@@ -128,6 +128,8 @@ void tt_client_moved(struct tt_client *cl);
 /* After input: end a dead session, else re-arm the tick. */
 void tt_client_update(struct tt_client *cl);
 void tt_client_streams_abort(struct tt_client *cl);
+/* End the session if its user is no longer in the users table: 1 when it did. */
+int tt_client_revoke(struct tt_client *cl, const struct users *u);
 /* ClientMap expiry: the client has had no carrier for TT_IDLE_MS. */
 void tt_client_expire(struct clientmap_entry *e, void *arg);
 

@@ -144,6 +144,17 @@ users_free(struct users *u)
 }
 
 int
+users_has(const struct users *u, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (strcmp(u->v[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
 users_check(const struct users *u, const char *name, const uint8_t *secret, size_t slen)
 {
 	static const uint8_t none[USERS_SECRET_MAX];

@@ -38,6 +38,8 @@ int users_parse(struct users *u, const char *text, size_t len, char *err, size_t
 /* Read and parse path: 0, or -1 with a reason (u untouched). */
 int users_load(struct users *u, const char *path, char *err, size_t errlen);
 void users_free(struct users *u);
+/* 1 when name is a user (whatever their secret), else 0. */
+int users_has(const struct users *u, const char *name);
 /* 1 when name is a user and secret is theirs, else 0. */
 int users_check(const struct users *u, const char *name, const uint8_t *secret, size_t slen);
 

@@ -142,7 +142,7 @@ wsl_accept(struct egress *eg, int fd, const struct sockaddr_storage *peer,
 	 * session would be, which also keeps the room the streams and reads
 	 * of the sessions that exist need.
 	 */
-	if (membudget_would_exceed(o.mb, WSL_ADMIT)) {
+	if (membudget_refuse(o.mb, WSL_ADMIT)) {
 		limits_refuse(&eg->lim, LIMIT_MEMORY, ev_now(eg->loop));
 		close(fd);
 		return;

@@ -12,7 +12,7 @@
 # Growth measured: 16 MB for one flood session and 98 MB for eleven, 23 MB
 # and 139 MB under ASan (its redzones round every segment up: 160 MB left
 # it 15 %). Without the per-session cap each session held ~94 MB.
-ONE_KB=49152   # growth allowed for one flood session
+ONE_KB=32768   # growth allowed for one flood session (the goal: < 32 MB)
 TEN_KB=327680  # and for eleven: 32 MB each (each holds at most ~9 MB, ASan ~13)
 pw_tunnel 20000000
 pw_fetch warm 1k.bin --socks5-hostname "127.0.0.1:$client_port" "$url/1k.bin"

@@ -4,11 +4,12 @@
 # tunnel both ways never appears in the carrier's bytes; a carrier to an
 # egress with another key is refused and the next carrier (the right
 # egress) serves; unknown credentials, and a user revoked by SIGHUP, are
-# refused and counted while other users are served; a recorded carrier
+# refused and counted while other users are served (the revoked user's
+# live session ends with the reload); a recorded carrier
 # replayed to an egress with the same key starts no session; a plaintext
 # session to an egress without --upstream is refused and counted; a
 # session that starts TLS and never finishes is ended at the handshake
-# timeout.
+# timeout; plain SOCKS5 is refused unless the listener is marked ,socks.
 . "$PW_TOP/t/lib.sh"
 
 pw_httpd 1000
@@ -68,7 +69,8 @@ curl -sS --max-time 10 -o /dev/null --socks5-hostname "127.0.0.1:$as_port" \
 	"http://127.0.0.1:$H/1k.bin" 2>/dev/null && fail "an unknown user was served"
 grep -q "refused our credentials" "$T/nobody.err" || fail "no refusal in nobody's log"
 fetch_as bob "$T/bob.cred"
-pw_fetch bob 1k.bin --socks5-hostname "127.0.0.1:$as_port" "http://127.0.0.1:$H/1k.bin"
+bob_port=$as_port
+pw_fetch bob 1k.bin --socks5-hostname "127.0.0.1:$bob_port" "http://127.0.0.1:$H/1k.bin"
 grep -v '^bob ' "$T/users" >"$T/users.new" && cat "$T/users.new" >"$T/users"
 kill -HUP "$egress_pid"
 wait_for() { # FILE PATTERN: up to 10 s
@@ -80,6 +82,11 @@ wait_for() { # FILE PATTERN: up to 10 s
 	done
 }
 wait_for "$T/egress.err" "users: 1 users"
+# bob's live session ends with the reload, and a new one is refused.
+grep -q "ended: user bob is no longer in --users" "$T/egress.err" ||
+	fail "bob's live session outlived the revocation"
+curl -sS --max-time 5 -o /dev/null --socks5-hostname "127.0.0.1:$bob_port" \
+	"http://127.0.0.1:$H/1k.bin" 2>/dev/null && fail "a revoked user's live session was served"
 fetch_as bob2 "$T/bob.cred"
 curl -sS --max-time 10 -o /dev/null --socks5-hostname "127.0.0.1:$as_port" \
 	"http://127.0.0.1:$H/1k.bin" 2>/dev/null && fail "a revoked user was served"
@@ -117,3 +124,16 @@ wait_for "$T/stuckeg.err" "no TLS handshake and credentials within --handshake-t
 n=$(pw_metric "$T/admin2.sock" 'egress_refused_total{reason="handshake_timeout"}')
 [ "${n:-0}" -ge 1 ] || fail "handshake_timeout counted ${n:-none}"
 note "a session stuck in its handshake ended at the timeout"
+
+# 7. Plain SOCKS5 names no user: with --users it is refused, counted, on
+# a listener without ,socks, and served on one with it.
+pw_start socks 3 "$PW_BIN/egress" -l tcp:127.0.0.1:0 -l tcp:127.0.0.1:0,socks \
+	--key "$T/egress.key" --users "$T/users" --admin "unix:$T/admin3.sock" \
+	--allow "127.0.0.1:$H"
+closed_port=$pw_port
+curl -sS --max-time 10 -o /dev/null --socks5-hostname "127.0.0.1:$closed_port" \
+	"http://127.0.0.1:$H/1k.bin" 2>/dev/null && fail "plain SOCKS5 was served with --users"
+n=$(pw_metric "$T/admin3.sock" 'egress_refused_total{reason="plain_socks"}')
+[ "${n:-0}" -ge 1 ] || fail "plain_socks counted ${n:-none}"
+pw_fetch socksok 1k.bin --socks5-hostname "127.0.0.1:${pw_ep2##*:}" "http://127.0.0.1:$H/1k.bin"
+note "plain SOCKS5 refused without ,socks ($n counted), served with it"

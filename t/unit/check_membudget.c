@@ -2,8 +2,9 @@
 /*
  * Byte budgets: a limit refuses whole charges and charges nothing when it
  * refuses; forced charges pass it; nested budgets charge every level and
- * refuse at the first full one; room is the tightest level's; release
- * trims only after enough was freed, absolutely and against what is held.
+ * refuse at the first full one; an admission check counts its refusal;
+ * room is the tightest level's; release trims only after enough was
+ * freed, absolutely and against what is held.
  */
 #include "base/membudget.h"
 
@@ -86,6 +87,27 @@ START_TEST(test_nested)
 }
 END_TEST
 
+/* An admission check that refuses counts it where a charge would, and charges nothing. */
+START_TEST(test_refuse_counts)
+{
+	struct membudget g, a;
+
+	membudget_init(&g, 1000, NULL);
+	membudget_init(&a, 0, &g);
+	ck_assert_int_eq(membudget_refuse(&a, 1000), 0);
+	ck_assert_uint_eq(g.refused, 0);
+	ck_assert_int_eq(membudget_charge(&a, 800), 0);
+	ck_assert_int_eq(membudget_refuse(&a, 201), 1);
+	ck_assert_int_eq(membudget_refuse(&a, 201), 1);
+	ck_assert_uint_eq(g.refused, 2);
+	ck_assert_uint_eq(a.refused, 0);
+	ck_assert_uint_eq(g.used, 800);
+	ck_assert_int_eq(membudget_refuse(&a, 200), 0);
+	ck_assert_uint_eq(g.refused, 2);
+	ck_assert_int_eq(membudget_refuse(NULL, SIZE_MAX), 0);
+}
+END_TEST
+
 START_TEST(test_cost)
 {
 	/* Small allocations cost at least malloc's header; sizes round up to 16. */
@@ -129,6 +151,7 @@ membudget_suite(void)
 	tcase_add_test(tc, test_charge_limit);
 	tcase_add_test(tc, test_unlimited_and_null);
 	tcase_add_test(tc, test_nested);
+	tcase_add_test(tc, test_refuse_counts);
 	tcase_add_test(tc, test_cost);
 	tcase_add_test(tc, test_release);
 	suite_add_tcase(s, tc);

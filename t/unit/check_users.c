@@ -3,7 +3,7 @@
  * The egress's users file: good lines, comments and CRLF parse; a bad
  * line, a duplicate name or an oversized field is an error naming its
  * line and leaves the loaded table alone; checks need the right name and
- * the right secret.
+ * the right secret; a name is found whatever its secret.
  */
 #include "egress/users.h"
 
@@ -31,6 +31,9 @@ START_TEST(test_parse_and_check)
 	ck_assert_int_eq(check(&u, "alice", "s3cret!"), 0);
 	ck_assert_int_eq(check(&u, "bob", "s3cret"), 0);
 	ck_assert_int_eq(check(&u, "mallory", "x"), 0);
+	ck_assert_int_eq(users_has(&u, "bob"), 1);
+	ck_assert_int_eq(users_has(&u, "bo"), 0);
+	ck_assert_int_eq(users_has(&u, "mallory"), 0);
 	/* Two spaces: the secret would start with a space. */
 	ck_assert_int_eq(users_parse(&u, text, strlen(text), err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "line 5:"));

@@ -4,7 +4,7 @@
  *
  *   tt-attack [-s SRCADDR] [-w SECONDS] silent ENDPOINT N
  *   tt-attack [-s SRCADDR] [-w SECONDS] preamble ENDPOINT N
- *   tt-attack [-w SECONDS] [-F FINGERPRINT -c CREDFILE] streams ENDPOINT N
+ *   tt-attack [-s SRCADDR] [-w SECONDS] [-F FINGERPRINT -c CREDFILE] streams ENDPOINT N
  *   tt-attack [-k] hijack ENDPOINT CLIENTID_HEX CONV_HEX SECONDS
  *
  * silent opens N connections and sends nothing; preamble sends only the
@@ -13,7 +13,7 @@
  * all or -w SECONDS (default 30) passed, and print
  * "closed K of N after S s" (S: when the last of the K closed, counted
  * from "ready"), plus "open M after W s" when some outlived the wait.
- * -s binds the connections to a source address (tcp: only).
+ * -s binds the connections (of streams too) to a source address (tcp: only).
  *
  * Every carrier announces a secure session (the egress serves only those
  * without --upstream): the attacks on KCP and the ClientMap happen below
@@ -77,7 +77,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: tt-attack [-s SRCADDR] [-w SECONDS] silent|preamble ENDPOINT N\n"
-	                "       tt-attack [-w SECONDS] [-F FINGERPRINT -c CREDFILE] streams ENDPOINT N\n"
+	                "       tt-attack [-s SRCADDR] [-w SECONDS] [-F FINGERPRINT -c CREDFILE] streams ENDPOINT N\n"
 	                "       tt-attack [-k] hijack ENDPOINT CLIENTID_HEX CONV_HEX SECONDS\n");
 	exit(EX_PW_USAGE);
 }

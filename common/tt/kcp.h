@@ -75,6 +75,14 @@ ssize_t kcp_seg_encode(const struct kcp_seghdr *h, uint8_t *out, size_t outlen);
  */
 int kcp_peek_conv(const uint8_t *p, size_t n, uint32_t *conv);
 
+/*
+ * Is the datagram at p made of window probes and their answers only
+ * (WASK, WINS), whole segments and at least one? Such a datagram proves
+ * nothing about its sender: besides the conv, its header fields pass
+ * kcp_input's checks whatever their values.
+ */
+int kcp_probe_only(const uint8_t *p, size_t n);
+
 struct kcp;
 struct membudget;
 

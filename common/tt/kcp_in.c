@@ -81,6 +81,25 @@ kcp_peek_conv(const uint8_t *p, size_t n, uint32_t *conv)
 	return 0;
 }
 
+int
+kcp_probe_only(const uint8_t *p, size_t n)
+{
+	struct kcp_seghdr h;
+	ssize_t r;
+
+	if (n == 0 || n > KCP_MTU_MAX)
+		return 0;
+	while (n > 0) {
+		if ((r = kcp_seg_decode(p, n, &h)) <= 0)
+			return 0;
+		if (h.cmd != KCP_CMD_WASK && h.cmd != KCP_CMD_WINS)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
 /* --- input ---------------------------------------------------------------- */
 
 /* RFC 6298 with G = the flush interval, in integer ms. */

@@ -27,6 +27,7 @@
 
 #include "base/log.h"
 #include "base/membudget.h"
+#include "tt/kcp.h"
 
 void
 tt_carrier_end(struct tt_carrier *c, const char *why)
@@ -130,6 +131,19 @@ tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 	struct tt_client *cl = c->e->user;
 	int moved;
 
+	/*
+	 * Window probes and answers alone (WASK, WINS) pass KCP's checks
+	 * whatever their fields, so they prove nothing. On a carrier other
+	 * than the session's current one they are dropped unread: they can
+	 * neither take the downstream nor set the send window (a WASK with
+	 * window 0 from someone who knows the ClientID and conversation
+	 * would stall the owner's download until its next datagram). A
+	 * carrier that brings nothing else never proves itself and ends at
+	 * its handshake time; with no current carrier (the owner's died) a
+	 * probe is taken as before.
+	 */
+	if (c->e->carrier != NULL && c->e->carrier != c && kcp_probe_only(pkt, len))
+		return 0;
 	switch (tt_client_input(c->e->user, pkt, len)) {
 	case 1:
 		/* Proven: downstream follows the carrier that spoke last. */

@@ -14,7 +14,8 @@
  *               5  drop the queued datagrams (a dead carrier)
  *
  * Checked: the codec decodes every segment of the injected datagram and
- * re-encodes its header to the same 24 bytes; a datagram A rejects leaves
+ * re-encodes its header to the same 24 bytes, and kcp_probe_only agrees
+ * with its segments; a datagram A rejects leaves
  * A byte for byte unchanged; every datagram either engine emits is at
  * most MTU bytes and is accepted by the other until an injected datagram
  * was accepted by A (forged data or acks put A's sequence numbers where
@@ -66,8 +67,11 @@ codec_check(const uint8_t *p, size_t n)
 	uint8_t enc[KCP_OVERHEAD];
 	size_t off = 0;
 	ssize_t r;
+	int probes = n > 0 && n <= KCP_MTU_MAX; /* what kcp_probe_only must say */
 
 	while (off < n && (r = kcp_seg_decode(p + off, n - off, &h)) > 0) {
+		if (h.cmd != KCP_CMD_WASK && h.cmd != KCP_CMD_WINS)
+			probes = 0;
 		if ((size_t)r != KCP_OVERHEAD + h.len || (size_t)r > n - off)
 			abort();
 		if (kcp_seg_encode(&h, enc, sizeof(enc)) != KCP_OVERHEAD ||
@@ -77,6 +81,8 @@ codec_check(const uint8_t *p, size_t n)
 			abort();
 		off += (size_t)r;
 	}
+	if (kcp_probe_only(p, n) != (probes && off == n))
+		abort();
 }
 
 static void

@@ -3,9 +3,11 @@
 # Attack test: someone who learnt a live session's ClientID and
 # conversation id opens carriers with that ClientID: one brings segment 0
 # of another conversation, two bring datagrams of the victim's
-# conversation that are not KCP. None of them receives a byte of the
-# victim's downstream, each is closed and counted, and the victim's
-# download goes on to the right sha256.
+# conversation that are not KCP, one a well-formed window probe (WASK)
+# of the victim's conversation, which passes KCP's checks but proves
+# nothing. None of them receives a byte of the victim's downstream (not
+# even the probe's answer), the first three are closed and counted, and
+# the victim's download goes on to the right sha256.
 . "$PW_TOP/t/lib.sh"
 
 pw_httpd 20000000
@@ -42,13 +44,14 @@ print(b[8:16].hex(), "%08x" % int.from_bytes(d[:4], "little"))
 ' "$T/up.bin") || fail "cannot read the victim's first datagram"
 id=${ids% *} conv=${ids#* }
 note "victim ClientID ${id%????????}..., conversation known"
-"$PW_HELPERS/tt-attack" hijack "$egress_ep" "$id" "$conv" 3 >"$T/hijack.out" 2>"$T/hijack.err" ||
+"$PW_HELPERS/tt-attack" -k hijack "$egress_ep" "$id" "$conv" 3 >"$T/hijack.out" 2>"$T/hijack.err" ||
 	fail "hijack: $(cat "$T/hijack.err")"
 note "hijack: $(tr '\n' ' ' <"$T/hijack.out")"
 for c in foreign zeros garbage; do
 	grep -q "^$c bytes 0 closed 1\$" "$T/hijack.out" ||
 		fail "carrier $c: $(grep "^$c" "$T/hijack.out")"
 done
+grep -q '^wask bytes 0 ' "$T/hijack.out" || fail "the probe's carrier: $(grep '^wask' "$T/hijack.out")"
 
 pw_wait "$get_pid" 60
 [ "$pw_rc" = 0 ] || fail "the victim's download: rc=$pw_rc: $(cat "$T/get.out")"

@@ -106,6 +106,34 @@ START_TEST(test_peek_conv)
 }
 END_TEST
 
+/* Probes and answers alone prove nothing; anything else, or a bad tail, is not "probe only". */
+START_TEST(test_probe_only)
+{
+	uint8_t p[3 * KCP_OVERHEAD + 2] = { 0 };
+	struct kcp_seghdr h = { .conv = 7, .cmd = KCP_CMD_WASK };
+
+	ck_assert_int_eq(kcp_probe_only(p, 0), 0);
+	ck_assert_int_eq(kcp_seg_encode(&h, p, sizeof(p)), KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_probe_only(p, KCP_OVERHEAD), 1);
+	h.cmd = KCP_CMD_WINS;
+	ck_assert_int_eq(kcp_seg_encode(&h, p + KCP_OVERHEAD, KCP_OVERHEAD), KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_probe_only(p, 2 * KCP_OVERHEAD), 1);
+	/* a truncated segment behind them */
+	ck_assert_int_eq(kcp_probe_only(p, 2 * KCP_OVERHEAD + 1), 0);
+	/* an ACK, or data, behind them */
+	h.cmd = KCP_CMD_ACK;
+	ck_assert_int_eq(kcp_seg_encode(&h, p + 2 * KCP_OVERHEAD, KCP_OVERHEAD), KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_probe_only(p, 3 * KCP_OVERHEAD), 0);
+	h.cmd = KCP_CMD_WASK;
+	h.len = 2;
+	ck_assert_int_eq(kcp_seg_encode(&h, p + 2 * KCP_OVERHEAD, KCP_OVERHEAD), KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_probe_only(p, sizeof(p)), 1);
+	h.cmd = KCP_CMD_PUSH;
+	ck_assert_int_eq(kcp_seg_encode(&h, p, KCP_OVERHEAD), KCP_OVERHEAD);
+	ck_assert_int_eq(kcp_probe_only(p, sizeof(p)), 0);
+}
+END_TEST
+
 /* --- application side ------------------------------------------------------ */
 
 static uint8_t big[1 << 20];
@@ -670,6 +698,7 @@ kcp_suite(void)
 	tcase_add_test(tc, test_vectors);
 	tcase_add_test(tc, test_codec_roundtrip);
 	tcase_add_test(tc, test_peek_conv);
+	tcase_add_test(tc, test_probe_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("input");

@@ -90,14 +90,18 @@ void
 secure_reload(struct egress *eg)
 {
 	char err[256];
+	size_t sessions, carriers;
 
 	if (eg->users_path == NULL || eg->tls == NULL)
 		return;
-	if (users_load(&eg->users, eg->users_path, err, sizeof(err)) == -1)
+	if (users_load(&eg->users, eg->users_path, err, sizeof(err)) == -1) {
 		log_warnx("--users %s; keeping the %zu users loaded before", err, eg->users.n);
-	else
-		log_info("--users %s: %zu users; %zu sessions of users no longer in it ended",
-		         eg->users_path, eg->users.n, tt_revoke(eg));
+		return;
+	}
+	sessions = tt_revoke(eg, &carriers);
+	log_info("--users %s: %zu users; %zu sessions of users no longer in it ended, "
+	         "%zu of their carriers closed",
+	         eg->users_path, eg->users.n, sessions, carriers);
 }
 
 void

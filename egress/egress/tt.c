@@ -75,17 +75,36 @@ tt_drain(struct egress *eg)
 }
 
 size_t
-tt_revoke(struct egress *eg)
+tt_revoke(struct egress *eg, size_t *carriers)
 {
 	struct tt *tt = eg->tt;
 	struct clientmap_entry *e;
+	struct tt_carrier *c, *next;
+	struct tt_client *cl;
 	size_t n = 0;
 
+	*carriers = 0;
 	if (tt == NULL)
 		return 0;
+	tt->revokes++;
 	for (e = tt->map.head; e != NULL; e = e->next)
-		if (e->user != NULL)
-			n += (size_t)tt_client_revoke(e->user, &eg->users);
+		if ((cl = e->user) != NULL && tt_client_revoke(cl, &eg->users)) {
+			cl->revoked = tt->revokes;
+			n++;
+		}
+	/*
+	 * Their carriers too, at once: they would otherwise stay open until
+	 * the idle check, each holding a connection slot for a client that
+	 * can no longer start a session. A second pass, since the last
+	 * carrier to go takes its entry out of the map.
+	 */
+	for (c = tt->carriers; c != NULL; c = next) {
+		next = c->next;
+		if (c->e != NULL && (cl = c->e->user) != NULL && cl->revoked == tt->revokes) {
+			tt_carrier_end(c, "its session's user was revoked");
+			(*carriers)++;
+		}
+	}
 	return n;
 }
 

@@ -59,9 +59,10 @@ void tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers);
 
 /*
  * The users table was reloaded: the sessions of users no longer in it
- * end now (their streams aborted); returns how many.
+ * end now (their streams aborted, their carriers closed); returns how
+ * many sessions, with *carriers set to how many carriers.
  */
-size_t tt_revoke(struct egress *eg);
+size_t tt_revoke(struct egress *eg, size_t *carriers);
 
 /* Close every stream and carrier now (drain timeout, second signal). */
 void tt_abort_all(struct egress *eg);

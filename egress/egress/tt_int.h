@@ -40,6 +40,7 @@ struct tt {
 	ev_timer sweep;
 	struct tt_carrier *carriers;
 	size_t ncarriers;
+	unsigned revokes; /* tt_revoke rounds so far */
 };
 
 struct tt_client {
@@ -60,6 +61,7 @@ struct tt_client {
 	char user[USERS_NAME_MAX + 1]; /* secure: whose credentials it presented; "" before */
 	ev_tstamp t_session; /* when its session started: TLS and credentials are due by --handshake-timeout */
 	ev_tstamp t_moved;   /* when a new carrier last made it resend what was in flight */
+	unsigned revoked;    /* the tt_revoke round that ended its session; 0: none */
 };
 
 struct tt_carrier {

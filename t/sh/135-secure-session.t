@@ -85,6 +85,9 @@ wait_for "$T/egress.err" "users: 1 users"
 # bob's live session ends with the reload, and a new one is refused.
 grep -q "ended: user bob is no longer in --users" "$T/egress.err" ||
 	fail "bob's live session outlived the revocation"
+# ... and its carrier with it (bob's socks-client may dial another).
+grep -q "users: 1 users; 1 sessions of users no longer in it ended, 1 of their carriers closed" \
+	"$T/egress.err" || fail "bob's carrier outlived the revocation: $(grep 'users:' "$T/egress.err")"
 curl -sS --max-time 5 -o /dev/null --socks5-hostname "127.0.0.1:$bob_port" \
 	"http://127.0.0.1:$H/1k.bin" 2>/dev/null && fail "a revoked user's live session was served"
 fetch_as bob2 "$T/bob.cred"

@@ -48,7 +48,7 @@ static const char usage_str[] =
 	"              [--drain-timeout SECONDS] [--max-sessions N] [--upstream ENDPOINT]\n"
 	"              [--deny-self | --no-deny-self] [--max-per-source N]\n"
 	"              [--max-streams N] [--max-session-streams N] [--max-source-streams N]\n"
-	"              [--max-memory BYTES] [--admin ENDPOINT]\n"
+	"              [--max-source-sessions N] [--max-memory BYTES] [--admin ENDPOINT]\n"
 	"              [--key FILE --users FILE] [--max-auth-failures N]\n"
 	"       egress --genkey > FILE\n"
 	"       egress --print-fingerprint --key FILE\n";
@@ -72,6 +72,7 @@ static const struct option longopts[] = {
 	{ "max-streams", required_argument, NULL, 'R' },
 	{ "max-session-streams", required_argument, NULL, 'r' },
 	{ "max-source-streams", required_argument, NULL, 'O' },
+	{ "max-source-sessions", required_argument, NULL, 'o' },
 	{ "max-memory", required_argument, NULL, 'm' },
 	{ "admin", required_argument, NULL, 'a' },
 	{ "genkey", no_argument, NULL, 'G' },
@@ -115,6 +116,7 @@ parse(struct egress_main *m, int argc, char **argv)
 	eg->max_streams = EGRESS_MAX_STREAMS_DEFAULT;
 	eg->max_session_streams = EGRESS_MAX_SESSION_STREAMS_DEFAULT;
 	eg->max_source_streams = EGRESS_MAX_SOURCE_STREAMS_DEFAULT;
+	eg->max_source_sessions = EGRESS_MAX_SOURCE_SESSIONS_DEFAULT;
 	eg->max_memory = EGRESS_MAX_MEMORY_DEFAULT;
 	eg->connect_timeout = EGRESS_CONNECT_TIMEOUT_DEFAULT;
 	eg->handshake_timeout = EGRESS_HANDSHAKE_TIMEOUT_DEFAULT;
@@ -181,6 +183,10 @@ parse(struct egress_main *m, int argc, char **argv)
 			eg->max_source_streams = (size_t)cli_u64("--max-source-streams", optarg, 0,
 			                                         EGRESS_MAX_CONNS_MAX);
 			break;
+		case 'o':
+			eg->max_source_sessions = (size_t)cli_u64("--max-source-sessions", optarg, 0,
+			                                          EGRESS_MAX_CONNS_MAX);
+			break;
 		case 'm':
 			eg->max_memory = cli_u64("--max-memory", optarg, EGRESS_MAX_MEMORY_MIN,
 			                         EGRESS_MAX_MEMORY_MAX);
@@ -240,7 +246,9 @@ acquire(struct egress_main *m)
 	if (m->admin_spec != NULL)
 		setup_admin(eg, &m->admin);
 	if (limits_init(&eg->lim, eg->max_per_source, eg->max_conns) == -1 ||
-	    limits_init(&eg->lim_streams, eg->max_source_streams, eg->max_streams) == -1)
+	    limits_init(&eg->lim_streams, eg->max_source_streams, eg->max_streams) == -1 ||
+	    limits_init(&eg->lim_sessions, eg->max_source_sessions,
+	                eg->max_sessions ? eg->max_sessions : TT_SESSIONS_MAX_DEFAULT) == -1)
 		fatalx(EX_PW_INTERNAL, "out of memory");
 	/* A lookup is one connect timeout of the destination phase (dial.h). */
 	dns_o.timeout = eg->connect_timeout;
@@ -360,6 +368,7 @@ teardown(struct egress_main *m)
 		admin_close(&eg->admin);
 	limits_free(&eg->lim);
 	limits_free(&eg->lim_streams);
+	limits_free(&eg->lim_sessions);
 	secure_free(eg);
 	for (i = 0; i < eg->nlisten; i++) {
 		listener_stop(&eg->listen[i].l);

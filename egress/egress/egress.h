@@ -26,6 +26,7 @@
 #define EGRESS_MAX_STREAMS_DEFAULT 8192
 #define EGRESS_MAX_SESSION_STREAMS_DEFAULT 512
 #define EGRESS_MAX_SOURCE_STREAMS_DEFAULT 2048
+#define EGRESS_MAX_SOURCE_SESSIONS_DEFAULT 256
 /* --max-memory: what all sessions may hold (KCP, smux), sized for a small VPS. */
 #define EGRESS_MAX_MEMORY_DEFAULT ((uint64_t)384 << 20)
 #define EGRESS_MAX_MEMORY_MIN ((uint64_t)4 << 20)
@@ -69,6 +70,7 @@ struct egress {
 	size_t max_streams;         /* session streams in all */
 	size_t max_session_streams; /* session streams of one session */
 	size_t max_source_streams;  /* session streams of one source's sessions */
+	size_t max_source_sessions; /* sessions one source started */
 	uint64_t max_memory;        /* bytes all sessions may hold */
 	double connect_timeout, handshake_timeout, idle_timeout, drain_timeout;
 	const char *events_spec;
@@ -89,6 +91,7 @@ struct egress {
 	size_t nstreams;       /* session streams: --max-streams */
 	struct limits lim;     /* per-source connections, refusal counters */
 	struct limits lim_streams; /* per-source session streams */
+	struct limits lim_sessions; /* per-source sessions */
 	struct admin admin;    /* --admin */
 	int has_admin;
 	int draining;          /* no longer accepting; break the loop at zero conns */

@@ -19,6 +19,7 @@ static const char *const reason_names[LIMIT_NREASONS] = {
 	"max_conns", "max_per_source", "max_sessions", "max_streams", "max_session_streams",
 	"max_source_streams", "max_memory", "handshake_timeout", "destination_timeout", "idle_timeout",
 	"foreign_carrier", "plaintext_session", "bad_credentials", "auth_failures", "plain_socks",
+	"max_source_sessions",
 };
 
 static const char *const reason_text[LIMIT_NREASONS] = {
@@ -37,6 +38,7 @@ static const char *const reason_text[LIMIT_NREASONS] = {
 	"sessions refused for unknown or wrong credentials",
 	"sessions refused: their source failed credentials too often",
 	"plain SOCKS5 refused: --users is set and the listener has no ,socks",
+	"a source reached --max-source-sessions: closing carriers of its new sessions",
 };
 
 const char *

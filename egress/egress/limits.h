@@ -43,6 +43,7 @@ enum limit_reason {
 	LIMIT_CREDENTIALS, /* a secure session with unknown or wrong credentials */
 	LIMIT_AUTH_RATE,   /* a source over its credential failures for the window */
 	LIMIT_SOCKS,       /* plain SOCKS5 with --users, on a listener without ,socks */
+	LIMIT_SOURCE_SESSIONS, /* --max-source-sessions: sessions one source started */
 	LIMIT_NREASONS
 };
 

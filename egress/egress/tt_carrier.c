@@ -144,7 +144,7 @@ tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 	 */
 	if (c->e->carrier != NULL && c->e->carrier != c && kcp_probe_only(pkt, len))
 		return 0;
-	switch (tt_client_input(c->e->user, pkt, len)) {
+	switch (tt_client_input(c->e->user, pkt, len, &c->slot)) {
 	case 1:
 		/* Proven: downstream follows the carrier that spoke last. */
 		moved = c->e->carrier != c;
@@ -165,6 +165,9 @@ tt_carrier_packet(void *arg, const uint8_t *pkt, size_t len)
 	case -1:
 		limits_refuse(&eg->lim, LIMIT_FOREIGN, ev_now(eg->loop));
 		tt_carrier_end(c, "a datagram failed its session's checks");
+		return -1;
+	case -2:
+		tt_carrier_end(c, "its source holds --max-source-sessions sessions");
 		return -1;
 	default:
 		return 0;

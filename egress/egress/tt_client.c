@@ -61,6 +61,9 @@ tt_client_session_end(struct tt_client *cl, const char *why)
 	tt_client_streams_abort(cl);
 	tunnel_free(cl->t);
 	cl->t = NULL;
+	if (cl->skeyed)
+		limits_give(&cl->tt->eg->lim_sessions, &cl->skey);
+	cl->skeyed = 0;
 	ev_timer_stop(cl->tt->eg->loop, &cl->tick);
 }
 
@@ -161,8 +164,9 @@ tt_starts_session(const uint8_t *p, size_t n, uint32_t *conv)
 }
 
 int
-tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
+tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n, const struct conn_slot *slot)
 {
+	struct egress *eg = cl->tt->eg;
 	static const struct tunnel_cb tcb = { tt_packet, tt_stream_accept, tt_stream_readable,
 		                              tt_stream_writable, tt_wake, tt_room, tt_auth };
 	struct tunnel_config cfg = { .fast_resend = 2 };
@@ -180,12 +184,27 @@ tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n)
 	}
 	if (!tt_starts_session(p, n, &conv))
 		return 0;
-	cfg.tls = cl->secure ? cl->tt->eg->tls : NULL;
+	/*
+	 * A session outlives its carriers (TT_IDLE_MS), so --max-per-source
+	 * alone would let one source start sessions one carrier at a time
+	 * until --max-sessions is full: it counts the sessions its carriers
+	 * started too.
+	 */
+	if (slot->keyed && limits_take(&eg->lim_sessions, &slot->key) == -1) {
+		limits_refuse(&eg->lim, LIMIT_SOURCE_SESSIONS, ev_now(eg->loop));
+		return -2;
+	}
+	cl->skey = slot->key;
+	cl->skeyed = slot->keyed;
+	cfg.tls = cl->secure ? eg->tls : NULL;
 	cl->user[0] = '\0';
 	cl->t = tunnel_new(0, conv, &cfg, &tcb, cl, tt_now_ms(cl->tt));
 	if (cl->t == NULL) {
+		if (cl->skeyed)
+			limits_give(&eg->lim_sessions, &cl->skey);
+		cl->skeyed = 0;
 		if (errno == ENOBUFS)
-			limits_refuse(&cl->tt->eg->lim, LIMIT_MEMORY, ev_now(cl->tt->eg->loop));
+			limits_refuse(&eg->lim, LIMIT_MEMORY, ev_now(eg->loop));
 		return 0;
 	}
 	cl->t_session = ev_now(cl->tt->eg->loop);

@@ -62,6 +62,8 @@ struct tt_client {
 	ev_tstamp t_session; /* when its session started: TLS and credentials are due by --handshake-timeout */
 	ev_tstamp t_moved;   /* when a new carrier last made it resend what was in flight */
 	unsigned revoked;    /* the tt_revoke round that ended its session; 0: none */
+	struct limit_key skey; /* the source its session counts against (--max-source-sessions) */
+	int skeyed;
 };
 
 struct tt_carrier {
@@ -112,13 +114,16 @@ void tt_carrier_kick(struct tt_carrier *c);
 struct tt_client *tt_client_get(struct tt *tt, struct clientmap_entry *e,
                                 const uint8_t id[CLIENTID_LEN]);
 /*
- * One datagram from any of the client's carriers: 1 when the session
+ * One datagram from any of the client's carriers (slot: that carrier's,
+ * whose source a new session counts against): 1 when the session
  * accepted it (the carrier has proved it belongs to the session), 0 when
  * it was ignored (no session yet, or it did not start one), -1 when it
  * failed the checks of the client's live session (another conversation,
- * malformed or insane KCP): the sender is not that session.
+ * malformed or insane KCP): the sender is not that session; -2 when it
+ * would start a session and the source holds --max-source-sessions
+ * (counted).
  */
-int tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n);
+int tt_client_input(struct tt_client *cl, const uint8_t *p, size_t n, const struct conn_slot *slot);
 /*
  * Its downstream moved to a carrier that just proved itself, away from one
  * that died or another: resend what was in flight (tunnel_moved), at

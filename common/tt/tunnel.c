@@ -551,6 +551,12 @@ tunnel_mem_used(const struct tunnel *t)
 	return t->mb.used;
 }
 
+void
+tunnel_kcp_stats(const struct tunnel *t, struct kcp_stats *st)
+{
+	kcp_stats(t->kcp, st);
+}
+
 size_t
 tunnel_mem_max(const struct tunnel *t)
 {

@@ -216,6 +216,9 @@ size_t tunnel_memory(const struct tunnel *t);
 /* Bytes charged to the session's budget now, and its cap. */
 size_t tunnel_mem_used(const struct tunnel *t);
 size_t tunnel_mem_max(const struct tunnel *t);
+/* KCP's counters so far (retransmissions, segments dropped), for metrics. */
+struct kcp_stats;
+void tunnel_kcp_stats(const struct tunnel *t, struct kcp_stats *st);
 
 /*
  * Streams: smux semantics (smux.h), plus the pumping around them. A

@@ -60,6 +60,13 @@ struct egress_listen {
 	char name[ENDPOINT_STR_MAX];
 };
 
+/* KCP counters summed over sessions (admin metrics). */
+struct tt_kcp_totals {
+	uint64_t retrans;   /* segments sent again: timeouts and fast retransmissions */
+	uint64_t win_drops; /* segments beyond a receive window, dropped */
+	uint64_t mem_drops; /* segments the memory budget refused, dropped */
+};
+
 struct egress {
 	struct ev_loop *loop;
 
@@ -104,6 +111,7 @@ struct egress {
 	struct wsl *wsls;      /* WebSocket connections (wsl.c) */
 	size_t nwsl;
 	uint64_t datagrams_in; /* session datagrams handed to a session (admin metrics) */
+	struct tt_kcp_totals kcp_ended; /* KCP counters of the sessions that ended */
 };
 
 #endif

@@ -147,6 +147,7 @@ setup_admin_body(void *arg, int which, char *out, size_t cap)
 	const struct egress *eg = arg;
 	const struct membudget *mb = tunnel_global();
 	size_t sessions, carriers;
+	struct tt_kcp_totals kcp;
 	int n, m;
 
 	tt_counts(eg, &sessions, &carriers);
@@ -165,6 +166,14 @@ setup_admin_body(void *arg, int which, char *out, size_t cap)
 	             (unsigned long long)mb->refused, eg->nwsl, (unsigned long long)eg->datagrams_in);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
+	tt_kcp_totals(eg, &kcp);
+	if ((m = snprintf(out + n, cap - (size_t)n,
+	                  "egress_kcp_retransmits_total %llu\n"
+	                  "egress_kcp_window_drops_total %llu\negress_kcp_memory_drops_total %llu\n",
+	                  (unsigned long long)kcp.retrans, (unsigned long long)kcp.win_drops,
+	                  (unsigned long long)kcp.mem_drops)) < 0 || (size_t)m >= cap - (size_t)n)
+		return -1;
+	n += m;
 	if ((m = limits_metrics(&eg->lim, out + n, cap - (size_t)n)) < 0)
 		return -1;
 	return n + m;

@@ -108,6 +108,32 @@ tt_revoke(struct egress *eg, size_t *carriers)
 	return n;
 }
 
+/* One session's KCP counters into sum. */
+void
+tt_kcp_add(struct tt_kcp_totals *sum, const struct tunnel *t)
+{
+	struct kcp_stats st;
+
+	tunnel_kcp_stats(t, &st);
+	sum->retrans += st.rto_retrans + st.fast_retrans;
+	sum->win_drops += st.win_drops;
+	sum->mem_drops += st.mem_drops;
+}
+
+void
+tt_kcp_totals(const struct egress *eg, struct tt_kcp_totals *sum)
+{
+	const struct clientmap_entry *e;
+	const struct tt_client *cl;
+
+	*sum = eg->kcp_ended;
+	if (eg->tt == NULL)
+		return;
+	for (e = eg->tt->map.head; e != NULL; e = e->next)
+		if ((cl = e->user) != NULL && cl->t != NULL)
+			tt_kcp_add(sum, cl->t);
+}
+
 void
 tt_free(struct egress *eg)
 {

@@ -64,6 +64,9 @@ void tt_counts(const struct egress *eg, size_t *sessions, size_t *carriers);
  */
 size_t tt_revoke(struct egress *eg, size_t *carriers);
 
+/* KCP's counters over every session so far, the live ones and those that ended. */
+void tt_kcp_totals(const struct egress *eg, struct tt_kcp_totals *sum);
+
 /* Close every stream and carrier now (drain timeout, second signal). */
 void tt_abort_all(struct egress *eg);
 

@@ -59,6 +59,7 @@ tt_client_session_end(struct tt_client *cl, const char *why)
 		return;
 	log_info("session %s ended: %s", cl->idhex, why);
 	tt_client_streams_abort(cl);
+	tt_kcp_add(&cl->tt->eg->kcp_ended, cl->t);
 	tunnel_free(cl->t);
 	cl->t = NULL;
 	if (cl->skeyed)

@@ -25,6 +25,7 @@
 #include "events.h"
 #include "net/net.h"
 #include "proto/preamble.h"
+#include "tt/kcp.h"
 #include "proto/socksaddr.h"
 #include "tt.h"
 #include "tt/carrier_io.h"
@@ -113,6 +114,8 @@ void tt_carrier_kick(struct tt_carrier *c);
 /* e's client, made on its first carrier. NULL when out of memory. */
 struct tt_client *tt_client_get(struct tt *tt, struct clientmap_entry *e,
                                 const uint8_t id[CLIENTID_LEN]);
+/* Add one session's KCP counters to sum (tt.c). */
+void tt_kcp_add(struct tt_kcp_totals *sum, const struct tunnel *t);
 /*
  * One datagram from any of the client's carriers (slot: that carrier's,
  * whose source a new session counts against): 1 when the session

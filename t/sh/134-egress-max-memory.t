@@ -3,7 +3,8 @@
 # Attack test: out-of-order KCP floods against a small --max-memory. The
 # sessions together stay within the process budget (RSS grows by about
 # the budget, not by 8 MB a session), out-of-order segments never take
-# the share kept for in-order traffic, and a legitimate download through
+# the share kept for in-order traffic (what does not fit is dropped and
+# counted on /metrics), and a legitimate download through
 # the same egress completes during the flood.
 . "$PW_TOP/t/lib.sh"
 
@@ -33,6 +34,10 @@ note "twelve flood sessions: egress VmRSS ${base} kB -> ${rss} kB, budget holds 
 	fail "the flood grew the egress by $((rss - base)) kB (limit $LIMIT_KB)"
 # Holes may take all but an eighth of the budget: the flood reached that.
 [ "$held" -gt $((BUDGET * 3 / 4)) ] || fail "the flood holds only $held bytes: it never reached the budget"
+# What did not fit was dropped, and /metrics counts it.
+drops=$(pw_metric "$T/admin.sock" egress_kcp_memory_drops_total)
+note "segments dropped for the budget: $drops"
+[ "$drops" -gt 0 ] || fail "egress_kcp_memory_drops_total is $drops after a flood past the budget"
 
 pw_fetch during big.bin --max-time 60 --socks5-hostname "127.0.0.1:$client_port" \
 	"http://127.0.0.1:$H/big.bin"

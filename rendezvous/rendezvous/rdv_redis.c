@@ -142,8 +142,8 @@ rdv_redis_advertise(struct rconn *p)
 	if (!rdv_redis_up(r))
 		return;
 	memset(&ad, 0, sizeof(ad));
-	strcpy(ad.proc, r->proc);
-	strcpy(ad.sid, p->u.proxy.sid);
+	snprintf(ad.proc, sizeof(ad.proc), "%s", r->proc);
+	snprintf(ad.sid, sizeof(ad.sid), "%s", p->u.proxy.sid);
 	ad.relays = p->u.proxy.mp.relays;
 	ad.expiry_ms = rdv_now_ms(r) + (uint64_t)(r->cfg.proxy_timeout * 1000);
 	ad.clients = p->u.proxy.mp.clients;
@@ -305,7 +305,7 @@ rdv_redis_answer(struct rconn *c, const char *sid, const char *answer, size_t le
 		return -1;
 	memcpy(c->u.ans.answer, answer, len + 1);
 	c->u.ans.answer_len = len;
-	strcpy(c->u.ans.sid, sid);
+	snprintf(c->u.ans.sid, sizeof(c->u.ans.sid), "%s", sid);
 	snprintf(key, sizeof(key), "rdv:sid:%s", sid);
 	argv[0] = "GET";
 	argv[1] = key;

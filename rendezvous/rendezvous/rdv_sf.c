@@ -21,6 +21,7 @@
  */
 #include "rdv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,7 +232,7 @@ pair(struct rconn *p, struct rconn *c)
 	free(c->u.client.offer);
 	c->u.client.offer = NULL;
 	c->u.client.offer_len = 0;
-	strcpy(c->u.client.sid, p->u.proxy.sid);
+	snprintf(c->u.client.sid, sizeof(c->u.client.sid), "%s", p->u.proxy.sid);
 	c->u.client.relay = relay;
 	c->u.client.proxy_addr = p->addr;
 	addrtab_ref(&r->addrs, p->addr);
@@ -319,7 +320,7 @@ sf_remote_pending(struct rconn *c, const char *sid, int relay)
 	struct rdv *r = c->r;
 	double left = r->cfg.client_timeout - (ev_now(r->loop) - c->u.client.arrived);
 
-	strcpy(c->u.client.sid, sid);
+	snprintf(c->u.client.sid, sizeof(c->u.client.sid), "%s", sid);
 	c->u.client.relay = relay;
 	sidchain_add(c, SC_PENDING);
 	rconn_hold(c, RC_CLIENT_WAIT, left > 0.05 ? left : 0.05);
@@ -422,7 +423,7 @@ on_proxy(struct rconn *c, const uint8_t *body, size_t len)
 		sf_held_close(old);
 		proxy_reply(old, "no match", NULL, NULL);
 	}
-	strcpy(c->u.proxy.sid, pp.sid);
+	snprintf(c->u.proxy.sid, sizeof(c->u.proxy.sid), "%s", pp.sid);
 	c->u.proxy.mp.nat = pp.nat;
 	c->u.proxy.mp.clients = pp.clients;
 	c->u.proxy.mp.since_ms = now;

@@ -36,8 +36,8 @@ relays_add(struct relays *rs, const char *url, char *err, size_t errlen)
 		snprintf(err, errlen, "more than %d relays", RELAYS_MAX);
 		return -1;
 	}
-	strcpy(rs->r[rs->n].url, url);
-	strcpy(rs->r[rs->n].host, ep.host);
+	snprintf(rs->r[rs->n].url, sizeof(rs->r[rs->n].url), "%s", url);
+	snprintf(rs->r[rs->n].host, sizeof(rs->r[rs->n].host), "%s", ep.host);
 	rs->r[rs->n].tls = ep.kind == EP_WSS;
 	if (ep.kind == EP_WS)
 		rs->nontls |= (uint64_t)1 << rs->n;
@@ -129,7 +129,7 @@ relays_load_bridges(struct relays *rs, const char *path, char *err, size_t errle
 				goto bad;
 			}
 			b = &rs->b[rs->nb++];
-			strcpy(b->fpr, fpr);
+			snprintf(b->fpr, sizeof(b->fpr), "%s", fpr);
 		}
 		b->relays |= (uint64_t)1 << idx;
 	}

@@ -230,7 +230,7 @@ sf_proxy_poll_decode(const uint8_t *p, size_t n, struct sf_proxy_poll *out, cons
 	for (i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
 		known |= strcmp(out->type, known_types[i]) == 0;
 	if (!known)
-		strcpy(out->type, "unknown");
+		snprintf(out->type, sizeof(out->type), "unknown");
 	json_decref(j);
 	return (ssize_t)n;
 bad:

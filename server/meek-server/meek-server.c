@@ -95,7 +95,7 @@ parse(struct meeks_main *mm, int argc, char **argv)
 	m->cfg.trusted_hops = 1;
 	m->pipe_window = MEEK_PIPE_WINDOW_DEFAULT;
 	m->hold = MEEK_HOLD_DEFAULT_MS / 1000.0;
-	strcpy(m->path, "/");
+	snprintf(m->path, sizeof(m->path), "/");
 	while ((c = getopt_long(argc, argv, CLI_SHORTOPTS "l:u:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -111,7 +111,7 @@ parse(struct meeks_main *mm, int argc, char **argv)
 			if (optarg[0] != '/' || strlen(optarg) > MEEK_PATH_MAX ||
 			    strpbrk(optarg, "?# \t\r\n") != NULL)
 				cli_usage_error("--path: want an absolute URL path, not '%s'", optarg);
-			strcpy(m->path, optarg);
+			snprintf(m->path, sizeof(m->path), "%s", optarg);
 			break;
 		case 'B':
 			m->cfg.max_body = cli_u64("--max-body", optarg, 1024, MEEK_BODY_MAX);

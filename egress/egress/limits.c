@@ -32,7 +32,7 @@ static const char *const reason_text[LIMIT_NREASONS] = {
 	"memory budget (--max-memory) reached: refusing new work",
 	"connections closed by the handshake timer",
 	"streams closed without a destination (--connect-timeout)",
-	"carriers closed idle (--idle-timeout)",
+	"carriers closed after 60 s without an accepted datagram",
 	"carriers closed for packets that failed their session's checks",
 	"plaintext sessions refused (secure sessions only without --upstream)",
 	"sessions refused for unknown or wrong credentials",

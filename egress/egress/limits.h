@@ -37,7 +37,7 @@ enum limit_reason {
 	LIMIT_MEMORY,      /* --max-memory: bytes held by sessions */
 	LIMIT_HANDSHAKE,   /* no request or preamble within --handshake-timeout */
 	LIMIT_DESTINATION, /* a stream sent no destination within --connect-timeout */
-	LIMIT_IDLE,        /* a carrier silent for --idle-timeout */
+	LIMIT_IDLE,        /* a carrier without an accepted datagram for TT_CARRIER_IDLE */
 	LIMIT_FOREIGN,     /* a carrier whose packets failed its session's checks */
 	LIMIT_PLAINTEXT,   /* a plaintext session where only secure ones are served */
 	LIMIT_CREDENTIALS, /* a secure session with unknown or wrong credentials */

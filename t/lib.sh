@@ -253,6 +253,13 @@ pw_httpd() {
 	httpd_port=$pw_port httpd_pid=$pw_pid
 }
 
+# pw_marker_file: a random marker in $pw_marker and $T/www/marker.txt (the
+# marker on each of 200 lines), for tests that look for it on the wire.
+pw_marker_file() {
+	pw_marker=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	awk -v m="$pw_marker" 'BEGIN { for (i = 0; i < 200; i++) print m }' >"$T/www/marker.txt"
+}
+
 # Secure sessions (pipeworks-protocol(5)): pw_keys makes, once per test,
 # an egress key ($T/egress.key), a users file with one user ($T/users)
 # and that user's credentials ($T/credentials), all mode 600, and sets

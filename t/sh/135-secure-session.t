@@ -14,12 +14,8 @@
 
 pw_httpd 1000
 H=$httpd_port
-marker="MARKER-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
-i=0
-while [ "$i" -lt 200 ]; do
-	printf '%s\n' "$marker"
-	i=$((i + 1))
-done >"$T/www/marker.txt"
+pw_marker_file
+marker=$pw_marker
 pw_keys
 printf 'bob %s\n' "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" >>"$T/users"
 (umask 077 && tail -n 1 "$T/users" >"$T/bob.cred" && echo "nobody nothing" >"$T/nobody.cred")

@@ -14,12 +14,8 @@
 
 pw_httpd 1000
 H=$httpd_port
-m=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-i=0
-while [ "$i" -lt 200 ]; do
-	printf '%s\n' "$m"
-	i=$((i + 1))
-done >"$T/www/marker.txt"
+pw_marker_file
+m=$pw_marker
 hdr="X-Marker: $m$m$m$m"
 pw_keys
 

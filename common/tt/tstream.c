@@ -133,7 +133,14 @@ tstream_pull(struct tstream *ts)
 	}
 	if (ts->stream_eof && buf_len(&ts->down) == 0 && !ts->fd_shut) {
 		ts->fd_shut = 1;
-		(void)shutdown(ts->fd, SHUT_WR);
+		/*
+		 * The fd said EOF and nothing waits to go up: the stream ends in
+		 * this run, and close() sends the same FIN (all was read, so it
+		 * cannot reset). One call fewer per connection at the egress,
+		 * where the far end usually closes first.
+		 */
+		if (!ts->fd_eof || buf_len(&ts->up) > 0)
+			(void)shutdown(ts->fd, SHUT_WR);
 	}
 	return 0;
 }

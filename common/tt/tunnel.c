@@ -472,6 +472,7 @@ tunnel_flush(struct tunnel *t)
 	/* Acks may have made room in KCP: let smux's held frame and writers in first. */
 	if (smux_flush(t->smux) == -1)
 		tunnel_check_dead(t);
+	tunnel_sec_seal(t);
 	tunnel_budget(t);
 	kcp_flush_lazy(t->kcp, TUNNEL_ACK_LAZY);
 	tunnel_check_dead(t);
@@ -480,6 +481,7 @@ tunnel_flush(struct tunnel *t)
 void
 tunnel_room(struct tunnel *t)
 {
+	tunnel_sec_seal(t);
 	if (t->dead || kcp_queued(t->kcp) == 0)
 		return;
 	tunnel_budget(t);
@@ -496,6 +498,7 @@ tunnel_tick(struct tunnel *t, uint64_t now_ms)
 	t->now_ms = now_ms;
 	(void)smux_tick(t->smux, now_ms);
 	(void)smux_flush(t->smux);
+	tunnel_sec_seal(t);
 	tunnel_budget(t);
 	kcp_update(t->kcp, (uint32_t)now_ms);
 	tunnel_pump(t);
@@ -512,6 +515,9 @@ tunnel_next(const struct tunnel *t, uint64_t now_ms)
 	uint64_t k = now_ms + (uint32_t)(kcp_check(t->kcp, now32) - now32);
 	uint64_t s = smux_next_tick(t->smux);
 
+	/* Frames batched for a record (tunnel_sec_out) are KCP's data already. */
+	if (t->batch_len > 0 && k > now_ms + KCP_INTERVAL_MIN)
+		k = now_ms + KCP_INTERVAL_MIN;
 	return s < k ? s : k;
 }
 
@@ -542,7 +548,7 @@ tunnel_nstreams(const struct tunnel *t)
 size_t
 tunnel_pending(const struct tunnel *t)
 {
-	return kcp_pending(t->kcp);
+	return kcp_pending(t->kcp) + (t->batch_len > 0);
 }
 
 size_t
@@ -574,6 +580,7 @@ tunnel_memory(const struct tunnel *t)
 static void
 tunnel_kick(struct tunnel *t)
 {
+	tunnel_sec_seal(t);
 	tunnel_budget(t);
 	kcp_flush_lazy(t->kcp, TUNNEL_ACK_LAZY);
 	if (t->cb.wake)

@@ -128,6 +128,8 @@ struct tunnel_cb {
 #define TUNNEL_AUTH_REFUSED 1
 /* Record header, content type and AEAD tag: room kept per TLS record. */
 #define TUNNEL_TLS_OVERHEAD 64
+/* Small smux frames written in one go are sealed as one record of at most this. */
+#define TUNNEL_SEC_BATCH 2048
 
 struct tlsmem_ctx;
 
@@ -209,7 +211,7 @@ int tunnel_secured(const struct tunnel *t);
 const char *tunnel_cipher(const struct tunnel *t);
 uint32_t tunnel_conv(const struct tunnel *t);
 size_t tunnel_nstreams(const struct tunnel *t);
-/* KCP segments sent or queued and not yet acknowledged. */
+/* KCP segments sent or queued and not yet acknowledged; frames batched for a record count one. */
 size_t tunnel_pending(const struct tunnel *t);
 /* Heap bytes of the engine (KCP, smux, buffers), for memory figures. */
 size_t tunnel_memory(const struct tunnel *t);

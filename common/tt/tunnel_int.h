@@ -45,6 +45,9 @@ struct tunnel {
 	int sec_pin;  /* died because the key was not the pinned one */
 	uint8_t hello[TUNNEL_HELLO_MAX];
 	size_t hello_len;
+	/* smux frames taken but not yet sealed: one record for all of them */
+	uint8_t batch[TUNNEL_SEC_BATCH];
+	size_t batch_len;
 	struct umap_slot *slots;
 	size_t nslots, nused; /* nslots a power of two, or 0 */
 };
@@ -60,6 +63,8 @@ int tunnel_sec_new(struct tunnel *t, int is_client, const struct tunnel_config *
 void tunnel_sec_free(struct tunnel *t);
 /* smux output: TLS records into KCP; bytes of p taken. */
 size_t tunnel_sec_out(struct tunnel *t, const uint8_t *p, size_t n);
+/* Seal the frames tunnel_sec_out batched, before KCP may send or anything else writes. */
+void tunnel_sec_seal(struct tunnel *t);
 /* Handshake, then plaintext into rx: 1 when rx has bytes, 0 to wait, -1 dead. */
 int tunnel_sec_fill(struct tunnel *t);
 /* Credentials or status byte from rx: 1 progress, 0 to wait, -1 dead. */

@@ -100,21 +100,63 @@ sec_die(struct tunnel *t, const char *what)
 	tunnel_die(t, why);
 }
 
-size_t
-tunnel_sec_out(struct tunnel *t, const uint8_t *p, size_t n)
+/* Into KCP as one record: n bytes of p, which KCP was checked to have room for. */
+static size_t
+sec_record(struct tunnel *t, const uint8_t *p, size_t n)
 {
-	size_t room = kcp_send_room(t->kcp);
-	ssize_t r;
+	ssize_t r = tlsmem_write(t->sec, p, n);
 
-	if (!t->sec_out || t->dead || room <= TUNNEL_TLS_OVERHEAD)
-		return 0;
-	room -= TUNNEL_TLS_OVERHEAD;
-	r = tlsmem_write(t->sec, p, n < room ? n : room);
 	if (r > 0)
 		return (size_t)r;
 	if (r == TLS_ERROR)
 		sec_die(t, "TLS");
 	return 0;
+}
+
+/*
+ * A record per smux frame would cost a seal, an open and 22 bytes for
+ * each: a stream's lazy FIN, the next stream's SYN and its first bytes
+ * would be three records in one datagram. Frames that fit are batched
+ * instead and sealed as one record before KCP next sends
+ * (tunnel_sec_seal). KCP's room is checked for the whole batch as it
+ * grows, so the seal always fits; a frame too long for the batch seals
+ * it and goes alone, as before.
+ */
+size_t
+tunnel_sec_out(struct tunnel *t, const uint8_t *p, size_t n)
+{
+	size_t room, k;
+
+	if (!t->sec_out || t->dead)
+		return 0;
+	if (n > sizeof(t->batch) - t->batch_len)
+		tunnel_sec_seal(t);
+	if (t->dead)
+		return 0;
+	room = kcp_send_room(t->kcp);
+	if (room <= TUNNEL_TLS_OVERHEAD + t->batch_len)
+		return 0;
+	room -= TUNNEL_TLS_OVERHEAD + t->batch_len;
+	if (n > sizeof(t->batch))
+		return sec_record(t, p, n < room ? n : room);
+	k = n < room ? n : room;
+	memcpy(t->batch + t->batch_len, p, k);
+	t->batch_len += k;
+	return k;
+}
+
+void
+tunnel_sec_seal(struct tunnel *t)
+{
+	size_t n = t->batch_len;
+
+	if (n == 0)
+		return;
+	t->batch_len = 0;
+	if (t->dead)
+		return;
+	if (sec_record(t, t->batch, n) != n && !t->dead)
+		tunnel_die(t, "TLS: a batch of frames did not fit in KCP");
 }
 
 /* The handshake finished: the client presents itself and may send smux at once. */

@@ -679,6 +679,68 @@ START_TEST(test_secure_bulk)
 }
 END_TEST
 
+/* TLS records (type, version, length) in the data of datagram d's segments. */
+static size_t
+records_in(const struct pkt *d)
+{
+	struct kcp_seghdr h;
+	size_t off = 0, n = 0, k;
+	ssize_t r;
+
+	while (off < d->n && (r = kcp_seg_decode(d->d + off, d->n - off, &h)) > 0) {
+		const uint8_t *p = d->d + off + KCP_OVERHEAD;
+
+		for (k = 0; k + 5 <= h.len; k += 5 + (size_t)(p[k + 3] << 8 | p[k + 4])) {
+			ck_assert_uint_eq(p[k], 23); /* application data */
+			n++;
+		}
+		ck_assert_uint_eq(k, h.len);
+		off += (size_t)r;
+	}
+	ck_assert_uint_eq(off, d->n);
+	return n;
+}
+
+/*
+ * A stream's lazy FIN, the next stream's SYN and its first bytes are
+ * three smux frames and one TLS record, in one datagram; a frame longer
+ * than the batch is its own record and still arrives whole.
+ */
+START_TEST(test_secure_one_record)
+{
+	static uint8_t big[TUNNEL_SEC_BATCH + 100];
+	uint8_t buf[sizeof(big)];
+	uint32_t c, s, c2;
+	size_t got = 0;
+	ssize_t r;
+
+	open_pair(&c, &s);
+	ck_assert_int_eq(tunnel_write(cli.t, c, (const uint8_t *)"a", 1), 1);
+	ck_assert_int_eq(tunnel_shutdown(srv.t, s), 0);
+	quiet();
+	ck_assert_int_eq(tunnel_shutdown_lazy(cli.t, c), 0);
+	ck_assert_int_eq(tunnel_open(cli.t, &c2), 0);
+	ck_assert_uint_eq(cli.qlen, 0);
+	ck_assert_int_eq(tunnel_write(cli.t, c2, (const uint8_t *)"dest", 4), 4);
+	ck_assert_uint_eq(cli.qlen, 1);
+	ck_assert_uint_eq(records_in(&cli.q[0]), 1);
+	srv.accepted = 0;
+	deliver(&cli, &srv);
+	ck_assert_uint_eq(srv.accepted, c2);
+	ck_assert_int_eq(tunnel_read(srv.t, c2, buf, sizeof(buf)), 4);
+	ck_assert_int_eq(memcmp(buf, "dest", 4), 0);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(tunnel_write(cli.t, c2, big, sizeof(big)), sizeof(big));
+	while (got < sizeof(big)) {
+		step();
+		while ((r = tunnel_read(srv.t, c2, buf + got, sizeof(buf) - got)) > 0)
+			got += (size_t)r;
+		ck_assert_uint_lt(now, 5000);
+	}
+	ck_assert_int_eq(memcmp(buf, big, sizeof(big)), 0);
+}
+END_TEST
+
 START_TEST(test_secure_lossy)
 {
 	uint32_t c, s;
@@ -763,6 +825,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup_secure, teardown_secure);
 	tcase_add_test(tc, test_secure_bulk);
+	tcase_add_test(tc, test_secure_one_record);
 	tcase_add_test(tc, test_secure_lossy);
 	tcase_add_loop_test(tc, test_secure_refused, 0, 2);
 	tcase_add_test(tc, test_secure_wrong_pin);

@@ -48,7 +48,7 @@ static const char usage[] =
 	"       [--gather-ms N] [--broker-front NAME] [--broker-ca FILE]\n";
 
 #define BROKER_BODY_MAX 100000 /* Snowflake's readLimit */
-#define CHUNK_MAX 16384        /* stdin bytes per message */
+#define CHUNK_MAX 65535        /* stdin bytes per message: pion reads one into 65535 bytes */
 #define OUT_HIGH 262144        /* pause the channel above this much waiting for stdout */
 #define OUT_MAX (OUT_HIGH + RTC_MAX_MSG_DEFAULT)
 #define OUT_BATCH 65536        /* write to stdout at once from this much; less waits for the loop's turn */

@@ -46,6 +46,7 @@ struct ws {
 	const char *fail;  /* set inside wslay callbacks */
 	int net_eof;
 	size_t budget;     /* bytes one wslay_event_recv call may still read */
+	int drained;       /* this event's last read was short: the socket is empty */
 	int cur_data;      /* the frame being received carries data */
 	uint64_t msg_len;  /* payload of the message being received so far */
 	struct membudget *mb;
@@ -148,46 +149,63 @@ static ssize_t
 ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags, void *user)
 {
 	struct ws *ws = user;
-	size_t room = WS_BUF - buf_len(&ws->tolocal);
+	size_t room = WS_BUF - buf_len(&ws->tolocal), want;
+	uint8_t *dst;
 	ssize_t n;
 
 	(void)flags;
 	/* Payload never outgrows what was read: reading at most room keeps tolocal bounded. */
 	if (len > room)
 		len = room;
-	/*
-	 * One call reads at most WS_RECV_BUDGET: wslay would otherwise read
-	 * a flood of pings to its end, queueing a pong for each, before we
-	 * could look at its send queue. The fd stays readable, so the rest
-	 * comes on the next turn of the loop.
-	 */
-	if (len > ws->budget)
-		len = ws->budget;
 	if (ws->fail != NULL || len == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	if (buf_len(&ws->hs) > 0) {
-		n = (ssize_t)(len < buf_len(&ws->hs) ? len : buf_len(&ws->hs));
-		memcpy(p, buf_rptr(&ws->hs), (size_t)n);
-		buf_consume(&ws->hs, (size_t)n);
-		if (buf_len(&ws->hs) == 0)
+	/*
+	 * wslay asks for 4096 bytes at a time (its frame buffer): read ahead
+	 * into hs what this event may take, in one read, and hand it out from
+	 * there; one read per 4 KiB was most of a relaying peer-proxy's
+	 * system calls. The read is at most room, so the payload in hs still
+	 * fits in tolocal, and at most WS_RECV_BUDGET per event: wslay would
+	 * otherwise read a flood of pings to its end, queueing a pong for
+	 * each, before we could look at its send queue. The fd stays
+	 * readable, so the rest comes on the next turn of the loop.
+	 */
+	if (buf_len(&ws->hs) == 0) {
+		want = room < ws->budget ? room : ws->budget;
+		if (want == 0 || ws->drained) {
+			wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+			return -1;
+		}
+		if ((dst = buf_reserve(&ws->hs, want, want, &room)) == NULL || room == 0) {
+			dst = p; /* memory is short: wslay's own 4 KiB, as without read-ahead */
+			room = len < want ? len : want;
+		}
+		n = read(ws->netfd, dst, room);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
 			buf_shrink(&ws->hs);
+			wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+			return -1;
+		}
+		if (n <= 0) {
+			buf_shrink(&ws->hs);
+			ws->net_eof = 1;
+			wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+			return -1;
+		}
 		ws->budget -= (size_t)n;
-		return n;
+		/* A short read emptied the socket: another would only say EAGAIN. */
+		ws->drained = (size_t)n < room;
+		if (dst == p)
+			return n;
+		buf_commit(&ws->hs, (size_t)n);
 	}
-	n = read(ws->netfd, p, len);
-	if (n > 0) {
-		ws->budget -= (size_t)n;
-		return n;
-	}
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	ws->net_eof = 1;
-	wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-	return -1;
+	n = (ssize_t)(len < buf_len(&ws->hs) ? len : buf_len(&ws->hs));
+	memcpy(p, buf_rptr(&ws->hs), (size_t)n);
+	buf_consume(&ws->hs, (size_t)n);
+	if (buf_len(&ws->hs) == 0)
+		buf_shrink(&ws->hs);
+	return n;
 }
 
 static ssize_t
@@ -475,6 +493,7 @@ ws_frames_read(struct ws *ws)
 	int r;
 
 	ws->budget = WS_RECV_BUDGET;
+	ws->drained = 0;
 	q0 = ws_queue_cost(ws);
 	r = wslay_event_recv(ws->ctx);
 	if (ws_after_wslay(ws, r) == -1)

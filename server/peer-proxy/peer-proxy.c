@@ -52,7 +52,7 @@ static const char usage[] =
 #define BROKER_BODY_MAX 100000
 #define BROKER_TIMEOUT 30.0
 #define WS_TIMEOUT 10.0
-#define CHUNK_MAX 16384
+#define CHUNK_MAX 65535 /* bytes per message: pion reads a message into 65535 bytes */
 #define UP_HIGH 262144
 #define UP_MAX (UP_HIGH + RTC_MAX_MSG_DEFAULT)
 #define SPARE_MAX_AGE 20.0 /* seconds a connection gathered ahead is kept for the next client */

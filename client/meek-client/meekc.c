@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "base/exitcodes.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "nss/nssc.h"
@@ -531,8 +532,7 @@ setup(struct meekc *m, struct meekc_config *cfg)
 		log_warnx("no random bytes for the session id");
 		return EX_PW_INTERNAL;
 	}
-	for (i = 0; i < sizeof(id); i++)
-		snprintf(m->sid + 2 * i, 3, "%02x", id[i]);
+	hex_encode(m->sid, id, sizeof(id));
 	m->req_cap = MEEKC_REQ_HEAD_MAX + cfg->max_body;
 	m->rsp_cap = HTTP_HEAD_MAX + cfg->max_body + MEEKC_CHUNK_SLACK;
 	m->window = 1;

@@ -33,6 +33,7 @@
 
 #include "base/cli.h"
 #include "base/exitcodes.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/stdio_carrier.h"
 #include "net/hpost.h"
@@ -462,7 +463,6 @@ main(int argc, char **argv)
 {
 	char err[NSSC_ERR_MAX];
 	uint8_t rnd[8];
-	size_t i;
 
 	parse_args(argc, argv);
 	if (nssc_global_init(err, sizeof(err)) < 0 || (id = nssc_id_new(err, sizeof(err))) == NULL)
@@ -475,8 +475,7 @@ main(int argc, char **argv)
 		fatal(EX_PW_INTERNAL, "getentropy");
 	/* snowflake-client's label: "snowflake-" and 16 hex digits */
 	memcpy(label, "snowflake-", 10);
-	for (i = 0; i < sizeof(rnd); i++)
-		sprintf(label + 10 + 2 * i, "%02x", rnd[i]);
+	hex_encode(label + 10, rnd, sizeof(rnd));
 	loop = EV_DEFAULT;
 	t_start = ev_time();
 	ev_prepare_init(&flush_w, on_flush);

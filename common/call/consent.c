@@ -6,25 +6,14 @@
 
 #include <string.h>
 
-static void
-hex(char *out, const uint8_t *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}
+#include "base/hex.h"
 
 void
 consent_creds_init(struct consent_creds *cr, const uint8_t km[CONSENT_KM_LEN])
 {
-	hex(cr->ufrag_c, km, 4);
-	hex(cr->ufrag_s, km + 4, 4);
-	hex(cr->pwd_s, km + 8, 16);
+	hex_encode(cr->ufrag_c, km, 4);
+	hex_encode(cr->ufrag_s, km + 4, 4);
+	hex_encode(cr->pwd_s, km + 8, 16);
 }
 
 /* What the client's request says in USERNAME: the receiver's ufrag first. */

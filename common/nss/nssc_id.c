@@ -9,6 +9,8 @@
  */
 #include "nss/nssc_int.h"
 
+#include "base/hex.h"
+
 #include <pk11pub.h>
 #include <secoid.h>
 #include <cryptohi.h>
@@ -49,14 +51,12 @@ static CERTName *
 id_name(void)
 {
 	unsigned char r[16];
-	char s[3 + 2 * sizeof(r) + 1];
-	size_t i;
+	char s[3 + HEX_LEN(sizeof(r))];
 
 	if (PK11_GenerateRandom(r, sizeof(r)) != SECSuccess)
 		return NULL;
 	memcpy(s, "CN=", 3);
-	for (i = 0; i < sizeof(r); i++)
-		snprintf(s + 3 + 2 * i, 3, "%02x", r[i]);
+	hex_encode(s + 3, r, sizeof(r));
 	return CERT_AsciiToName(s);
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "base/hex.h"
+
 const uint8_t session_token[PREAMBLE_TOKEN_LEN] = { 0x12, 0x93, 0x60, 0x5d,
 	                                           0x27, 0x81, 0x75, 0xf5 };
 /* Drawn at random once; it shares no first byte with the other prefixes egress sniffs. */
@@ -67,14 +69,7 @@ preamble_decode(const uint8_t *p, size_t n, uint8_t id[CLIENTID_LEN])
 void
 clientid_show(const uint8_t id[CLIENTID_LEN], char out[CLIENTID_SHOW_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < CLIENTID_SHOW_BYTES; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[CLIENTID_SHOW_LEN] = '\0';
+	hex_encode(out, id, CLIENTID_SHOW_BYTES);
 }
 
 int

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "tls/crypto.h"
 
 /* An Ed25519 SubjectPublicKeyInfo is this prefix (RFC 8410) and the key. */
@@ -151,24 +152,11 @@ tlsmem_key_free(struct tlsmem_key *k)
 	free(k);
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void
 tlsmem_key_fingerprint(const struct tlsmem_key *k, char out[TLSMEM_FP_LEN + 1])
 {
 	memcpy(out, "sha256:", 7);
-	hex(k->pin, TLSMEM_PIN_LEN, out + 7);
+	hex_encode(out + 7, k->pin, TLSMEM_PIN_LEN);
 }
 
 static int

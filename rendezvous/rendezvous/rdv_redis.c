@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 
 #define RDV_REDIS_TRIES 4
@@ -386,12 +387,10 @@ void
 rdv_redis_open(struct rdv *r, const struct endpoint *ep)
 {
 	uint8_t b[RMSG_PROC_LEN / 2];
-	size_t i;
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		fatal(101, "getrandom");
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(r->proc + 2 * i, 3, "%02x", b[i]);
+	hex_encode(r->proc, b, sizeof(b));
 	r->rcmd = redisc_new(r->loop, ep, NULL, r);
 	r->rsub = redisc_new(r->loop, ep, on_sub_state, r);
 	if (r->rcmd == NULL || r->rsub == NULL)

@@ -32,6 +32,7 @@
 
 #include "base/cli.h"
 #include "base/exitcodes.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "net/hpost.h"
 #include "net/net.h"
@@ -825,7 +826,6 @@ main(int argc, char **argv)
 	char err[NSSC_ERR_MAX];
 	uint8_t rnd[16];
 	struct rusage ru;
-	size_t i;
 
 	err[0] = '\0';
 	parse_args(argc, argv);
@@ -835,8 +835,7 @@ main(int argc, char **argv)
 		fatalx(EX_PW_USAGE, "--broker-ca: %s", err);
 	if (getentropy(rnd, sizeof(rnd)) != 0)
 		fatal(EX_PW_INTERNAL, "getentropy");
-	for (i = 0; i < sizeof(rnd); i++)
-		sprintf(sid + 2 * i, "%02x", rnd[i]);
+	hex_encode(sid, rnd, sizeof(rnd));
 	loop = EV_DEFAULT;
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&sig_term, on_signal, SIGTERM);

@@ -321,6 +321,7 @@ on_closed(void *arg, const char *reason)
 {
 	(void)arg;
 	flush_down();
+	log_info("SCTP %s", rtc_sctp_describe(pc));
 	if (in_eof && out_len == 0) {
 		log_info("channel closed: %s", reason);
 		finish(EX_PW_OK);

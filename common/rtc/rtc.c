@@ -642,6 +642,15 @@ rtc_describe(struct rtc *r)
 	return r->desc;
 }
 
+const char *
+rtc_sctp_describe(struct rtc *r)
+{
+	r->desc[0] = '\0';
+	if (r->sctp != NULL)
+		sctpc_describe(r->sctp, r->desc, sizeof(r->desc));
+	return r->desc;
+}
+
 void
 rtc_shutdown(struct rtc *r)
 {

@@ -96,6 +96,8 @@ int rtc_stun_silent(const struct rtc *r);
 void rtc_pause(struct rtc *r, int paused);
 /* "ice host 192.0.2.1:… -> host …; DTLSv1.2 0xc02b", for logs. */
 const char *rtc_describe(struct rtc *r);
+/* SCTP's round trip, windows and retransmissions so far (sctpc_describe), for logs. */
+const char *rtc_sctp_describe(struct rtc *r);
 /* Close gracefully: what is queued is delivered, then closed ("SCTP shutdown") follows. */
 void rtc_shutdown(struct rtc *r);
 void rtc_free(struct rtc *r);

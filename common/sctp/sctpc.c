@@ -496,6 +496,27 @@ sctpc_unacked(struct sctpc *s)
 	return st.sstat_unackdata;
 }
 
+void
+sctpc_describe(struct sctpc *s, char *buf, size_t len)
+{
+	struct sctp_status st;
+	struct sctpstat c;
+	socklen_t sl = sizeof(st);
+	int n = 0;
+
+	memset(&st, 0, sizeof(st));
+	if (s->up && usrsctp_getsockopt(s->so, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) == 0)
+		n = snprintf(buf, len, "srtt %u ms, cwnd %u, peer window %u; ", st.sstat_primary.spinfo_srtt,
+		             st.sstat_primary.spinfo_cwnd, st.sstat_rwnd);
+	if (n < 0 || (size_t)n >= len)
+		n = 0;
+	memset(&c, 0, sizeof(c));
+	usrsctp_get_stat(&c);
+	snprintf(buf + n, len - (size_t)n,
+	         "this process: %u DATA chunks retransmitted (%u fast), %u T3 timeouts, %u window probes",
+	         c.sctps_sendretransdata, c.sctps_sendfastretrans, c.sctps_timodata, c.sctps_windowprobed);
+}
+
 int
 sctpc_heartbeat(struct sctpc *s)
 {

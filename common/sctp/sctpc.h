@@ -83,6 +83,13 @@ void sctpc_pause(struct sctpc *s, int paused);
 int sctpc_heartbeat(struct sctpc *s);
 /* DATA chunks queued or sent and not yet acknowledged (0 when down). */
 int sctpc_unacked(struct sctpc *s);
+/*
+ * "srtt 1 ms, cwnd 262144, peer window 251904; this process: 0 DATA
+ * chunks retransmitted (0 fast), 0 T3 timeouts, 0 window probes", for
+ * a log line when a transfer was slower than it should be. The counts
+ * are usrsctp's, for every association of the process.
+ */
+void sctpc_describe(struct sctpc *s, char *buf, size_t len);
 /* Graceful SHUTDOWN, then free later. */
 void sctpc_shutdown(struct sctpc *s);
 void sctpc_free(struct sctpc *s);

@@ -401,6 +401,7 @@ on_rtc_closed(void *arg, const char *reason)
 		return;
 	}
 	log_info("client %s: channel closed: %s", p->client_ip, reason);
+	log_info("client %s: SCTP %s", p->client_ip, rtc_sctp_describe(p->pc));
 	rtc_free(p->pc);
 	p->pc = NULL;
 	if (p->lfd >= 0) {

@@ -7,15 +7,19 @@
  * no longer than the loop turn that made it. What the socket cannot take
  * is dropped and counted, as a network would.
  *
- * Not UDP_SEGMENT (GSO) as common/ice sends to a WebRTC peer: measured
- * through coturn on loopback, GSO halved lanturn-egress's CPU, but
- * coturn's relay socket, which the bulk window of 48 packets
- * (common/call/pace.h) otherwise never overflows, dropped a datagram in
- * 4 of 12 downloads of 50 MB (none in 15 with sendto or sendmmsg), and
- * one drop stalls KCP for its retransmission timeout (a download at
- * 23 MB/s instead of 50). Why is not established: the segments GSO cuts
- * weigh no more in a receive buffer (62 fit in 128 KiB, 56 sent one by
- * one).
+ * Each run of equal datagrams of at least UBATCH_GSO_MIN bytes (the last
+ * may be shorter) is one message with UDP_SEGMENT (GSO), a lone one too:
+ * the kernel cuts it into the same datagrams, so nothing changes on the
+ * wire, crossing its stack once a run (lanturn-egress's CPU in a bulk
+ * download through coturn on loopback: about 6.5 core-ms per MB with
+ * sendmmsg alone, 4.7 with GSO). It also matters to a TURN server on the
+ * same host: a datagram sent with UDP_SEGMENT lands in page fragments,
+ * and a receive buffer charges it less (2,060 bytes of coturn's 128 KiB
+ * for an SRTP packet of 1,228 bytes, against 2,304 sent plain), which
+ * the bulk window counts on (common/call/pace.h). Smaller datagrams
+ * (RTCP, STUN, DTLS) go plain. When the kernel refuses UDP_SEGMENT (EIO:
+ * no checksum offload on the route or IPsec; EINVAL; EMSGSIZE: a path
+ * MTU below a segment) the batch goes plain and so does every later one.
  */
 #ifndef PW_LANTURN_UBATCH_H
 #define PW_LANTURN_UBATCH_H
@@ -26,6 +30,7 @@
 
 #define UBATCH_SEGS 32         /* datagrams in one batch */
 #define UBATCH_BYTES 49152     /* and bytes */
+#define UBATCH_GSO_MIN 512     /* smaller datagrams go without UDP_SEGMENT */
 
 struct ubatch;
 
@@ -34,8 +39,17 @@ void ubatch_free(struct ubatch *b);
 /* Datagram p[n] to `to`, with the next flush (or at once when it does not fit a batch). */
 void ubatch_send(struct ubatch *b, const struct sockaddr *to, socklen_t tolen, const uint8_t *p, size_t n);
 void ubatch_flush(struct ubatch *b);
-/* Datagrams dropped (socket buffer full); flushes that carried several. */
+/* Datagrams dropped (socket buffer full); flushes that carried several; messages sent with UDP_SEGMENT. */
 unsigned long long ubatch_dropped(const struct ubatch *b);
 unsigned long long ubatch_batches(const struct ubatch *b);
+unsigned long long ubatch_gso(const struct ubatch *b);
+/*
+ * The messages of count datagrams of sizes n[]: message i is datagrams
+ * [first[i], first[i] + segs[i]), sent with UDP_SEGMENT seg[i] (0:
+ * plain, one datagram). With gso, a run of equal datagrams of at least
+ * UBATCH_GSO_MIN bytes, the last may be shorter, is one message. Returns
+ * the number of messages. Pure.
+ */
+size_t ubatch_runs(const size_t *n, unsigned count, int gso, unsigned *first, unsigned *segs, size_t *seg);
 
 #endif

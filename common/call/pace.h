@@ -28,21 +28,20 @@
  * alone cannot know how long that is, and coturn drops what
  * overflows its relay socket's receive buffer (coturn's is 128 KiB).
  * What fits there is the kernel's arithmetic, measured on loopback: an
- * SRTP packet of 1,228 bytes weighs 2,304 bytes of the buffer sent plain
- * and 2,060 sent with UDP_SEGMENT (it lands in page fragments;
- * lanturn-egress sends so, ubatch.h), and UDP gives back what the reader
- * consumed only each quarter of the buffer while more waits, so up to 15
- * packets already read still count: (131,072 - 15 x 2,060) / 2,060 = 48
- * packets fit whatever the relay's reading, 42 sent plain. PACE_WND_PKTS
- * is 46: room for the RTCP and STUN packets of a call beside them.
- * Measured (bench/lanturn-turn.sh, GSO): a window of 48 dropped 1 to 8
- * datagrams in 10 of 11 downloads of 50 MB, 46 and 44 none in 30 (44
- * about 15 % slower than 46); without GSO, 128 dropped as many as rate
- * pacing alone (about 1,800 a 50 MB download), 64 about 800, 48 now and
- * then a few. Reports every 8 packets rather than 16 took the download
- * from 0.74 to 1.0 times coturn's own relay rate; every 6 or 4 gained
- * nothing measurable, at more CPU for the reports (each crosses coturn).
- * The rate controller
+ * SRTP packet of 1,228 bytes weighs 2,304 bytes of the buffer, and UDP
+ * gives back what its reader consumed only each quarter of the buffer
+ * while more waits, so up to 14 packets already read still count: 56
+ * packets fit when coturn is between reads, 42 when it stopped halfway
+ * through what it had. A window of 48 overflows only when coturn is kept
+ * off the CPU in the middle of a read with nearly all of it queued: a
+ * few datagrams in rare downloads on a loaded machine, none in most.
+ * Measured (bench/lanturn-turn.sh): a window of 128 dropped as many as
+ * rate pacing alone (about 1,800 a 50 MB download), 64 about 500 to 800,
+ * 48 none in most downloads; reports every 8 packets rather than 16 took
+ * the download from 0.74 to 1.0 times coturn's own relay rate (an older
+ * measurement); every 6, 12 or 16 measured the same as 8 since (81, 82
+ * and 79 MB/s against 83, medians of 8 interleaved downloads each). The
+ * rate controller
  * still judges loss over about PACE_RR_IVL: a report that comes sooner
  * after the last judgement only moves the window; the loss of a
  * judgement is the lost share of the packets expected since the last.
@@ -57,25 +56,29 @@
  * the packets reported per second between judgements, its recent max
  * (each judgement keeps the larger of the new figure and the old one
  * times PACE_DR_DECAY). On a path with a real round trip (a TURN server
- * 100 ms away) the fixed 46 packets would hold the call to 46 x 1,200
- * bytes a round trip (552 kB/s at 100 ms); there most of what is in
+ * 100 ms away) the fixed 48 packets would hold the call to 48 x 1,200
+ * bytes a round trip (576 kB/s at 100 ms); there most of what is in
  * flight is on the way, not queued in the relay's socket, and the window
  * grows to keep two BDPs in flight (it doubles a judgement while the
  * round trip stays at its least, and settles where queueing has added
  * one least round trip). On loopback (round trips of 0.04-0.1 ms) two
  * BDPs are a few packets and the window stays at PACE_WND_PKTS.
- * Measured through coturn on a 2-core machine (bench/lanturn-turn.sh,
- * other work beside it): the window is closed 60-85 % of a bulk
- * download's time, round trips 0.45-0.75 ms on average; the download's
- * rate is the window over that round trip, and the round trip is mostly
- * the five processes of the path waiting for the two cores (about 21
- * core-ms a MB among them: coturn 6-7, lanturn-client 5, lanturn-egress
- * 4, socks-client and egress the rest). Lowering their CPU shortened it:
- * lanturn-client's packets reach stdout in one write a loop turn and
- * come in by recvmmsg, lanturn-egress sends with GSO (from about 60 to
- * 70-85 MB/s, 0.7-0.95 times coturn's own relay rate). The window cannot
- * grow past what coturn's relay socket holds (above), and a drop costs
- * KCP a retransmission.
+ *
+ * Measured through coturn on a 2-core machine with other work beside it
+ * (bench/lanturn-turn.sh): the window is closed 50-75 % of a bulk
+ * download's time, round trips 0.04-0.1 ms at least, 0.55-0.9 ms on
+ * average. The download's rate is the window over that round trip, and
+ * the round trip is mostly the processes of the path waiting for the
+ * two cores: among them they spend about 21-23 core-ms a MB (coturn 6.5,
+ * lanturn-egress 5.5-6, lanturn-client 4.5-5, socks-client and egress
+ * about 5.5), and the machine is idle 0-15 % of the download. Cutting
+ * lanturn-client's CPU shortened it: its packets reach stdout in one
+ * write a loop turn instead of one each (a third of its CPU before),
+ * stunc and lanturn-egress read with recvmmsg; over 8 interleaved
+ * downloads each, from 55 to 63 MB/s on average (23.2 to 21.6 core-ms a
+ * MB). The window cannot grow past what coturn's relay socket holds
+ * (above; a drop costs KCP a retransmission), and sending with GSO would
+ * change the call on the wire (lanturn-egress's ubatch.h).
  */
 #ifndef PW_CALL_PACE_H
 #define PW_CALL_PACE_H
@@ -94,7 +97,7 @@
 #define PACE_BURST_MAX 24576       /* ~20 packets: well inside coturn's 128 KiB relay buffer */
 #define PACE_BURST_SECS 0.002      /* depth: 2 ms at the rate, within the bounds above */
 #define PACE_RR_PKTS 8             /* a receiver also reports after this many packets */
-#define PACE_WND_PKTS 46           /* packets sent beyond the highest reported, at least */
+#define PACE_WND_PKTS 48           /* packets sent beyond the highest reported, at least */
 #define PACE_WND_MAX 1000          /* and at most (a long path's two BDPs, below) */
 #define PACE_RING 1024             /* send times kept, by sequence number (> any window) */
 #define PACE_DR_DECAY 0.75         /* the delivery rate's max forgets this much a judgement */

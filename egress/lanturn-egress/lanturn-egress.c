@@ -634,11 +634,9 @@ admin_body(void *arg, int which, char *out, size_t cap)
 	                    "lanturn_consent_answered %llu\nlanturn_pace_window_waits %llu\n"
 	                    "lanturn_pace_window_closed_seconds %.3f\nlanturn_pace_rtt_samples %llu\n"
 	                    "lanturn_pace_rtt_min_seconds %.6f\nlanturn_pace_rtt_mean_seconds %.6f\n"
-	                    "lanturn_send_batches_total %llu\nlanturn_pace_window_max_packets %u\n"
-	                    "lanturn_send_segmented_total %llu\n",
+	                    "lanturn_send_batches_total %llu\nlanturn_pace_window_max_packets %u\n",
 	                    ubatch_dropped(m->ub), rate, cuts, waits, rr_in, rr_out, consent, wwaits, wclosed, nrtt,
-	                    rtt_min, nrtt ? rtt_sum / (double)nrtt : 0.0, ubatch_batches(m->ub), wtop,
-	                    ubatch_gso(m->ub));
+	                    rtt_min, nrtt ? rtt_sum / (double)nrtt : 0.0, ubatch_batches(m->ub), wtop);
 }
 
 static void

@@ -7,19 +7,23 @@
  * no longer than the loop turn that made it. What the socket cannot take
  * is dropped and counted, as a network would.
  *
- * Each run of equal datagrams of at least UBATCH_GSO_MIN bytes (the last
- * may be shorter) is one message with UDP_SEGMENT (GSO), a lone one too:
- * the kernel cuts it into the same datagrams, so nothing changes on the
- * wire, crossing its stack once a run (lanturn-egress's CPU in a bulk
- * download through coturn on loopback: about 6.5 core-ms per MB with
- * sendmmsg alone, 4.7 with GSO). It also matters to a TURN server on the
- * same host: a datagram sent with UDP_SEGMENT lands in page fragments,
- * and a receive buffer charges it less (2,060 bytes of coturn's 128 KiB
- * for an SRTP packet of 1,228 bytes, against 2,304 sent plain), which
- * the bulk window counts on (common/call/pace.h). Smaller datagrams
- * (RTCP, STUN, DTLS) go plain. When the kernel refuses UDP_SEGMENT (EIO:
- * no checksum offload on the route or IPsec; EINVAL; EMSGSIZE: a path
- * MTU below a segment) the batch goes plain and so does every later one.
+ * Not UDP_SEGMENT (GSO) as common/ice sends to a WebRTC peer: it would
+ * change the call on the wire. Measured on a tun device in a network
+ * namespace (no UDP segmentation offload, so the kernel cuts the run
+ * before the device): sent plain from an unconnected socket with the
+ * default path MTU discovery, each datagram has DF set and an IP ID from
+ * the kernel's counter; a run sent with UDP_SEGMENT leaves with the same
+ * IDs but DF clear (the run is longer than the MTU when the IP header is
+ * made), and with IP_PMTUDISC_DO, IDs 0, 1, 2... where plain sends all
+ * carry 0. A capture on the sending host (lo, or a NIC that segments UDP
+ * itself) even shows each run as one datagram (t/sh/505). GSO cut
+ * lanturn-egress's CPU through coturn by a quarter (6.5 core-ms a MB
+ * with sendmmsg, 4.7 with GSO); the drops it brought were the window's
+ * (common/call/pace.h: a datagram sent so weighs less in coturn's
+ * receive buffer, 2,060 bytes instead of 2,304, yet a window of 48
+ * dropped a few in most downloads; 46 none). One datagram with
+ * UDP_SEGMENT set to its own length is not cut and looks the same as a
+ * plain one, but measured no better (more CPU, and drops at 48).
  */
 #ifndef PW_LANTURN_UBATCH_H
 #define PW_LANTURN_UBATCH_H
@@ -30,7 +34,6 @@
 
 #define UBATCH_SEGS 32         /* datagrams in one batch */
 #define UBATCH_BYTES 49152     /* and bytes */
-#define UBATCH_GSO_MIN 512     /* smaller datagrams go without UDP_SEGMENT */
 
 struct ubatch;
 
@@ -39,17 +42,8 @@ void ubatch_free(struct ubatch *b);
 /* Datagram p[n] to `to`, with the next flush (or at once when it does not fit a batch). */
 void ubatch_send(struct ubatch *b, const struct sockaddr *to, socklen_t tolen, const uint8_t *p, size_t n);
 void ubatch_flush(struct ubatch *b);
-/* Datagrams dropped (socket buffer full); flushes that carried several; messages sent with UDP_SEGMENT. */
+/* Datagrams dropped (socket buffer full); flushes that carried several. */
 unsigned long long ubatch_dropped(const struct ubatch *b);
 unsigned long long ubatch_batches(const struct ubatch *b);
-unsigned long long ubatch_gso(const struct ubatch *b);
-/*
- * The messages of count datagrams of sizes n[]: message i is datagrams
- * [first[i], first[i] + segs[i]), sent with UDP_SEGMENT seg[i] (0:
- * plain, one datagram). With gso, a run of equal datagrams of at least
- * UBATCH_GSO_MIN bytes, the last may be shorter, is one message. Returns
- * the number of messages. Pure.
- */
-size_t ubatch_runs(const size_t *n, unsigned count, int gso, unsigned *first, unsigned *segs, size_t *seg);
 
 #endif

@@ -307,7 +307,7 @@ START_TEST(test_window_bdp)
 	struct pace p;
 	unsigned got;
 
-	/* 100 ms, 2,000 packets/s: a fixed 46 would deliver 460/s; two BDPs are 400 packets */
+	/* 100 ms, 2,000 packets/s: a fixed 48 would deliver 480/s; two BDPs are 400 packets */
 	got = sim(&p, 0.1, 2, 4000);
 	ck_assert_uint_gt(got, 1800);
 	ck_assert_uint_ge(pace_wnd(&p), 300);

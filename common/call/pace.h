@@ -26,13 +26,22 @@
  * two (a TURN server's relay socket above all) then never holds more
  * than the window, however long the relay is kept off the CPU: a rate
  * alone cannot know how long that is, and coturn drops what
- * overflows its relay socket's receive buffer (coturn's is 128 KiB:
- * some 55 datagrams of 1.2 kB as the kernel counts them, about 2.3 kB
- * each). Measured (bench/lanturn-turn.sh): a window of 128 dropped as
- * many as rate pacing alone (about 1,800 a 50 MB download), 64 about 500,
- * 48 none; reports every 8 packets rather than 16 took the download from
- * 0.74 to 1.0 times coturn's own relay rate, every 4 gained nothing
- * (49, 50, 46 MB/s against 46-67 with 8, the same machine's noise). The rate controller
+ * overflows its relay socket's receive buffer (coturn's is 128 KiB).
+ * What fits there is the kernel's arithmetic, measured on loopback: an
+ * SRTP packet of 1,228 bytes weighs 2,304 bytes of the buffer, and UDP
+ * gives back what its reader consumed only each quarter of the buffer
+ * while more waits, so up to 14 packets already read still count: 56
+ * packets fit when coturn is between reads, 42 when it stopped halfway
+ * through what it had. A window of 48 overflows only when coturn is kept
+ * off the CPU in the middle of a read with nearly all of it queued: a
+ * few datagrams in rare downloads on a loaded machine, none in most.
+ * Measured (bench/lanturn-turn.sh): a window of 128 dropped as many as
+ * rate pacing alone (about 1,800 a 50 MB download), 64 about 500 to 800,
+ * 48 none in most downloads; reports every 8 packets rather than 16 took
+ * the download from 0.74 to 1.0 times coturn's own relay rate (an older
+ * measurement); every 6, 12 or 16 measured the same as 8 since (81, 82
+ * and 79 MB/s against 83, medians of 8 interleaved downloads each). The
+ * rate controller
  * still judges loss over about PACE_RR_IVL: a report that comes sooner
  * after the last judgement only moves the window; the loss of a
  * judgement is the lost share of the packets expected since the last.
@@ -53,13 +62,23 @@
  * grows to keep two BDPs in flight (it doubles a judgement while the
  * round trip stays at its least, and settles where queueing has added
  * one least round trip). On loopback (round trips of 0.04-0.1 ms) two
- * BDPs are a few packets and the window stays at PACE_WND_PKTS. Measured through coturn on a 2-core machine
- * (bench/lanturn-turn.sh): the window is closed 55-75 % of a bulk
- * download's time, round trips 0.07 ms at least, 0.7-1.5 ms on average,
- * none of the processes on the path at 100 % of a core: the window is
- * what limits, and it cannot grow past what coturn's relay socket holds
- * (56 datagrams of 1,2xx bytes in its 128 KiB; 64 dropped ~500 a 50 MB
- * download, and one drop costs KCP a retransmission timeout).
+ * BDPs are a few packets and the window stays at PACE_WND_PKTS.
+ *
+ * Measured through coturn on a 2-core machine with other work beside it
+ * (bench/lanturn-turn.sh): the window is closed 50-75 % of a bulk
+ * download's time, round trips 0.04-0.1 ms at least, 0.55-0.9 ms on
+ * average. The download's rate is the window over that round trip, and
+ * the round trip is mostly the processes of the path waiting for the
+ * two cores: among them they spend about 21-23 core-ms a MB (coturn 6.5,
+ * lanturn-egress 5.5-6, lanturn-client 4.5-5, socks-client and egress
+ * about 5.5), and the machine is idle 0-15 % of the download. Cutting
+ * lanturn-client's CPU shortened it: its packets reach stdout in one
+ * write a loop turn instead of one each (a third of its CPU before),
+ * stunc and lanturn-egress read with recvmmsg; over 8 interleaved
+ * downloads each, from 55 to 63 MB/s on average (23.2 to 21.6 core-ms a
+ * MB). The window cannot grow past what coturn's relay socket holds
+ * (above; a drop costs KCP a retransmission), and sending with GSO would
+ * change the call on the wire (lanturn-egress's ubatch.h).
  */
 #ifndef PW_CALL_PACE_H
 #define PW_CALL_PACE_H

@@ -27,6 +27,7 @@
 #include "tls/tls.h"
 
 #define STUNC_RECV_BURST 64 /* datagrams read per wakeup before yielding */
+#define STUNC_RECV_BATCH 8  /* datagrams per recvmmsg, each in a slot of STUNC_DGRAM_MAX */
 
 uint64_t
 stunc_send_at_ms(unsigned i, uint64_t rto0)
@@ -454,33 +455,52 @@ udp_errqueue(struct stunc *c)
 	}
 }
 
+/*
+ * Up to STUNC_RECV_BATCH datagrams a syscall (recvmmsg), STUNC_RECV_BURST
+ * a wakeup. The error queue (IP_RECVERR) is read when a wakeup finds no
+ * datagram (POLLERR alone woke us) or a read fails: not once per wakeup
+ * of a busy socket, where it would cost a syscall each time for nothing.
+ */
 static void
 udp_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct stunc *c = w->data;
-	struct sockaddr_storage from;
-	socklen_t flen;
-	ssize_t r;
-	int i;
+	struct mmsghdr mm[STUNC_RECV_BATCH];
+	struct iovec iov[STUNC_RECV_BATCH];
+	struct sockaddr_storage from[STUNC_RECV_BATCH];
+	int i, k, got = 0, tries = 0;
 
 	(void)loop;
 	(void)revents;
 	stunc_enter(c);
-	udp_errqueue(c);
-	for (i = 0; i < STUNC_RECV_BURST && !c->doomed; i++) {
-		flen = sizeof(from);
-		r = recvfrom(c->fd, c->rbuf, STUNC_DGRAM_MAX, MSG_DONTWAIT, (struct sockaddr *)&from,
-		    &flen);
-		if (r == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+	while (got < STUNC_RECV_BURST && tries++ < STUNC_RECV_BURST && !c->doomed) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < STUNC_RECV_BATCH; i++) {
+			iov[i].iov_base = c->rbuf + (size_t)i * STUNC_DGRAM_MAX;
+			iov[i].iov_len = STUNC_DGRAM_MAX;
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		k = recvmmsg(c->fd, mm, STUNC_RECV_BATCH, MSG_DONTWAIT, NULL);
+		if (k == -1) {
+			int again = errno == EAGAIN || errno == EWOULDBLOCK;
+
 			if (errno == EINTR)
 				continue;
-			/* A pending ICMP error (sk_err): its details are in the queue. */
-			udp_errqueue(c);
+			/* Nothing read: what woke us may wait in the error queue (sk_err, ICMP). */
+			if (got == 0 || !again)
+				udp_errqueue(c);
+			if (again)
+				break;
 			continue;
 		}
-		stunc_dispatch(c, c->rbuf, (size_t)r, (struct sockaddr *)&from);
+		for (i = 0; i < k && !c->doomed; i++)
+			stunc_dispatch(c, iov[i].iov_base, mm[i].msg_len, (struct sockaddr *)&from[i]);
+		got += k;
+		if (k < STUNC_RECV_BATCH)
+			break; /* drained */
 	}
 	stunc_leave(c);
 }
@@ -500,7 +520,8 @@ stunc_udp_new(struct ev_loop *loop, int family, const struct sockaddr *bind_sa, 
 	c->family = family;
 	c->cbs = *cbs;
 	c->arg = arg;
-	if ((c->rbuf = malloc(STUNC_DGRAM_MAX)) == NULL)
+	/* Untouched pages of the slots cost no memory: a slot holds what the datagram wrote. */
+	if ((c->rbuf = malloc((size_t)STUNC_RECV_BATCH * STUNC_DGRAM_MAX)) == NULL)
 		goto fail;
 	c->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1)

@@ -69,6 +69,7 @@ static const struct option longopts[] = {
 
 #define UP_BUF_MAX (256 * 1024) /* to the egress, per call: over it packets are dropped */
 #define DOWN_READ 16384
+#define UDP_RECV_BATCH 8
 #define RATE_SOURCES 1024
 #define SWEEP_IVL 1.0
 #define CALL_NEW_MEMORY (192 * 1024) /* what a new call may come to hold (bench/lanturn.sh) */
@@ -513,36 +514,50 @@ lcall_new(struct lm *m, const struct sockaddr_storage *peer, socklen_t plen)
 	return lc;
 }
 
+/* Up to 64 datagrams a wakeup, UDP_RECV_BATCH a recvmmsg (longer ones are cut, as before). */
 static void
 on_udp(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct lm *m = w->data;
-	uint8_t buf[4096];
-	struct sockaddr_storage peer;
-	socklen_t plen;
+	static uint8_t buf[UDP_RECV_BATCH][4096];
+	struct sockaddr_storage peer[UDP_RECV_BATCH];
+	struct mmsghdr mm[UDP_RECV_BATCH];
+	struct iovec iov[UDP_RECV_BATCH];
 	struct lcall *lc;
-	ssize_t n;
-	int i;
+	int i, k, got;
 
 	(void)loop;
 	(void)revents;
-	for (i = 0; i < 64; i++) {
-		plen = sizeof(peer);
-		n = recvfrom(m->ufd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&peer, &plen);
-		if (n < 0)
-			return;
-		m->dgrams_in++;
-		if ((lc = lcall_find(m, &peer)) == NULL) {
-			/* Only a DTLS ClientHello record opens a call. */
-			if (n < 14 || buf[0] != 22 || buf[13] != 1) {
-				m->ignored++;
-				continue;
-			}
-			if ((lc = lcall_new(m, &peer, plen)) == NULL)
-				continue;
+	for (got = 0; got < 64; got += k) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < UDP_RECV_BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]);
+			mm[i].msg_hdr.msg_name = &peer[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(peer[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
 		}
-		lc->last_in = ev_now(m->loop);
-		call_input(lc->call, buf, (size_t)n);
+		if ((k = recvmmsg(m->ufd, mm, UDP_RECV_BATCH, MSG_DONTWAIT, NULL)) <= 0)
+			return;
+		for (i = 0; i < k; i++) {
+			size_t n = mm[i].msg_len;
+
+			m->dgrams_in++;
+			if ((lc = lcall_find(m, &peer[i])) == NULL) {
+				/* Only a DTLS ClientHello record opens a call. */
+				if (n < 14 || buf[i][0] != 22 || buf[i][13] != 1) {
+					m->ignored++;
+					continue;
+				}
+				if ((lc = lcall_new(m, &peer[i], mm[i].msg_hdr.msg_namelen)) == NULL)
+					continue;
+			}
+			lc->last_in = ev_now(m->loop);
+			call_input(lc->call, buf[i], n);
+		}
+		if (k < UDP_RECV_BATCH)
+			return; /* drained */
 	}
 }
 

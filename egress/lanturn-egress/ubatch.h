@@ -7,15 +7,23 @@
  * no longer than the loop turn that made it. What the socket cannot take
  * is dropped and counted, as a network would.
  *
- * Not UDP_SEGMENT (GSO) as common/ice sends to a WebRTC peer: measured
- * through coturn on loopback, GSO halved lanturn-egress's CPU, but
- * coturn's relay socket, which the bulk window of 48 packets
- * (common/call/pace.h) otherwise never overflows, dropped a datagram in
- * 4 of 12 downloads of 50 MB (none in 15 with sendto or sendmmsg), and
- * one drop stalls KCP for its retransmission timeout (a download at
- * 23 MB/s instead of 50). Why is not established: the segments GSO cuts
- * weigh no more in a receive buffer (62 fit in 128 KiB, 56 sent one by
- * one).
+ * Not UDP_SEGMENT (GSO) as common/ice sends to a WebRTC peer: it would
+ * change the call on the wire. Measured on a tun device in a network
+ * namespace (no UDP segmentation offload, so the kernel cuts the run
+ * before the device): sent plain from an unconnected socket with the
+ * default path MTU discovery, each datagram has DF set and an IP ID from
+ * the kernel's counter; a run sent with UDP_SEGMENT leaves with the same
+ * IDs but DF clear (the run is longer than the MTU when the IP header is
+ * made), and with IP_PMTUDISC_DO, IDs 0, 1, 2... where plain sends all
+ * carry 0. A capture on the sending host (lo, or a NIC that segments UDP
+ * itself) even shows each run as one datagram (t/sh/505). GSO cut
+ * lanturn-egress's CPU through coturn by a quarter (6.5 core-ms a MB
+ * with sendmmsg, 4.7 with GSO); the drops it brought were the window's
+ * (common/call/pace.h: a datagram sent so weighs less in coturn's
+ * receive buffer, 2,060 bytes instead of 2,304, yet a window of 48
+ * dropped a few in most downloads; 46 none). One datagram with
+ * UDP_SEGMENT set to its own length is not cut and looks the same as a
+ * plain one, but measured no better (more CPU, and drops at 48).
  */
 #ifndef PW_LANTURN_UBATCH_H
 #define PW_LANTURN_UBATCH_H
